@@ -1,0 +1,3 @@
+"""colorization_tf: grayscale image colorization with TensorFlow/Keras."""
+
+__version__ = "0.1.0"

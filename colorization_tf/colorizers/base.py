@@ -1,0 +1,61 @@
+"""What every colorizer shares: a generator that maps scaled L to scaled ab, the
+inference entry point, and hooks for building and for per-run artifacts."""
+
+from __future__ import annotations
+
+import keras
+import tensorflow as tf
+
+
+class Colorizer(keras.Model):
+    """A ``keras.Model`` whose ``train_step`` is one colorization method.
+
+    Subclasses set ``self.generator`` (the network ``colorize``/``evaluate`` need), list
+    their optimizers in ``optimizers`` and their ``keras.metrics.Mean`` trackers in
+    ``metrics``.
+    """
+
+    def __init__(self, generator: keras.Model, **kwargs):
+        super().__init__(**kwargs)
+        self.generator = generator
+
+    def call(self, lightness, training=False):
+        return self.generator(lightness, training=training)
+
+    def predict_ab(self, lightness: tf.Tensor, decode: str | None = None,
+                   temperature: float | None = None) -> tf.Tensor:
+        """Scaled ab in [-1, 1] for scaled L (float32). Classification colorizers use
+        ``decode``/``temperature``; the others ignore them."""
+        del decode, temperature
+        return tf.cast(self.generator(lightness, training=False), tf.float32)
+
+    @property
+    def networks(self) -> list[keras.Model]:
+        """Every network the method trains (the generator first)."""
+        return [self.generator]
+
+    def optimizer_targets(self) -> list[tuple[keras.optimizers.Optimizer, list]]:
+        """(optimizer, variables it updates) for every optimizer the method steps."""
+        return [(self.optimizer, self.generator.trainable_variables)]
+
+    def build_all(self, image_size: int) -> None:
+        """Creates every network's and optimizer's variables, inside the current strategy
+        scope, so checkpoints restore exactly and distributed steps find them built."""
+        self.build_networks(tf.zeros([1, image_size, image_size, 1]))
+        for optimizer, variables in self.optimizer_targets():
+            if not optimizer.built:
+                optimizer.build(variables)
+
+    def build_networks(self, lightness: tf.Tensor) -> None:
+        """Calls each network once on a dummy batch (override for multi-network methods)."""
+        self.generator(lightness)
+        self.built = True
+
+    def prepare(self, train_images, run_dir: str) -> None:
+        """Computes per-dataset state before training (e.g. class-rebalancing weights)."""
+
+    def save_artifacts(self, run_dir: str) -> None:
+        """Writes state that decoding needs besides the weights (e.g. bin centres)."""
+
+    def load_artifacts(self, run_dir: str) -> None:
+        """Reads back what ``save_artifacts`` wrote."""

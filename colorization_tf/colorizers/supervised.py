@@ -1,0 +1,51 @@
+"""Supervised colorizer (seed 000 §4.1): a generator trained on L1 or L2 to the true ab."""
+
+from __future__ import annotations
+
+import keras
+import tensorflow as tf
+
+from colorization_tf import losses, models, optimizers
+from colorization_tf.colorizers.base import Colorizer
+
+
+class SupervisedColorizer(Colorizer):
+    """Minimises ``loss`` ('l1' = eq. 1, 'l2' = eq. 2) between predicted and true ab."""
+
+    def __init__(self, generator: keras.Model, loss: str = "l1", **kwargs):
+        super().__init__(generator, **kwargs)
+        self.loss_name = loss
+        self.loss_fn = losses.reconstruction(loss)
+        self.loss_tracker = keras.metrics.Mean(name="loss")
+        self.mae_tracker = keras.metrics.Mean(name="mae")
+
+    @property
+    def metrics(self):
+        return [self.loss_tracker, self.mae_tracker]
+
+    def train_step(self, data):
+        lightness, ab = data["L"], data["ab"]
+        with tf.GradientTape() as tape:
+            prediction = self.generator(lightness, training=True)
+            per_example = self.loss_fn(ab, prediction)
+            loss = losses.global_mean(per_example)
+            scaled = self.optimizer.scale_loss(loss)
+        variables = self.generator.trainable_variables
+        self.optimizer.apply_gradients(zip(tape.gradient(scaled, variables), variables))
+        return self._track(per_example, ab, prediction)
+
+    def test_step(self, data):
+        prediction = self.generator(data["L"], training=False)
+        return self._track(self.loss_fn(data["ab"], prediction), data["ab"], prediction)
+
+    def _track(self, per_example, ab, prediction):
+        self.loss_tracker.update_state(per_example)
+        self.mae_tracker.update_state(losses.per_example_l1(ab, prediction))
+        return {m.name: m.result() for m in self.metrics}
+
+
+def build(config: dict) -> SupervisedColorizer:
+    """The compiled supervised colorizer described by a preset/run ``config``."""
+    colorizer = SupervisedColorizer(models.build(config["generator"]), loss=config["loss"])
+    colorizer.compile(optimizer=optimizers.adam(config))
+    return colorizer

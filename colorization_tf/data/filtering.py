@@ -1,0 +1,40 @@
+"""Per-image colour statistics, and the near-gray filter of the primary seed (§3.2)."""
+
+from __future__ import annotations
+
+import numpy as np
+import tensorflow as tf
+
+from colorization_tf import color
+
+# Mean Lab chroma (sqrt(a*^2 + b*^2)) below which an image counts as gray. A gray image
+# stored as RGB has chroma 0; JPEG noise adds about 1; faint sepia tints sit near 4-6.
+DEFAULT_GRAY_THRESHOLD = 3.0
+STATS_SIZE = 32
+
+
+def image_stats(images: tf.data.Dataset, batch_size: int = 512) -> dict[str, np.ndarray]:
+    """Mean chroma and mean hue (HSV hue in [0, 1)) of every image in ``images`` (a
+    dataset of uint8 [H,W,3]); images are shrunk to 32x32 first, so this is one fast pass."""
+    def stats(batch):
+        rgb = tf.clip_by_value(batch / 255.0, 0.0, 1.0)
+        _, ab = tf.split(color.rgb_to_lab(rgb), [1, 2], axis=-1)
+        chroma = tf.reduce_mean(tf.norm(ab, axis=-1), axis=[1, 2])
+        hue = tf.reduce_mean(tf.image.rgb_to_hsv(rgb)[..., 0], axis=[1, 2])
+        return chroma, hue
+
+    small = images.map(
+        lambda im: tf.image.resize(im, [STATS_SIZE, STATS_SIZE], antialias=True),
+        num_parallel_calls=tf.data.AUTOTUNE)
+    chroma, hue = [], []
+    for c, h in small.batch(batch_size).map(stats).prefetch(tf.data.AUTOTUNE):
+        chroma.append(c.numpy())
+        hue.append(h.numpy())
+    if not chroma:
+        return {"chroma": np.zeros(0, np.float32), "hue": np.zeros(0, np.float32)}
+    return {"chroma": np.concatenate(chroma), "hue": np.concatenate(hue)}
+
+
+def is_gray(chroma: np.ndarray, threshold: float = DEFAULT_GRAY_THRESHOLD) -> np.ndarray:
+    """Boolean mask of images whose mean chroma is under ``threshold``."""
+    return np.asarray(chroma) < threshold

@@ -1,0 +1,165 @@
+"""Source -> filtered, split, resized images -> batched Lab examples.
+
+``load_split`` gives the prepared uint8 images of one split (what ``prepare`` writes to
+TFRecords); ``make_dataset`` turns them into batches of ``{"L", "ab", "label"}`` in the
+model's scaling, converting colour on the whole batch as TF ops.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+
+import numpy as np
+import tensorflow as tf
+
+from colorization_tf import color
+from colorization_tf.data import filtering, sources, splits
+
+SPLIT_NAMES = ("train", "val", "test")
+SHUFFLE_BUFFER = 8192
+
+
+@dataclasses.dataclass(frozen=True)
+class DataConfig:
+    """Everything that decides which images a split holds and how they look."""
+
+    dataset: str = "samples"
+    image_size: int = 32
+    split_method: str = "hue"
+    val_ratio: float = 0.1
+    filter_gray: bool = True
+    gray_threshold: float = filtering.DEFAULT_GRAY_THRESHOLD
+    seed: int = 0
+    data_dir: str | None = None
+    max_examples: int | None = None
+
+    @classmethod
+    def from_dict(cls, values: dict) -> DataConfig:
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in values.items() if k in names})
+
+
+@functools.lru_cache(maxsize=32)
+def _source(dataset: str, image_size: int, data_dir: str | None) -> sources.Source:
+    return sources.load_source(dataset, image_size, data_dir)
+
+
+def source_for(config: DataConfig) -> sources.Source:
+    """The (cached) source object behind ``config``."""
+    return _source(config.dataset, config.image_size, config.data_dir)
+
+
+@functools.lru_cache(maxsize=64)
+def _selection(config: DataConfig, split: str) -> tuple[np.ndarray | None, dict]:
+    """Indices into the split's pool (None = all) and a report of what was kept."""
+    if split not in SPLIT_NAMES:
+        raise ValueError(f"--split={split!r}: expected one of {SPLIT_NAMES}")
+    source = source_for(config)
+    pool_name = split if split in source.pools else "train"
+    if split == "val" and "val" not in source.pools:
+        pool_name = "train"
+    needs_split = pool_name == "train" and "val" not in source.pools
+    if not (config.filter_gray or needs_split):
+        return None, {"split": split, "pool": pool_name, "dropped_gray": 0}
+    stats = filtering.image_stats(source.pools[pool_name].map(lambda ex: ex["image"]))
+    gray = (filtering.is_gray(stats["chroma"], config.gray_threshold)
+            if config.filter_gray else np.zeros(len(stats["chroma"]), bool))
+    kept = np.flatnonzero(~gray)
+    if needs_split:
+        train_idx, val_idx = splits.split_indices(
+            config.split_method, stats["hue"][kept], config.val_ratio, config.seed)
+        kept = kept[train_idx if split == "train" else val_idx]
+    report = {"split": split, "pool": pool_name, "pool_size": len(gray),
+              "dropped_gray": int(gray.sum()), "count": len(kept),
+              "split_method": config.split_method if needs_split else "fixed by source"}
+    return kept, report
+
+
+def load_split(config: DataConfig, split: str) -> tuple[tf.data.Dataset, dict]:
+    """The images of ``split`` after gray filtering and the train/val split, resized to
+    ``image_size``: a dataset of ``{"image": uint8 [S,S,3], "label": int64}``, in a fixed
+    order, plus a report (pool size, gray images dropped, count)."""
+    source = source_for(config)
+    indices, report = _selection(config, split)
+    ds = source.pools[report["pool"]]
+    if indices is not None:
+        mask = np.zeros(report["pool_size"], bool)
+        mask[indices] = True
+        keep = tf.constant(mask)
+        ds = ds.enumerate().filter(lambda i, ex: keep[i]).map(lambda i, ex: ex)
+    size = config.image_size
+    ds = ds.map(lambda ex: {"image": fit_image(ex["image"], size), "label": ex["label"]},
+                num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    if config.max_examples:
+        ds = ds.take(config.max_examples)
+        if "count" in report:
+            report = {**report, "count": min(report["count"], config.max_examples)}
+    return ds, dict(report, num_classes=source.num_classes)
+
+
+def fit_image(image: tf.Tensor, size: int) -> tf.Tensor:
+    """Resizes the short side to ``size`` (antialiased) and centre-crops to size x size."""
+    shape = tf.shape(image)
+    height, width = shape[0], shape[1]
+
+    def resize():
+        scale = size / tf.cast(tf.minimum(height, width), tf.float32)
+        new_hw = tf.cast(tf.math.ceil(tf.cast(tf.stack([height, width]), tf.float32) * scale),
+                         tf.int32)
+        resized = tf.image.resize(image, tf.maximum(new_hw, size), antialias=True)
+        resized = tf.cast(tf.clip_by_value(tf.round(resized), 0, 255), tf.uint8)
+        return tf.image.resize_with_crop_or_pad(resized, size, size)
+
+    fitted = tf.cond(tf.logical_and(tf.equal(height, size), tf.equal(width, size)),
+                     lambda: tf.cast(image, tf.uint8), resize)
+    return tf.ensure_shape(fitted, [size, size, 3])
+
+
+def to_lab_example(batch: dict[str, tf.Tensor]) -> dict[str, tf.Tensor]:
+    """uint8 RGB batch -> ``{"L": [B,S,S,1], "ab": [B,S,S,2], "label"}`` in [-1, 1]."""
+    lightness, ab = color.rgb_to_model(tf.cast(batch["image"], tf.float32) / 255.0)
+    return {"L": lightness, "ab": ab, "label": batch["label"]}
+
+
+def make_dataset(config: DataConfig, split: str, batch_size: int, *, training: bool = False,
+                 augment: bool = True, skip_batches: int = 0,
+                 cache: bool = True) -> tf.data.Dataset:
+    """Batched Lab examples of ``split``, prefetched.
+
+    With ``training``: an endless stream, reshuffled every pass from a fixed seed, flipped
+    at random when ``augment``, whole batches only. ``skip_batches`` starts the stream
+    further on, so a resumed run sees exactly the batches an uninterrupted one would.
+    """
+    images, _ = load_split(config, split)
+    if cache:
+        images = images.cache()
+    if training:
+        stream = images.shuffle(SHUFFLE_BUFFER, seed=config.seed,
+                                reshuffle_each_iteration=True).repeat()
+        if augment:
+            coins = tf.data.Dataset.random(seed=config.seed)
+            stream = tf.data.Dataset.zip(stream, coins).map(_random_flip)
+        batches = stream.skip(skip_batches * batch_size).batch(batch_size, drop_remainder=True)
+    else:
+        batches = images.batch(batch_size)
+    options = tf.data.Options()
+    options.deterministic = True
+    batches = batches.map(to_lab_example, num_parallel_calls=tf.data.AUTOTUNE)
+    return batches.with_options(options).prefetch(tf.data.AUTOTUNE)
+
+
+def _random_flip(example: dict, coin: tf.Tensor) -> dict:
+    """Mirrors the image left-right when the random ``coin`` is odd."""
+    image = tf.cond(coin % 2 == 1, lambda: tf.image.flip_left_right(example["image"]),
+                    lambda: example["image"])
+    return {**example, "image": image}
+
+
+def steps_per_epoch(config: DataConfig, split: str, batch_size: int) -> int:
+    """Whole batches in one pass over ``split`` (counts the split if the report lacks it)."""
+    images, report = load_split(config, split)
+    count = report.get("count")
+    if count is None:
+        count = int(images.reduce(0, lambda n, _: n + 1))
+    return count // batch_size

@@ -1,0 +1,89 @@
+"""The primary seed's U-Net generator (§4.1): 4x4 convolutions, BN, LeakyReLU 0.2 down,
+4x4 transposed convolutions, BN, ReLU and skip concatenation up, 1x1 conv + tanh out."""
+
+from __future__ import annotations
+
+import keras
+from keras import layers
+
+INIT = "glorot_normal"
+
+
+@keras.saving.register_keras_serializable("colorization_tf")
+class UNet(keras.Model):
+    """Gray ``[B,H,W,in]`` -> ``[B,H,W,out_channels]`` in (-1, 1).
+
+    ``encoder_filters[0]`` is applied at stride ``first_stride`` (1 in the CIFAR-10
+    configuration), the rest at stride 2; the decoder mirrors the encoder and ends at the
+    input resolution. ``dropout`` (the cGAN's noise) acts in the first ``dropout_blocks``
+    decoder blocks. H and W must be divisible by 2 ** (number of stride-2 steps).
+    """
+
+    def __init__(self, encoder_filters=(64, 128, 256, 512, 512), first_stride: int = 1,
+                 out_channels: int = 2, dropout: float = 0.0, dropout_blocks: int = 3,
+                 kernel_size: int = 4, out_activation: str = "tanh", **kwargs):
+        super().__init__(**kwargs)
+        self.encoder_filters = tuple(int(f) for f in encoder_filters)
+        self.first_stride = int(first_stride)
+        self.out_channels = int(out_channels)
+        self.dropout = float(dropout)
+        self.dropout_blocks = int(dropout_blocks)
+        self.kernel_size = int(kernel_size)
+        self.out_activation = out_activation
+        self.down = []
+        for i, filters in enumerate(self.encoder_filters):
+            stride = self.first_stride if i == 0 else 2
+            self.down.append(keras.Sequential([
+                layers.Conv2D(filters, kernel_size, stride, padding="same", use_bias=False,
+                              kernel_initializer=INIT),
+                layers.BatchNormalization(),
+                layers.LeakyReLU(negative_slope=0.2),
+            ], name=f"down{i}"))
+        self.up = []
+        skip_filters = self.encoder_filters[:-1][::-1]
+        for i, filters in enumerate(skip_filters):
+            block = [layers.Conv2DTranspose(filters, kernel_size, 2, padding="same",
+                                            use_bias=False, kernel_initializer=INIT),
+                     layers.BatchNormalization()]
+            if self.dropout > 0 and i < self.dropout_blocks:
+                block.append(layers.Dropout(self.dropout))
+            block.append(layers.ReLU())
+            self.up.append(keras.Sequential(block, name=f"up{i}"))
+        self.top = None
+        if self.first_stride != 1:  # undo the first stride before the output layer
+            self.top = layers.Conv2DTranspose(self.encoder_filters[0], kernel_size,
+                                              self.first_stride, padding="same",
+                                              kernel_initializer=INIT, activation="relu")
+        self.head = layers.Conv2D(self.out_channels, 1, kernel_initializer=INIT)
+        self.out = layers.Activation(out_activation, dtype="float32")
+
+    @property
+    def downsampling(self) -> int:
+        """The factor H and W must be divisible by."""
+        return self.first_stride * 2 ** (len(self.encoder_filters) - 1)
+
+    def build(self, input_shape):
+        height, width = input_shape[1], input_shape[2]
+        for side in (height, width):
+            if side is not None and side % self.downsampling:
+                raise ValueError(f"UNet input size {height}x{width} is not divisible by "
+                                 f"{self.downsampling}; resize the images or change the depth")
+        super().build(input_shape)
+
+    def call(self, x, training=False):
+        skips = []
+        for block in self.down:
+            x = block(x, training=training)
+            skips.append(x)
+        for block, skip in zip(self.up, skips[-2::-1]):
+            x = block(x, training=training)
+            x = keras.ops.concatenate([x, skip], axis=-1)
+        if self.top is not None:
+            x = self.top(x)
+        return self.out(self.head(x))
+
+    def get_config(self):
+        return {**super().get_config(), "encoder_filters": list(self.encoder_filters),
+                "first_stride": self.first_stride, "out_channels": self.out_channels,
+                "dropout": self.dropout, "dropout_blocks": self.dropout_blocks,
+                "kernel_size": self.kernel_size, "out_activation": self.out_activation}
