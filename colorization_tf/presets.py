@@ -25,6 +25,43 @@ PRESETS: dict[str, dict] = {
         "learning_rate": 1e-3, "decay_rate": 0.3, "decay_steps": 17_500,
         "batch_size": 128, "epochs": 200, "samples_epochs": 30, "image_size": 32,
     },
+    # Seed 000 §4.2, §5.1: U-Net G with dropout 0.5 as noise, conv D on concat(L, ab),
+    # eq. 5/6 with lambda=100 L1 ("loss": "l2" for the L2 variant), Adam 3e-4 decayed x0.1
+    # every 20,000 steps, D at lr/10, 2 G updates per D update, one-sided label smoothing
+    # off ("real_target": 0.9 turns it on), 200 epochs, batch 128.
+    "cgan": {
+        "method": "cgan", "loss": "l1", "reconstruction_weight": 100.0,
+        "generator": {**CIFAR_UNET, "dropout": 0.5},
+        "discriminator": {"type": "discriminator", "filters": [64, 128, 256, 512],
+                          "head": "patch"},
+        "learning_rate": 3e-4, "decay_rate": 0.1, "decay_steps": 20_000, "d_lr_scale": 0.1,
+        "g_steps_per_d_step": 2, "real_target": 1.0,
+        "batch_size": 128, "epochs": 200, "samples_epochs": 10, "image_size": 32,
+    },
+    # Seed 000 §4.3, §5.1: the cgan plus classifier C (num_classes from the data), eq. 7
+    # with gamma=0.01, C at lr/10.
+    "vacgan": {
+        "method": "vacgan", "loss": "l1", "reconstruction_weight": 100.0, "gamma": 0.01,
+        "generator": {**CIFAR_UNET, "dropout": 0.5},
+        "discriminator": {"type": "discriminator", "filters": [64, 128, 256, 512],
+                          "head": "patch"},
+        "classifier": {"type": "auxiliary_classifier", "filters": [64, 128, 256, 256],
+                       "strides": [2, 2, 2, 1]},
+        "learning_rate": 3e-4, "decay_rate": 0.1, "decay_steps": 20_000, "d_lr_scale": 0.1,
+        "c_lr_scale": 0.1, "g_steps_per_d_step": 2, "real_target": 1.0,
+        "batch_size": 128, "epochs": 200, "samples_epochs": 10, "image_size": 32,
+    },
+    # Seed 004: U-Net G vs an InstanceNorm critic, WGAN-GP with n_critic=5 and penalty 10,
+    # plus L1, batch 64, STL-10 at 96 px. The seed gives no learning rate, L1 weight or
+    # epochs: Adam 1e-4 (beta 0, 0.9) follows Gulrajani et al., lambda=100 the cgan.
+    "wgan_gp": {
+        "method": "wgan_gp", "loss": "l1", "reconstruction_weight": 100.0,
+        "generator": CIFAR_UNET,
+        "discriminator": {"type": "critic", "filters": [64, 128, 256, 512]},
+        "n_critic": 5, "penalty_weight": 10.0,
+        "learning_rate": 1e-4, "adam": {"beta_1": 0.0, "beta_2": 0.9}, "d_lr_scale": 1.0,
+        "batch_size": 64, "epochs": 100, "samples_epochs": 5, "image_size": 96,
+    },
 }
 
 

@@ -1,0 +1,85 @@
+"""WGAN-GP colorizer (seed 004): a U-Net generator against an InstanceNorm critic on
+concat(L, ab), Wasserstein losses with a gradient penalty on interpolates (Gulrajani et
+al. 2017), ``n_critic`` critic updates per generator update, plus the L1 term."""
+
+from __future__ import annotations
+
+import keras
+import tensorflow as tf
+
+from colorization_tf import gan_losses, losses, models, optimizers
+from colorization_tf.colorizers.cgan import ConditionalGAN, condition
+
+
+class WGANGP(ConditionalGAN):
+    """``train_step`` = ``n_critic`` critic updates on the batch (fresh interpolation
+    points and generator dropout each time), then one generator update.
+
+    The critic is ``self.discriminator`` (optimizer ``d_optimizer``); its loss per example
+    is C(fake) - C(real) + ``penalty_weight`` * GP.
+    """
+
+    def __init__(self, generator: keras.Model, critic: keras.Model, *, n_critic: int = 5,
+                 penalty_weight: float = 10.0, seed: int | None = None, **kwargs):
+        super().__init__(generator, critic, g_steps_per_d_step=1, **kwargs)
+        if int(n_critic) < 1:
+            raise ValueError(f"n_critic={n_critic}: expected >= 1")
+        self.n_critic = int(n_critic)
+        self.penalty_weight = float(penalty_weight)
+        # A seed generator's state is a model variable, so a resumed run draws the same
+        # interpolation points as an uninterrupted one.
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.d_wasserstein_tracker = keras.metrics.Mean(name="d_wasserstein")
+        self.gp_tracker = keras.metrics.Mean(name="gradient_penalty")
+
+    @property
+    def metrics(self):
+        return [self.d_wasserstein_tracker, self.gp_tracker, self.g_adv_tracker,
+                self.g_rec_tracker, self.mae_tracker]
+
+    def train_step(self, data):
+        for _ in range(self.n_critic):
+            self.discriminator_step(data)
+        self.generator_step(data)
+        return {m.name: m.result() for m in self.metrics}
+
+    def discriminator_step(self, data) -> tf.Tensor:
+        """One critic update on the Wasserstein loss plus the gradient penalty."""
+        lightness, ab = data["L"], data["ab"]
+        fake_ab = tf.stop_gradient(self.generator(lightness, training=True))
+        real, fake = condition(lightness, ab), condition(lightness, fake_ab)
+        epsilon = keras.random.uniform([tf.shape(ab)[0], 1, 1, 1], seed=self.seed_generator)
+        with tf.GradientTape() as tape:
+            wasserstein = gan_losses.critic_wasserstein(
+                self.discriminator(real, training=True), self.discriminator(fake, training=True))
+            penalty = gan_losses.gradient_penalty(
+                lambda x: self.discriminator(x, training=True), real, fake, epsilon)
+            loss = losses.global_mean(wasserstein + self.penalty_weight * penalty)
+            scaled = self.d_optimizer.scale_loss(loss)
+        self._apply(self.d_optimizer, tape, scaled, self.discriminator.trainable_variables)
+        self.d_wasserstein_tracker.update_state(wasserstein)
+        self.gp_tracker.update_state(penalty)
+        return fake_ab
+
+    def generator_loss(self, data) -> tuple[tf.Tensor, dict]:
+        lightness, ab = data["L"], data["ab"]
+        fake_ab = self.generator(lightness, training=True)
+        scores = self.discriminator(condition(lightness, fake_ab), training=True)
+        parts = {"adv": gan_losses.generator_wasserstein(scores),
+                 "rec": self.reconstruction(ab, fake_ab),
+                 "l1": losses.per_example_l1(ab, fake_ab)}
+        per_example = parts["adv"] + self.reconstruction_weight * parts["rec"]
+        return losses.global_mean(per_example), parts
+
+
+def build(config: dict) -> WGANGP:
+    """The compiled WGAN-GP for a preset/run ``config`` (critic at ``learning_rate *
+    d_lr_scale``)."""
+    colorizer = WGANGP(
+        models.build(config["generator"]), models.build(config["discriminator"]),
+        n_critic=config["n_critic"], penalty_weight=config["penalty_weight"],
+        seed=config.get("seed"),
+        reconstruction=config["loss"], reconstruction_weight=config["reconstruction_weight"])
+    colorizer.compile(optimizer=optimizers.adam(config),
+                      d_optimizer=optimizers.adam(config, scale=config.get("d_lr_scale", 1.0)))
+    return colorizer
