@@ -1,0 +1,195 @@
+"""Classification colorizer (Zhang et al.; seeds 002-004): per-pixel logits over quantized
+ab bins, trained on soft-encoded targets with the class-rebalanced multinomial
+cross-entropy of seed 003 §3.4, and decoded back to ab by ``quantize.decode``.
+
+Decoders for ``predict_ab(L, decode=..., temperature=...)`` (``DECODERS``):
+
+* ``annealed`` (default): annealed mean, ``temperature`` T (default: the preset's, 0.38;
+  seed 002 used 0.89). T=1 is the mean, T->0 the mode.
+* ``mode``: centre of the most probable bin (seed 004 'centroid').
+* ``mean``: expectation of the bin centres.
+* ``topk``: softmax-weighted centres of the preset's ``top_k`` most probable bins (seed 004).
+"""
+
+from __future__ import annotations
+
+import os
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from colorization_tf import color, files, losses, models, optimizers, quantize
+from colorization_tf.colorizers.base import Colorizer
+
+ARTIFACTS = "quantization.npz"
+DECODERS = quantize.DECODERS
+DEFAULT_DECODER = quantize.DEFAULT_DECODER
+DEFAULT_BINS = {"kind": "gamut", "grid": quantize.GAMUT_GRID}
+LOSS_RESOLUTIONS = ("logits", "input")
+PRIOR_BATCH = 256
+
+
+class ClassificationColorizer(Colorizer):
+    """Zhang-style colorizer: ``generator`` maps scaled L to bin logits at a lower
+    resolution. ``loss_resolution`` 'logits' area-downsamples the target ab to the logits
+    (Zhang et al.); 'input' upsamples the logits to the image instead."""
+
+    def __init__(self, generator: keras.Model, centres, *, neighbours: int = quantize.NEIGHBOURS,
+                 sigma: float = quantize.SOFT_SIGMA, prior_sigma: float = quantize.PRIOR_SIGMA,
+                 rebalance_lambda: float = quantize.REBALANCE_LAMBDA,
+                 decode: str = DEFAULT_DECODER,
+                 temperature: float = quantize.ANNEAL_TEMPERATURE, top_k: int = quantize.TOP_K,
+                 loss_resolution: str = "logits", **kwargs):
+        super().__init__(generator, **kwargs)
+        if decode not in DECODERS:
+            raise ValueError(f"decode {decode!r}: expected one of {', '.join(DECODERS)}")
+        if loss_resolution not in LOSS_RESOLUTIONS:
+            raise ValueError(f"loss_resolution {loss_resolution!r}: expected one of "
+                             f"{LOSS_RESOLUTIONS}")
+        centres = np.asarray(centres, np.float32)
+        bins = len(centres)
+        self.neighbours, self.sigma, self.prior_sigma = int(neighbours), float(sigma), \
+            float(prior_sigma)
+        self.rebalance_lambda = float(rebalance_lambda)
+        self.decode_method, self.temperature, self.top_k = decode, float(temperature), \
+            int(top_k)
+        self.loss_resolution = loss_resolution
+        # Per-run state, restored from ARTIFACTS; variables so traced steps see new values.
+        self.centres = self._state("bin_centres", centres)
+        self.prior = self._state("bin_prior", np.full([bins], 1.0 / bins, np.float32))
+        self.bin_weights = self._state("bin_weights", np.ones([bins], np.float32))
+        self.loss_tracker = keras.metrics.Mean(name="loss")
+        self.mae_tracker = keras.metrics.Mean(name="mae")
+
+    def _state(self, name: str, value: np.ndarray):
+        return self.add_weight(name=name, shape=value.shape, dtype="float32", trainable=False,
+                               initializer=keras.initializers.Constant(value), autocast=False)
+
+    @property
+    def num_bins(self) -> int:
+        return int(self.centres.shape[0])
+
+    @property
+    def metrics(self):
+        return [self.loss_tracker, self.mae_tracker]
+
+    def per_example_loss(self, ab: tf.Tensor, logits: tf.Tensor) -> tf.Tensor:
+        """Seed 003's rebalanced cross-entropy per image: ``-1/HW sum_hw v(Z_hw) sum_q
+        Z_hwq log Zhat_hwq``, Z the 5-NN soft-encoding, v the weight of the nearest bin."""
+        logits = tf.cast(logits, tf.float32)
+        if self.loss_resolution == "logits":
+            ab = tf.image.resize(ab, tf.shape(logits)[1:3], method="area")
+        else:
+            logits = tf.image.resize(logits, tf.shape(ab)[1:3], method="bilinear")
+        indices, targets = quantize.soft_encode(color.ab_to_lab_units(ab), self.centres,
+                                                self.neighbours, self.sigma)
+        log_probabilities = tf.gather(tf.nn.log_softmax(logits, axis=-1), indices, batch_dims=3)
+        cross_entropy = -tf.reduce_sum(targets * log_probabilities, axis=-1)
+        rebalance = tf.gather(self.bin_weights, indices[..., 0])
+        return tf.reduce_mean(rebalance * cross_entropy, axis=[1, 2])
+
+    def train_step(self, data):
+        lightness, ab = data["L"], data["ab"]
+        with tf.GradientTape() as tape:
+            logits = self.generator(lightness, training=True)
+            per_example = self.per_example_loss(ab, logits)
+            scaled = self.optimizer.scale_loss(losses.global_mean(per_example))
+        variables = self.generator.trainable_variables
+        gradients = tape.gradient(scaled, variables)
+        self.optimizer.apply_gradients(zip(gradients, variables, strict=True))
+        return self._track(per_example, ab, logits)
+
+    def test_step(self, data):
+        logits = self.generator(data["L"], training=False)
+        return self._track(self.per_example_loss(data["ab"], logits), data["ab"], logits)
+
+    def _track(self, per_example, ab, logits):
+        """Loss, and the MAE of the default decoding (decoded at the logits' resolution and
+        resized, which is cheaper than ``predict_ab`` and close enough to follow training)."""
+        units = quantize.decode(tf.cast(logits, tf.float32), self.centres, self.decode_method,
+                                self.temperature, self.top_k)
+        prediction = tf.image.resize(color.lab_units_to_ab(units), tf.shape(ab)[1:3])
+        self.loss_tracker.update_state(per_example)
+        self.mae_tracker.update_state(losses.per_example_l1(ab, prediction))
+        return {m.name: m.result() for m in self.metrics}
+
+    def predict_ab(self, lightness: tf.Tensor, decode: str | None = None,
+                   temperature: float | None = None) -> tf.Tensor:
+        """Scaled ab for scaled L: logits upsampled (bilinear) to the input size, then
+        decoded per pixel with ``decode`` (one of ``DECODERS``; None: the preset's) at
+        ``temperature`` (annealed mean only; None: the preset's)."""
+        logits = tf.cast(self.generator(lightness, training=False), tf.float32)
+        logits = tf.image.resize(logits, tf.shape(lightness)[1:3], method="bilinear")
+        units = quantize.decode(logits, self.centres, decode or self.decode_method,
+                                self.temperature if temperature is None else temperature,
+                                self.top_k)
+        return color.lab_units_to_ab(units)
+
+    def prepare(self, train_images: tf.data.Dataset, run_dir: str) -> None:
+        """The rebalancing weights from the training images' ab histogram (once per run:
+        a run that already holds ARTIFACTS, e.g. when resuming, reuses them)."""
+        if os.path.isfile(os.path.join(run_dir, ARTIFACTS)):
+            self.load_artifacts(run_dir)
+            return
+        counts = pixel_bin_counts(train_images, self.centres)
+        if float(tf.reduce_sum(counts)) == 0:
+            raise ValueError("classification: the training split has no images to compute "
+                             "the colour prior from")
+        self.prior.assign(quantize.smooth_prior(counts, self.centres, self.prior_sigma))
+        self.bin_weights.assign(quantize.rebalancing_weights(self.prior, self.rebalance_lambda))
+
+    def save_artifacts(self, run_dir: str) -> None:
+        """Writes bin centres, smoothed prior and rebalancing weights to ARTIFACTS."""
+        with files.atomic_path(os.path.join(run_dir, ARTIFACTS)) as tmp:
+            np.savez(tmp, centres=self.centres.numpy(), prior=self.prior.numpy(),
+                     weights=self.bin_weights.numpy(),
+                     rebalance_lambda=self.rebalance_lambda, prior_sigma=self.prior_sigma)
+
+    def load_artifacts(self, run_dir: str) -> None:
+        """Reads ARTIFACTS back, so decoding uses the centres the run was trained with."""
+        path = os.path.join(run_dir, ARTIFACTS)
+        if not os.path.isfile(path):
+            raise FileNotFoundError(f"run directory {run_dir!r} has no {ARTIFACTS} (bin "
+                                    "centres and weights); was it trained by this method?")
+        with np.load(path) as stored:
+            centres, prior, weights = stored["centres"], stored["prior"], stored["weights"]
+        if centres.shape != (self.num_bins, 2):
+            raise ValueError(f"{path}: holds {len(centres)} bins but the network predicts "
+                             f"{self.num_bins}")
+        self.centres.assign(centres)
+        self.prior.assign(prior)
+        self.bin_weights.assign(weights)
+
+
+def pixel_bin_counts(images: tf.data.Dataset, centres) -> tf.Tensor:
+    """How many pixels of ``images`` (``{"image": uint8}``) fall nearest to each bin."""
+    centres = tf.convert_to_tensor(centres)
+
+    def to_units(example):
+        _, ab = color.rgb_to_model(tf.cast(example["image"], tf.float32) / 255.0)
+        return color.ab_to_lab_units(ab)
+
+    def add(total, units):
+        return total + quantize.bin_counts(units, centres)
+
+    batches = images.batch(PRIOR_BATCH).map(to_units, num_parallel_calls=tf.data.AUTOTUNE)
+    return batches.reduce(tf.zeros([centres.shape[0]], tf.float32), add)
+
+
+def build(config: dict) -> ClassificationColorizer:
+    """The compiled classification colorizer described by a preset/run ``config``."""
+    centres = quantize.make_bins(config.get("bins", DEFAULT_BINS))
+    generator = models.build({**config["generator"], "num_bins": int(centres.shape[0])})
+    colorizer = ClassificationColorizer(
+        generator, centres.numpy(),
+        neighbours=config.get("neighbours", quantize.NEIGHBOURS),
+        sigma=config.get("soft_sigma", quantize.SOFT_SIGMA),
+        prior_sigma=config.get("prior_sigma", quantize.PRIOR_SIGMA),
+        rebalance_lambda=config.get("rebalance_lambda", quantize.REBALANCE_LAMBDA),
+        decode=config.get("decode", DEFAULT_DECODER),
+        temperature=config.get("temperature", quantize.ANNEAL_TEMPERATURE),
+        top_k=config.get("top_k", quantize.TOP_K),
+        loss_resolution=config.get("loss_resolution", "logits"))
+    colorizer.compile(optimizer=optimizers.adam(config))
+    return colorizer
