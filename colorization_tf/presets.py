@@ -62,6 +62,31 @@ PRESETS: dict[str, dict] = {
         "learning_rate": 1e-4, "adam": {"beta_1": 0.0, "beta_2": 0.9}, "d_lr_scale": 1.0,
         "batch_size": 64, "epochs": 100, "samples_epochs": 5, "image_size": 96,
     },
+    # Seeds 002-004 (Zhang et al.): Zhang-style net, logits over Q ab bins (centres of the
+    # grid-10 lattice inside the sRGB gamut; "classification_q361" has seed 004's 361 bins),
+    # 5-NN soft-encoding with sigma=5, prior smoothed with sigma=5, rebalancing lambda=0.5,
+    # annealed-mean decoding at T=0.38 (top-k uses k=5); Adam 1e-4, batch 128, 100 epochs.
+    "classification": {
+        "method": "classification", "generator": {"type": "zhang"},
+        "bins": {"kind": "gamut", "grid": 10}, "neighbours": 5, "soft_sigma": 5.0,
+        "prior_sigma": 5.0, "rebalance_lambda": 0.5, "decode": "annealed",
+        "temperature": 0.38, "top_k": 5, "learning_rate": 1e-4,
+        "batch_size": 128, "epochs": 100, "samples_epochs": 10, "image_size": 32,
+    },
+    "classification_q361": {
+        "method": "classification", "generator": {"type": "zhang"},
+        "bins": {"kind": "grid", "grid": 12, "range": [-110, 118]}, "neighbours": 5,
+        "soft_sigma": 5.0, "prior_sigma": 5.0, "rebalance_lambda": 0.5, "decode": "annealed",
+        "temperature": 0.38, "top_k": 5, "learning_rate": 1e-4,
+        "batch_size": 128, "epochs": 100, "samples_epochs": 10, "image_size": 32,
+    },
+    # Seed 002 §4.1.1, Fig. 4: dilated VGG-style regression net, sigmoid ab, L2 plus weight
+    # decay (lambda=0.01 of §5.1, as Adam's decoupled weight decay); Adam 1e-4, 128, 100.
+    "regression": {
+        "method": "supervised", "loss": "l2", "generator": {"type": "regression"},
+        "learning_rate": 1e-4, "adam": {"weight_decay": 0.01},
+        "batch_size": 128, "epochs": 100, "samples_epochs": 10, "image_size": 32,
+    },
 }
 
 
