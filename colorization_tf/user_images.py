@@ -1,0 +1,82 @@
+"""Reading people's own images robustly: any mode Pillow opens, as sRGB float in [0, 1].
+
+Rules (``colorize`` relies on them):
+- EXIF orientation is applied, so the result is the image as viewers show it.
+- Gray (``L``, ``1``) becomes three equal channels; 16-bit gray (``I;16*``, and ``I``,
+  taken as 16-bit) is scaled by 1/65535, keeping its extra precision. 16-bit RGB PNGs
+  arrive from Pillow as 8-bit RGB (high byte), which is exact to 8 bits.
+- Transparency (``RGBA``, ``LA``, ``PA``, palette images with a transparent colour) is
+  flattened onto white, as most viewers show it; the alpha channel is not kept.
+- An embedded ICC profile (e.g. Display P3, Adobe RGB, CMYK press profiles) is honoured by
+  converting to sRGB with it; without one, CMYK, YCbCr etc. use Pillow's conversion.
+- Animated images give their first frame.
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+from PIL import Image, ImageCms, ImageOps
+
+_SIXTEEN_BIT = ("I;16", "I;16L", "I;16B", "I;16N", "I")
+_WITH_ALPHA = ("RGBA", "RGBa", "LA", "La", "PA")
+
+
+class ImageReadError(ValueError):
+    """A file that is not an image Pillow can decode, or is damaged."""
+
+
+def read_rgb(path: str) -> np.ndarray:
+    """The image at ``path`` as float32 sRGB ``[H, W, 3]`` in [0, 1]; raises
+    ``ImageReadError`` with the reason when it cannot be read."""
+    try:
+        with Image.open(path) as image:
+            image.load()
+            return to_rgb(image)
+    except FileNotFoundError as err:
+        raise ImageReadError("no such file") from err
+    except IsADirectoryError as err:
+        raise ImageReadError("is a directory") from err
+    except Image.UnidentifiedImageError as err:
+        raise ImageReadError("not an image (Pillow cannot identify its format)") from err
+    except Image.DecompressionBombError as err:
+        raise ImageReadError(f"too large: {err}") from err
+    except (OSError, SyntaxError, ValueError, EOFError) as err:
+        raise ImageReadError(f"cannot decode image: {err}") from err
+
+
+def to_rgb(image: Image.Image) -> np.ndarray:
+    """A loaded Pillow image -> float32 sRGB ``[H, W, 3]`` in [0, 1] (rules above)."""
+    image = ImageOps.exif_transpose(image)
+    if image.mode in _SIXTEEN_BIT:
+        gray = np.clip(np.asarray(image, np.float64) / 65535.0, 0.0, 1.0)
+        return np.repeat(gray[..., None], 3, axis=-1).astype(np.float32)
+    if image.mode == "F":
+        gray = np.clip(np.asarray(image, np.float64), 0.0, 1.0)
+        return np.repeat(gray[..., None], 3, axis=-1).astype(np.float32)
+    image = _to_srgb_profile(image)
+    if image.mode == "P":
+        image = image.convert("RGBA" if "transparency" in image.info else "RGB")
+    if image.mode in _WITH_ALPHA:
+        rgba = image.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        image = Image.alpha_composite(white, rgba)
+    rgb = np.asarray(image.convert("RGB"), np.float32) / 255.0
+    return rgb
+
+
+def _to_srgb_profile(image: Image.Image) -> Image.Image:
+    """Converts to sRGB through the embedded ICC profile, if there is a usable one."""
+    icc = image.info.get("icc_profile")
+    if not icc or image.mode not in ("RGB", "RGBA", "CMYK", "L", "LA"):
+        return image
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        srgb = ImageCms.createProfile("sRGB")
+        output_mode = "RGBA" if image.mode in ("RGBA", "LA") else "RGB"
+        if image.mode == "LA":
+            image = image.convert("RGBA")
+        return ImageCms.profileToProfile(image, source, srgb, outputMode=output_mode)
+    except (ImageCms.PyCMSError, OSError, ValueError):
+        return image  # a broken or mismatched profile: fall back to Pillow's conversion
