@@ -1,0 +1,133 @@
+"""colorization-evaluate: every run in order with every metric, decoders of classification
+runs, clear errors for unusable run directories, and the CLI through a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+from conftest import tiny_config
+
+from colorization_tf import evaluation, report, runs, training
+
+TINY_ZHANG = {"type": "zhang", "widths": [8, 8, 16, 16, 16, 16, 16, 8],
+              "convs": [1, 1, 1, 1, 1, 1, 1, 1]}
+SMALL = {"max_examples": 16, "batch_size": 8, "num_images": 3, "verbose": 0}
+
+
+@pytest.fixture(scope="module")
+def trained_runs(tmp_path_factory):
+    """A tiny U-Net run and a tiny classification run, trained once for the module."""
+    root = tmp_path_factory.mktemp("runs")
+    unet, zhang = str(root / "unet"), str(root / "zhang")
+    training.train(tiny_config(), unet, verbose=0)
+    training.train(tiny_config("classification", generator=TINY_ZHANG), zhang, verbose=0)
+    return unet, zhang
+
+
+@pytest.fixture(scope="module")
+def evaluated(trained_runs, tmp_path_factory):
+    unet, zhang = trained_runs
+    found = evaluation.evaluate_runs([zhang, unet], "samples", "test", **SMALL)
+    out = str(tmp_path_factory.mktemp("report"))
+    return found, report.write_outputs(found, out)
+
+
+def test_report_lists_every_run_in_order_with_every_metric(evaluated):
+    found, written = evaluated
+    text = open(written["report"]).read()
+    table_1, every = text.split("## Every metric")[0], text.split("## Every metric")[1]
+    for section in (table_1, every):
+        assert 0 < section.index("| zhang |") < section.index("| unet |")
+    for metric in evaluation.METRICS:
+        assert metric.label in every
+    assert "Train (MAE) | Validation (MAE) | Test (MAE)" in table_1
+    stored = json.load(open(written["metrics"]))
+    assert [r["name"] for r in stored["runs"]] == ["zhang", "unet"]
+    for entry in stored["runs"]:
+        assert set(entry["mae"]) == {"train", "val", "test"}
+        assert {m.key for m in evaluation.METRICS} <= set(entry["metrics"])
+        assert entry["metrics"]["count"] == SMALL["max_examples"]
+    assert os.path.getsize(written["comparison"]) > 0
+
+
+def test_classification_runs_get_the_decoder_comparison(evaluated):
+    found, written = evaluated
+    zhang, unet = found.results["runs"]
+    labels = [row["decoder"] for row in zhang["decoders"]]
+    assert labels == ["mode", "mean", "annealed T=0.38", "annealed T=0.89", "top-k"]
+    assert "decoders" not in unet
+    mode, mean = zhang["decoders"][0], zhang["decoders"][1]
+    assert mode["colorfulness"] != mean["colorfulness"]
+    assert os.path.isfile(written["decoders-zhang"])
+    assert "## Decoders of `zhang`" in open(written["report"]).read()
+
+
+def test_mae_of_table_1_matches_scores_of_the_split(evaluated):
+    found, _ = evaluated
+    for entry in found.results["runs"]:
+        assert entry["mae"]["test"] == entry["metrics"]["mae"]
+    assert found.results["no_colour"]["colorfulness"] == pytest.approx(0.0, abs=0.5)
+
+
+def test_best_value_is_bold():
+    results = {"dataset": "d", "split": "test", "runs": [
+        {"name": n, "run_dir": n, "mae": {"train": v, "val": v, "test": v},
+         "metrics": {"mae": v, "psnr": p, "colorfulness": c}}
+        for n, v, p, c in (("a", 0.2, 20.0, 10.0), ("b", 0.1, 25.0, 30.0))],
+        "no_colour": {"mae": 0.3, "colorfulness_true": 12.0}}
+    text = report.markdown_report(results)
+    assert "| b | **0.1000** | **0.1000** | **0.1000** |" in text
+    assert "| a | 0.2000 | 0.2000 | 0.2000 |" in text
+    assert "**25.00**" in text and "**10.00**" in text  # colorfulness: closest to 12
+
+
+def test_decoder_settings_match_names_loosely():
+    settings = evaluation.decoder_settings(["annealed_mean", "mode", "top_k", "extra"])
+    assert settings == [("mode", "mode", None), ("annealed T=0.38", "annealed_mean", 0.38),
+                        ("annealed T=0.89", "annealed_mean", 0.89), ("top-k", "top_k", None),
+                        ("extra", "extra", None)]
+
+
+def test_run_without_checkpoint_gets_an_error_naming_it(trained_runs, tmp_path):
+    empty = tmp_path / "no_weights"
+    empty.mkdir()
+    shutil.copy(os.path.join(trained_runs[0], runs.CONFIG), empty / runs.CONFIG)
+    with pytest.raises(runs.RunDirError, match="no_weights"):
+        evaluation.evaluate_runs([trained_runs[0], str(empty)], "samples", **SMALL)
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""}
+    return subprocess.run([sys.executable, "-m", "colorization_tf.evaluate", *args],
+                          capture_output=True, text=True, env=env, timeout=300)
+
+
+def test_cli_writes_report_with_reference_scores(trained_runs, tmp_path):
+    out = tmp_path / "out"
+    result = _cli(f"--run_dirs={trained_runs[0]}", "--dataset=samples", "--split=test",
+                  f"--out={out}", "--max_examples=16", "--batch_size=8", "--num_images=2",
+                  f"--train_reference={tmp_path / 'reference'}", "--reference_epochs=1")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "unet: MAE" in result.stdout
+    for name in ("report.md", "metrics.json", "comparison.png"):
+        assert (out / name).is_file()
+    text = (out / "report.md").read_text()
+    assert "| Accuracy |" in text and "Grayscale" in text and "Ground truth" in text
+    assert "Network: reference classifier" in text
+    rows = json.loads((out / "metrics.json").read_text())["distribution"]["reference"]["rows"]
+    assert list(rows) == ["Grayscale", "unet", "Ground truth"]
+    assert rows["Ground truth"]["frechet_distance"] == pytest.approx(0.0, abs=1e-6)
+
+
+def test_cli_names_a_run_directory_without_checkpoints(tmp_path):
+    broken = tmp_path / "broken_run"
+    broken.mkdir()
+    (broken / runs.CONFIG).write_text(json.dumps(tiny_config()))
+    result = _cli(f"--run_dirs={broken}", f"--out={tmp_path / 'out'}")
+    assert result.returncode != 0
+    assert "broken_run" in result.stderr and "checkpoint" in result.stderr
