@@ -71,21 +71,21 @@ PRESETS: dict[str, dict] = {
         "bins": {"kind": "gamut", "grid": 10}, "neighbours": 5, "soft_sigma": 5.0,
         "prior_sigma": 5.0, "rebalance_lambda": 0.5, "decode": "annealed",
         "temperature": 0.38, "top_k": 5, "learning_rate": 1e-4,
-        "batch_size": 128, "epochs": 100, "samples_epochs": 10, "image_size": 32,
+        "batch_size": 128, "epochs": 100, "samples_epochs": 5, "image_size": 32,
     },
     "classification_q361": {
         "method": "classification", "generator": {"type": "zhang"},
         "bins": {"kind": "grid", "grid": 12, "range": [-110, 118]}, "neighbours": 5,
         "soft_sigma": 5.0, "prior_sigma": 5.0, "rebalance_lambda": 0.5, "decode": "annealed",
         "temperature": 0.38, "top_k": 5, "learning_rate": 1e-4,
-        "batch_size": 128, "epochs": 100, "samples_epochs": 10, "image_size": 32,
+        "batch_size": 128, "epochs": 100, "samples_epochs": 5, "image_size": 32,
     },
     # Seed 002 §4.1.1, Fig. 4: dilated VGG-style regression net, sigmoid ab, L2 plus weight
     # decay (lambda=0.01 of §5.1, as Adam's decoupled weight decay); Adam 1e-4, 128, 100.
     "regression": {
         "method": "supervised", "loss": "l2", "generator": {"type": "regression"},
         "learning_rate": 1e-4, "adam": {"weight_decay": 0.01},
-        "batch_size": 128, "epochs": 100, "samples_epochs": 10, "image_size": 32,
+        "batch_size": 128, "epochs": 100, "samples_epochs": 8, "image_size": 32,
     },
 }
 
