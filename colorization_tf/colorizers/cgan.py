@@ -67,6 +67,28 @@ class ConditionalGAN(Colorizer):
         self.discriminator(condition(lightness, ab))
         self.built = True
 
+    # -- random-number state in checkpoints ---------------------------------------------
+
+    def _seed_states(self) -> list:
+        """The state of every seed generator (G's dropout noise, WGAN-GP's interpolation
+        points), in a fixed order."""
+        return [generator.state for layer in self._flatten_layers(include_self=True)
+                for generator in getattr(layer, "_seed_generators", [])]
+
+    def save_own_variables(self, store):
+        """Also stores the seed states (Keras leaves them out of weight files), so a run
+        resumed by BackupAndRestore draws the same noise as an uninterrupted one."""
+        super().save_own_variables(store)
+        for i, state in enumerate(self._seed_states()):
+            store[f"seed{i}"] = state
+
+    def load_own_variables(self, store):
+        super().load_own_variables({k: store[k] for k in store.keys()
+                                    if not k.startswith("seed")})
+        for i, state in enumerate(self._seed_states()):
+            if f"seed{i}" in store.keys():
+                state.assign(store[f"seed{i}"])
+
     # -- one training iteration ------------------------------------------------------
 
     def train_step(self, data):
@@ -81,16 +103,20 @@ class ConditionalGAN(Colorizer):
         lightness, ab = data["L"], data["ab"]
         fake_ab = tf.stop_gradient(self.generator(lightness, training=True))
         with tf.GradientTape() as tape:
-            real_logits = self.discriminator(condition(lightness, ab), training=True)
-            fake_logits = self.discriminator(condition(lightness, fake_ab), training=True)
-            d_real = gan_losses.discriminator_real(real_logits, self.real_target)
-            d_fake = gan_losses.discriminator_fake(fake_logits)
+            d_real, d_fake = self.discriminator_losses(lightness, ab, fake_ab)
             loss = losses.global_mean(d_real + d_fake)
             scaled = self.d_optimizer.scale_loss(loss)
         self._apply(self.d_optimizer, tape, scaled, self.discriminator.trainable_variables)
         self.d_real_tracker.update_state(d_real)
         self.d_fake_tracker.update_state(d_fake)
         return fake_ab
+
+    def discriminator_losses(self, lightness, ab, fake_ab) -> tuple[tf.Tensor, tf.Tensor]:
+        """Eq. 6 per example: (real term at ``real_target``, fake term at 0)."""
+        real_logits = self.discriminator(condition(lightness, ab), training=True)
+        fake_logits = self.discriminator(condition(lightness, fake_ab), training=True)
+        return (gan_losses.discriminator_real(real_logits, self.real_target),
+                gan_losses.discriminator_fake(fake_logits))
 
     def after_discriminator_step(self, data, fake_ab: tf.Tensor) -> None:
         """Hook for further adversaries trained on the same generated batch (VAC+GAN's C)."""
