@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import tensorflow as tf
 
 STRATEGIES = ("default", "mirrored", "multi_worker", "tpu")
@@ -21,6 +23,21 @@ def make_strategy(name: str = "default", tpu_address: str | None = None):
         tf.tpu.experimental.initialize_tpu_system(resolver)
         return tf.distribute.TPUStrategy(resolver)
     raise ValueError(f"--strategy={name!r}: expected one of {STRATEGIES}")
+
+
+def distributed_dataset(strategy, make: Callable[[int, tuple[int, int]], tf.data.Dataset],
+                        global_batch_size: int):
+    """The dataset ``make(per_replica_batch_size, (pipelines, pipeline_id))`` builds, fed to
+    every replica. Each input pipeline builds its own (no graph rewriting, which would
+    reseed tf.data's shuffle), so a distributed run sees the single-device run's batches."""
+    if strategy.num_replicas_in_sync == 1:
+        return make(global_batch_size, (1, 0))
+
+    def per_pipeline(context: tf.distribute.InputContext) -> tf.data.Dataset:
+        per_replica = context.get_per_replica_batch_size(global_batch_size)
+        return make(per_replica, (context.num_input_pipelines, context.input_pipeline_id))
+
+    return strategy.distribute_datasets_from_function(per_pipeline)
 
 
 def mixed_precision_policy() -> str:

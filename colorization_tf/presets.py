@@ -18,12 +18,12 @@ PRESETS: dict[str, dict] = {
     "unet_l1": {
         "method": "supervised", "loss": "l1", "generator": CIFAR_UNET,
         "learning_rate": 1e-3, "decay_rate": 0.3, "decay_steps": 17_500,
-        "batch_size": 128, "epochs": 200, "samples_epochs": 30, "image_size": 32,
+        "batch_size": 128, "epochs": 200, "samples_epochs": 20, "image_size": 32,
     },
     "unet_l2": {
         "method": "supervised", "loss": "l2", "generator": CIFAR_UNET,
         "learning_rate": 1e-3, "decay_rate": 0.3, "decay_steps": 17_500,
-        "batch_size": 128, "epochs": 200, "samples_epochs": 30, "image_size": 32,
+        "batch_size": 128, "epochs": 200, "samples_epochs": 20, "image_size": 32,
     },
     # Seed 000 §4.2, §5.1: U-Net G with dropout 0.5 as noise, conv D on concat(L, ab),
     # eq. 5/6 with lambda=100 L1 ("loss": "l2" for the L2 variant), Adam 3e-4 decayed x0.1

@@ -73,7 +73,6 @@ def train(config: dict, run_dir: str, *, verbose: int | str = "auto",
     os.makedirs(run_dir, exist_ok=True)
     check_same_run(run_dir, config)
     runs.write_config(run_dir, config)
-    keras.utils.set_random_seed(config["seed"])
     if config["mixed_precision"]:
         keras.mixed_precision.set_global_policy(distribute.mixed_precision_policy())
     else:
@@ -84,10 +83,15 @@ def train(config: dict, run_dir: str, *, verbose: int | str = "auto",
     if steps < 1:
         raise ValueError(f"--batch_size={batch_size} is larger than the training split of "
                          f"--dataset={data.dataset}; lower it or use more data")
-    train_ds = make_dataset(data, "train", batch_size, training=True,
-                            skip_batches=resume_epoch(run_dir) * steps)
-    val_ds = make_dataset(data, "val", batch_size)
     strategy = distribute.make_strategy(config["strategy"])
+    keras.utils.set_random_seed(config["seed"])  # after the strategy, which draws seeds
+    train_ds = distribute.distributed_dataset(
+        strategy, lambda per_replica, shard: make_dataset(
+            data, "train", per_replica, training=True, shard=shard,
+            skip_batches=resume_epoch(run_dir) * steps * batch_size // per_replica // shard[0]),
+        batch_size)
+    val_ds = make_dataset(data, "val", batch_size)
+    keras.utils.set_random_seed(config["seed"])  # initial weights, whatever ran before
     with strategy.scope():
         colorizer = colorizers.build(config)
         colorizer.build_all(data.image_size)
@@ -95,7 +99,10 @@ def train(config: dict, run_dir: str, *, verbose: int | str = "auto",
     colorizer.save_artifacts(run_dir)
     sample_batch = next(iter(val_ds))
     fit_callbacks = [
-        keras.callbacks.BackupAndRestore(os.path.join(run_dir, runs.BACKUP)),
+        # Kept after the last epoch, so re-running a finished command (or asking for more
+        # epochs) continues instead of starting again from epoch 0.
+        keras.callbacks.BackupAndRestore(os.path.join(run_dir, runs.BACKUP),
+                                         delete_checkpoint=False),
         keras.callbacks.ModelCheckpoint(
             os.path.join(run_dir, runs.CHECKPOINTS, "last.weights.h5"),
             save_weights_only=True),

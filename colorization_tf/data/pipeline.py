@@ -17,7 +17,6 @@ from colorization_tf import color
 from colorization_tf.data import filtering, sources, splits
 
 SPLIT_NAMES = ("train", "val", "test")
-SHUFFLE_BUFFER = 8192
 
 
 @dataclasses.dataclass(frozen=True)
@@ -60,11 +59,12 @@ def _selection(config: DataConfig, split: str) -> tuple[np.ndarray | None, dict]
     if split == "val" and "val" not in source.pools:
         pool_name = "train"
     needs_split = pool_name == "train" and "val" not in source.pools
-    if not (config.filter_gray or needs_split):
+    filter_gray = config.filter_gray and not source.prepared
+    if not (filter_gray or needs_split):
         return None, {"split": split, "pool": pool_name, "dropped_gray": 0}
     stats = filtering.image_stats(source.pools[pool_name].map(lambda ex: ex["image"]))
     gray = (filtering.is_gray(stats["chroma"], config.gray_threshold)
-            if config.filter_gray else np.zeros(len(stats["chroma"]), bool))
+            if filter_gray else np.zeros(len(stats["chroma"]), bool))
     kept = np.flatnonzero(~gray)
     if needs_split:
         train_idx, val_idx = splits.split_indices(
@@ -86,8 +86,7 @@ def load_split(config: DataConfig, split: str) -> tuple[tf.data.Dataset, dict]:
     if indices is not None:
         mask = np.zeros(report["pool_size"], bool)
         mask[indices] = True
-        keep = tf.constant(mask)
-        ds = ds.enumerate().filter(lambda i, ex: keep[i]).map(lambda i, ex: ex)
+        ds = _select(ds, tf.constant(mask))
     size = config.image_size
     ds = ds.map(lambda ex: {"image": fit_image(ex["image"], size), "label": ex["label"]},
                 num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
@@ -96,6 +95,17 @@ def load_split(config: DataConfig, split: str) -> tuple[tf.data.Dataset, dict]:
         if "count" in report:
             report = {**report, "count": min(report["count"], config.max_examples)}
     return ds, dict(report, num_classes=source.num_classes)
+
+
+def _select(ds: tf.data.Dataset, mask: tf.Tensor) -> tf.data.Dataset:
+    """The elements of ``ds`` whose position is True in ``mask``."""
+    def keep(index, _):
+        return mask[index]
+
+    def drop_index(_, example):
+        return example
+
+    return ds.enumerate().filter(keep).map(drop_index)
 
 
 def fit_image(image: tf.Tensor, size: int) -> tf.Tensor:
@@ -123,37 +133,48 @@ def to_lab_example(batch: dict[str, tf.Tensor]) -> dict[str, tf.Tensor]:
 
 
 def make_dataset(config: DataConfig, split: str, batch_size: int, *, training: bool = False,
-                 augment: bool = True, skip_batches: int = 0,
+                 augment: bool = True, skip_batches: int = 0, shard: tuple[int, int] = (1, 0),
                  cache: bool = True) -> tf.data.Dataset:
     """Batched Lab examples of ``split``, prefetched.
 
     With ``training``: an endless stream, reshuffled every pass from a fixed seed, flipped
     at random when ``augment``, whole batches only. ``skip_batches`` starts the stream
-    further on, so a resumed run sees exactly the batches an uninterrupted one would.
+    further on, so a resumed run sees exactly the batches an uninterrupted one would;
+    ``shard=(count, index)`` keeps every count-th example (one input pipeline of several).
     """
     images, _ = load_split(config, split)
-    if cache:
-        images = images.cache()
     if training:
-        stream = images.shuffle(SHUFFLE_BUFFER, seed=config.seed,
-                                reshuffle_each_iteration=True).repeat()
-        if augment:
-            coins = tf.data.Dataset.random(seed=config.seed)
-            stream = tf.data.Dataset.zip(stream, coins).map(_random_flip)
-        batches = stream.skip(skip_batches * batch_size).batch(batch_size, drop_remainder=True)
+        batches = _training_stream(images, config.seed, augment, skip_batches * batch_size
+                                   * shard[0], shard).batch(batch_size, drop_remainder=True)
     else:
-        batches = images.batch(batch_size)
+        batches = (images.cache() if cache else images).batch(batch_size)
     options = tf.data.Options()
     options.deterministic = True
     batches = batches.map(to_lab_example, num_parallel_calls=tf.data.AUTOTUNE)
     return batches.with_options(options).prefetch(tf.data.AUTOTUNE)
 
 
-def _random_flip(example: dict, coin: tf.Tensor) -> dict:
-    """Mirrors the image left-right when the random ``coin`` is odd."""
-    image = tf.cond(coin % 2 == 1, lambda: tf.image.flip_left_right(example["image"]),
-                    lambda: example["image"])
-    return {**example, "image": image}
+def _training_stream(images: tf.data.Dataset, seed: int, augment: bool, skip: int,
+                     shard: tuple[int, int]) -> tf.data.Dataset:
+    """Endless examples: epoch e visits every image once, in an order (and with flips)
+    drawn by stateless RNG from (seed, e) alone, so it never depends on TF's global seed,
+    on how many times the pipeline was built, or on tf.distribute's dataset rewriting.
+    The images are held in memory (as ``cache()`` would) so they can be visited by index."""
+    pool = images.batch(1 << 30).get_single_element()
+    count = tf.shape(pool["label"], out_type=tf.int64)[0]
+
+    def epoch(e):
+        order = tf.random.experimental.stateless_shuffle(tf.range(count), seed=[seed, e])
+        coins = tf.random.stateless_uniform([count], seed=[seed + 1, e]) < 0.5
+        return tf.data.Dataset.from_tensor_slices((order, tf.logical_and(coins, augment)))
+
+    def example(index, flip):
+        image = tf.gather(pool["image"], index)
+        image = tf.cond(flip, lambda: tf.image.flip_left_right(image), lambda: image)
+        return {"image": image, "label": tf.gather(pool["label"], index)}
+
+    indices = tf.data.Dataset.range(1 << 62).flat_map(epoch).skip(skip).shard(*shard)
+    return indices.map(example, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
 
 
 def steps_per_epoch(config: DataConfig, split: str, batch_size: int) -> int:

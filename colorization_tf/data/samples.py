@@ -63,7 +63,7 @@ def _crops(photo: np.ndarray, size: int, context: int, stride: int) -> np.ndarra
 def build_samples(size: int = 32, context: int = 5) -> dict[str, dict[str, np.ndarray]]:
     """Returns ``{split: {"image": uint8 [N,size,size,3], "label": int64 [N],
     "photo": str [N]}}``, the same arrays every call (no randomness, no network)."""
-    stride = max(1, size // 2)
+    stride = max(1, size // 4)
     parts: dict[str, list] = {split: [] for split in SPLITS}
     for name, key, label, split in PHOTOS:
         crops = _crops(_load_photo(key), size, context, stride)

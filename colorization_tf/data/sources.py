@@ -31,6 +31,7 @@ class Source:
     pools: dict[str, tf.data.Dataset]
     num_classes: int = 0
     class_names: tuple[str, ...] = ()
+    prepared: bool = False  # already gray-filtered and split (tfrecords written by prepare)
 
     @property
     def labelled(self) -> bool:
@@ -123,12 +124,14 @@ def _tfds_source(name: str, data_dir: str | None) -> Source:
     builder = tfds.builder(name, data_dir=data_dir)
     ensure_available(builder)
     builder.download_and_prepare()
-    splits = list(builder.info.splits.keys())
+    # Unprepared metadata (e.g. under tfds.testing.mock_data) lists no splits: assume the
+    # universal train/test pair.
+    splits = list(builder.info.splits.keys()) or ["train", "test"]
     if "train" not in splits:
         raise ValueError(f"--dataset={name}: TFDS dataset has no 'train' split ({splits})")
     image_key = _image_feature(builder.info.features, name)
-    label_feature = builder.info.features.get("label") if hasattr(
-        builder.info.features, "get") else None
+    features = builder.info.features
+    label_feature = features["label"] if "label" in features.keys() else None
     num_classes = getattr(label_feature, "num_classes", 0) or 0
     class_names = tuple(getattr(label_feature, "names", ()) or ())
     wanted = {"train": "train", "val": "validation", "test": "test"}

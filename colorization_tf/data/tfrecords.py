@@ -159,4 +159,4 @@ def read_source(path: str) -> sources.Source:
     manifest = read_manifest(path)
     pools = {split: read_split(path, manifest, split) for split in manifest["splits"]}
     return sources.Source(f"tfrecords:{path}", pools, int(manifest.get("num_classes", 0)),
-                          tuple(manifest.get("class_names", ())))
+                          tuple(manifest.get("class_names", ())), prepared=True)

@@ -17,11 +17,16 @@ class UNet(keras.Model):
     configuration), the rest at stride 2; the decoder mirrors the encoder and ends at the
     input resolution. ``dropout`` (the cGAN's noise) acts in the first ``dropout_blocks``
     decoder blocks. H and W must be divisible by 2 ** (number of stride-2 steps).
+    ``bn_momentum`` 0.9 (not Keras' 0.99) lets the moving statistics that inference uses
+    settle within tens of steps, which short runs need; the paper does not give it.
+    Batch norm is synchronized across replicas, so a distributed step normalizes over the
+    global batch exactly as a single device does.
     """
 
     def __init__(self, encoder_filters=(64, 128, 256, 512, 512), first_stride: int = 1,
                  out_channels: int = 2, dropout: float = 0.0, dropout_blocks: int = 3,
-                 kernel_size: int = 4, out_activation: str = "tanh", **kwargs):
+                 kernel_size: int = 4, out_activation: str = "tanh",
+                 bn_momentum: float = 0.9, **kwargs):
         super().__init__(**kwargs)
         self.encoder_filters = tuple(int(f) for f in encoder_filters)
         self.first_stride = int(first_stride)
@@ -30,13 +35,14 @@ class UNet(keras.Model):
         self.dropout_blocks = int(dropout_blocks)
         self.kernel_size = int(kernel_size)
         self.out_activation = out_activation
+        self.bn_momentum = float(bn_momentum)
         self.down = []
         for i, filters in enumerate(self.encoder_filters):
             stride = self.first_stride if i == 0 else 2
             self.down.append(keras.Sequential([
                 layers.Conv2D(filters, kernel_size, stride, padding="same", use_bias=False,
                               kernel_initializer=INIT),
-                layers.BatchNormalization(),
+                layers.BatchNormalization(momentum=self.bn_momentum, synchronized=True),
                 layers.LeakyReLU(negative_slope=0.2),
             ], name=f"down{i}"))
         self.up = []
@@ -44,7 +50,7 @@ class UNet(keras.Model):
         for i, filters in enumerate(skip_filters):
             block = [layers.Conv2DTranspose(filters, kernel_size, 2, padding="same",
                                             use_bias=False, kernel_initializer=INIT),
-                     layers.BatchNormalization()]
+                     layers.BatchNormalization(momentum=self.bn_momentum, synchronized=True)]
             if self.dropout > 0 and i < self.dropout_blocks:
                 block.append(layers.Dropout(self.dropout))
             block.append(layers.ReLU())
@@ -86,4 +92,5 @@ class UNet(keras.Model):
         return {**super().get_config(), "encoder_filters": list(self.encoder_filters),
                 "first_stride": self.first_stride, "out_channels": self.out_channels,
                 "dropout": self.dropout, "dropout_blocks": self.dropout_blocks,
-                "kernel_size": self.kernel_size, "out_activation": self.out_activation}
+                "kernel_size": self.kernel_size, "out_activation": self.out_activation,
+                "bn_momentum": self.bn_momentum}
