@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import tensorflow as tf
@@ -13,6 +14,13 @@ def make_strategy(name: str = "default", tpu_address: str | None = None):
     """The strategy called ``name``; models and optimizers must be built in its scope."""
     if name == "default":
         return tf.distribute.get_strategy()
+    return _shared_strategy(name, tpu_address)
+
+
+@functools.lru_cache(maxsize=None)
+def _shared_strategy(name: str, tpu_address: str | None):
+    """One instance per kind and process: strategies created side by side share collective
+    instance keys, and their all-reduces then collide ("Shape mismatch in the collective")."""
     if name == "mirrored":
         return tf.distribute.MirroredStrategy()
     if name == "multi_worker":

@@ -18,7 +18,7 @@ def image_grid(rows: list[np.ndarray], row_labels: list[str], path: str,
     n_rows, n_cols = len(rows), len(rows[0])
     fig, axes = plt.subplots(n_rows, n_cols, squeeze=False,
                              figsize=(cell_inches * n_cols + 1, cell_inches * n_rows))
-    for r, (images, label) in enumerate(zip(rows, row_labels)):
+    for r, (images, label) in enumerate(zip(rows, row_labels, strict=True)):
         for c in range(n_cols):
             ax = axes[r][c]
             ax.imshow(images[c], interpolation="nearest")

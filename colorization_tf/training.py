@@ -13,8 +13,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from colorization_tf import colorizers, distribute, evaluation, figures, files, runs
-from colorization_tf import color
+from colorization_tf import color, colorizers, distribute, evaluation, figures, files, runs
 from colorization_tf.callbacks import SampleImages, SaveGenerator
 from colorization_tf.data import DataConfig, load_split, make_dataset, steps_per_epoch
 

@@ -14,9 +14,9 @@ def _expected_parameters(encoder, kernel=4, out_channels=2):
     for filters in encoder:
         count += kernel * kernel * channels_in * filters + 4 * filters
         channels_in = filters
-    for filters, skip in zip(encoder[-2::-1], encoder[-2::-1]):
+    for filters in encoder[-2::-1]:  # each decoder block mirrors an encoder block
         count += kernel * kernel * channels_in * filters + 4 * filters
-        channels_in = filters + skip  # after concatenation with the mirrored encoder layer
+        channels_in = 2 * filters  # after concatenation with the mirrored encoder output
     return count + channels_in * out_channels + out_channels
 
 

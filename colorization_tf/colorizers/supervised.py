@@ -31,7 +31,7 @@ class SupervisedColorizer(Colorizer):
             loss = losses.global_mean(per_example)
             scaled = self.optimizer.scale_loss(loss)
         variables = self.generator.trainable_variables
-        self.optimizer.apply_gradients(zip(tape.gradient(scaled, variables), variables))
+        self.optimizer.apply_gradients(zip(tape.gradient(scaled, variables), variables, strict=True))
         return self._track(per_example, ab, prediction)
 
     def test_step(self, data):

@@ -81,7 +81,7 @@ class UNet(keras.Model):
         for block in self.down:
             x = block(x, training=training)
             skips.append(x)
-        for block, skip in zip(self.up, skips[-2::-1]):
+        for block, skip in zip(self.up, skips[-2::-1], strict=True):
             x = block(x, training=training)
             x = keras.ops.concatenate([x, skip], axis=-1)
         if self.top is not None:
