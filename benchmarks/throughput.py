@@ -8,7 +8,6 @@ matmul GFLOP/s, so a step's FLOP rate can be read as a share of what the machine
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import sys
@@ -95,15 +94,11 @@ def pipeline_rate(batch_size: int, batches: int = 50) -> float:
     return batches * batch_size / (time.perf_counter() - start)
 
 
-def extra_cases() -> dict:
-    """Presets other modules ask to benchmark (benchmarks/gan_cases.py, if present)."""
-    path = os.path.join(os.path.dirname(__file__), "gan_cases.py")
-    if not os.path.exists(path):
-        return {}
-    spec = importlib.util.spec_from_file_location("gan_cases", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.flop_multipliers()
+def flop_ratios(batch_size: int) -> dict[str, float]:
+    """Estimated FLOPs of each GAN step over one U-Net step (benchmarks/gan_cases.py)."""
+    import gan_cases  # beside this script
+
+    return {case.name: case.flops_ratio for case in gan_cases.gan_cases(batch_size)}
 
 
 def main(argv=None) -> dict:
@@ -119,7 +114,7 @@ def main(argv=None) -> dict:
            "pipeline_images_per_s": round(pipeline_rate(args.batch_size), 1)}
     unet = presets.get("unet_l1")
     flops = forward_flops(colorizers.build(unet).generator, unet["image_size"])
-    multipliers = {"unet_l1": 1.0, **extra_cases()}
+    multipliers = {"unet_l1": 1.0, **flop_ratios(args.batch_size)}
     steps = {}
     for name in args.methods.split(","):
         if name not in presets.PRESETS:

@@ -17,7 +17,7 @@ def make_strategy(name: str = "default", tpu_address: str | None = None):
     return _shared_strategy(name, tpu_address)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _shared_strategy(name: str, tpu_address: str | None):
     """One instance per kind and process: strategies created side by side share collective
     instance keys, and their all-reduces then collide ("Shape mismatch in the collective")."""

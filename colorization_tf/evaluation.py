@@ -16,7 +16,7 @@ import numpy as np
 import tensorflow as tf
 
 from colorization_tf import color, metrics, runs
-from colorization_tf.data import load_split, make_dataset, to_lab_example
+from colorization_tf.data import load_split, make_dataset, spread_examples
 
 PredictFn = Callable[[tf.Tensor], tf.Tensor]
 BatchFn = Callable[[dict, tf.Tensor], None]
@@ -161,7 +161,7 @@ def evaluate_runs(run_dirs: list[str], dataset: str | None = None, split: str = 
     names = run_names(run_dirs)
     networks = _distribution_networks(reference_dir, inception_weights)
     first_data = runs.data_config(loaded[0][1], dataset=dataset, max_examples=max_examples)
-    pick = _first_examples(first_data, split, num_images)
+    pick = spread_examples(first_data, split, num_images)
     display_size = int(pick["L"].shape[1])
     images = {"gray": _rgb(pick["L"], color.gray_ab(pick["ab"])),
               "original": _rgb(pick["L"], pick["ab"]), "runs": {}, "decoders": {}}
@@ -182,7 +182,7 @@ def evaluate_runs(run_dirs: list[str], dataset: str | None = None, split: str = 
                for s in MAE_SPLITS}
         entry = {"name": name, "run_dir": run_dir, "preset": config.get("preset"),
                  "method": config.get("method"), "mae": mae, "metrics": full}
-        sample = _first_examples(data, split, num_images)
+        sample = spread_examples(data, split, num_images)
         images["runs"][name] = _resized(_rgb(sample["L"], predict(sample["L"])), display_size)
         if collectors:
             entry["distribution"] = collectors
@@ -206,15 +206,6 @@ def _resized(rgb: np.ndarray, size: int) -> np.ndarray:
     if rgb.shape[1] == size and rgb.shape[2] == size:
         return rgb
     return tf.clip_by_value(tf.image.resize(rgb, [size, size]), 0.0, 1.0).numpy()
-
-
-def _first_examples(data, split: str, count: int) -> dict:
-    """``count`` examples spread evenly over ``split`` (the same images for every run)."""
-    images, report = load_split(data, split)
-    total = report.get("count") or int(images.reduce(0, lambda n, _: n + 1))
-    picks = tf.constant(np.unique(np.linspace(0, total - 1, max(1, count)).astype(np.int64)))
-    chosen = images.enumerate().filter(lambda i, _: tf.reduce_any(tf.equal(i, picks)))
-    return to_lab_example(next(iter(chosen.map(lambda _, ex: ex).batch(len(picks)))))
 
 
 # ------------------------------------------------------------------ decoders

@@ -10,12 +10,18 @@ import json
 import os
 
 import keras
-import numpy as np
 import tensorflow as tf
 
 from colorization_tf import color, colorizers, distribute, evaluation, figures, files, runs
 from colorization_tf.callbacks import SampleImages, SaveGenerator
-from colorization_tf.data import DataConfig, load_split, make_dataset, steps_per_epoch
+from colorization_tf.data import (
+    DataConfig,
+    load_split,
+    make_dataset,
+    source_for,
+    spread_examples,
+    steps_per_epoch,
+)
 
 SAMPLE_COUNT = 8
 
@@ -71,12 +77,14 @@ def train(config: dict, run_dir: str, *, verbose: int | str = "auto",
     final metrics that were written to metrics.json."""
     os.makedirs(run_dir, exist_ok=True)
     check_same_run(run_dir, config)
+    data = runs.data_config(config)
+    # Stored so colorize/evaluate can rebuild class-aware networks without the data.
+    config = {**config, "num_classes": source_for(data).num_classes}
     runs.write_config(run_dir, config)
     if config["mixed_precision"]:
         keras.mixed_precision.set_global_policy(distribute.mixed_precision_policy())
     else:
         keras.mixed_precision.set_global_policy("float32")
-    data = runs.data_config(config)
     batch_size = config["batch_size"]
     steps = steps_per_epoch(data, "train", batch_size)
     if steps < 1:
@@ -126,16 +134,14 @@ def finish(colorizer, data: DataConfig, run_dir: str) -> dict:
         results[split] = evaluation.score_with_baseline(predict, batches)
         results[split]["data"] = load_split(data, split)[1]
     files.write_json(os.path.join(run_dir, runs.METRICS), results)
-    write_samples(predict, make_dataset(data, "test", 256), os.path.join(run_dir, runs.SAMPLES))
+    write_samples(predict, data, os.path.join(run_dir, runs.SAMPLES))
     return results
 
 
-def write_samples(predict, batches: tf.data.Dataset, path: str) -> None:
-    """samples.png: rows gray / original / colorized for images spread over ``batches``."""
-    batch = next(iter(batches))
-    count = int(batch["L"].shape[0])
-    pick = np.unique(np.linspace(0, count - 1, min(SAMPLE_COUNT, count)).astype(int))
-    lightness, ab = tf.gather(batch["L"], pick), tf.gather(batch["ab"], pick)
+def write_samples(predict, data: DataConfig, path: str) -> None:
+    """samples.png: rows gray / original / colorized for test images spread over the split."""
+    batch = spread_examples(data, "test", SAMPLE_COUNT)
+    lightness, ab = batch["L"], batch["ab"]
     rows = [color.model_to_rgb(lightness, color.gray_ab(ab)),
             color.model_to_rgb(lightness, ab),
             color.model_to_rgb(lightness, predict(lightness))]

@@ -5,12 +5,10 @@ so colorizing needs no label at test time."""
 
 from __future__ import annotations
 
-import os
-
 import keras
 import tensorflow as tf
 
-from colorization_tf import files, gan_losses, losses, models, optimizers
+from colorization_tf import gan_losses, losses, models, optimizers
 from colorization_tf.colorizers.cgan import (
     ConditionalGAN,
     build_generator_and_discriminator,
@@ -54,17 +52,6 @@ class VACGAN(ConditionalGAN):
     def build_networks(self, lightness: tf.Tensor) -> None:
         super().build_networks(lightness)
         self.classifier(condition(lightness, self.generator(lightness)))
-
-    def save_artifacts(self, run_dir: str) -> None:
-        """Adds the class count to the run's config.json, so colorize/evaluate rebuild C
-        without opening the training data."""
-        from colorization_tf import runs
-
-        path = os.path.join(run_dir, runs.CONFIG)
-        if os.path.isfile(path):
-            stored = files.read_json(path)
-            if stored.get("num_classes") != self.classifier.num_classes:
-                runs.write_config(run_dir, {**stored, "num_classes": self.classifier.num_classes})
 
     def _labels(self, data) -> tf.Tensor:
         labels = data["label"]

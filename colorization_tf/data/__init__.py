@@ -5,9 +5,10 @@ from colorization_tf.data.pipeline import (
     load_split,
     make_dataset,
     source_for,
+    spread_examples,
     steps_per_epoch,
     to_lab_example,
 )
 
-__all__ = ["DataConfig", "load_split", "make_dataset", "source_for", "steps_per_epoch",
+__all__ = ["DataConfig", "load_split", "make_dataset", "source_for", "spread_examples", "steps_per_epoch",
            "to_lab_example"]

@@ -177,6 +177,18 @@ def _training_stream(images: tf.data.Dataset, seed: int, augment: bool, skip: in
     return indices.map(example, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
 
 
+def spread_examples(config: DataConfig, split: str, count: int) -> dict[str, tf.Tensor]:
+    """One Lab batch of ``count`` examples spread evenly over ``split`` (the same images on
+    every call): what sample grids show, so they cover every photograph, not the first."""
+    images, report = load_split(config, split)
+    total = report.get("count") or int(images.reduce(0, lambda n, _: n + 1))
+    picks = np.unique(np.linspace(0, total - 1, max(1, count)).astype(np.int64))
+    mask = np.zeros(total, bool)
+    mask[picks] = True
+    chosen = _select(images, tf.constant(mask))
+    return to_lab_example(next(iter(chosen.batch(len(picks)))))
+
+
 def steps_per_epoch(config: DataConfig, split: str, batch_size: int) -> int:
     """Whole batches in one pass over ``split`` (counts the split if the report lacks it)."""
     images, report = load_split(config, split)
