@@ -24,6 +24,9 @@ class ConditionalGAN(Colorizer):
     target stays 0. The G optimizer is ``self.optimizer``; D's is ``self.d_optimizer``.
     """
 
+    # G's adversarial term from D's logits on generated pairs (eq. 5's first term).
+    adversarial_loss = staticmethod(gan_losses.generator_adversarial)
+
     def __init__(self, generator: keras.Model, discriminator: keras.Model, *,
                  reconstruction: str = "l1", reconstruction_weight: float = 100.0,
                  real_target: float = 1.0, g_steps_per_d_step: int = 2, **kwargs):
@@ -134,7 +137,7 @@ class ConditionalGAN(Colorizer):
         lightness, ab = data["L"], data["ab"]
         fake_ab = self.generator(lightness, training=True)
         fake_logits = self.discriminator(condition(lightness, fake_ab), training=True)
-        parts = {"adv": gan_losses.generator_adversarial(fake_logits),
+        parts = {"adv": self.adversarial_loss(fake_logits),
                  "rec": self.reconstruction(ab, fake_ab),
                  "l1": losses.per_example_l1(ab, fake_ab)}
         parts.update(self.generator_extra_loss(data, fake_ab))

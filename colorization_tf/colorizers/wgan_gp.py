@@ -16,8 +16,10 @@ class WGANGP(ConditionalGAN):
     points and generator dropout each time), then one generator update.
 
     The critic is ``self.discriminator`` (optimizer ``d_optimizer``); its loss per example
-    is C(fake) - C(real) + ``penalty_weight`` * GP.
+    is C(fake) - C(real) + ``penalty_weight`` * GP; G's adversarial term is -C(fake).
     """
+
+    adversarial_loss = staticmethod(gan_losses.generator_wasserstein)
 
     def __init__(self, generator: keras.Model, critic: keras.Model, *, n_critic: int = 5,
                  penalty_weight: float = 10.0, seed: int | None = None, **kwargs):
@@ -60,16 +62,6 @@ class WGANGP(ConditionalGAN):
         self.d_wasserstein_tracker.update_state(wasserstein)
         self.gp_tracker.update_state(penalty)
         return fake_ab
-
-    def generator_loss(self, data) -> tuple[tf.Tensor, dict]:
-        lightness, ab = data["L"], data["ab"]
-        fake_ab = self.generator(lightness, training=True)
-        scores = self.discriminator(condition(lightness, fake_ab), training=True)
-        parts = {"adv": gan_losses.generator_wasserstein(scores),
-                 "rec": self.reconstruction(ab, fake_ab),
-                 "l1": losses.per_example_l1(ab, fake_ab)}
-        per_example = parts["adv"] + self.reconstruction_weight * parts["rec"]
-        return losses.global_mean(per_example), parts
 
 
 def build(config: dict) -> WGANGP:

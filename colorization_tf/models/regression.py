@@ -11,6 +11,8 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from colorization_tf.models.shapes import check_divisible
+
 # Blocks 1-7 of Fig. 4 (filters, convolutions, dilation); blocks 1-3 end with a stride-2
 # convolution. Block 8 is ``len(DOWN_BLOCKS)`` transposed convolutions of DECONV_WIDTH.
 WIDTHS = (64, 128, 256, 512, 512, 512, 512)
@@ -57,11 +59,7 @@ class RegressionNet(keras.Model):
         return keras.Sequential(stack, name=f"block{index + 1}")
 
     def build(self, input_shape):
-        height, width = input_shape[1], input_shape[2]
-        for side in (height, width):
-            if side is not None and side % self.downsampling:
-                raise ValueError(f"RegressionNet input size {height}x{width} is not divisible "
-                                 f"by {self.downsampling}; resize the images")
+        check_divisible("RegressionNet", input_shape, self.downsampling)
         super().build(input_shape)
 
     def call(self, x, training=False):

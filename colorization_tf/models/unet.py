@@ -6,6 +6,8 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from colorization_tf.models.shapes import check_divisible
+
 INIT = "glorot_normal"
 
 
@@ -69,11 +71,7 @@ class UNet(keras.Model):
         return self.first_stride * 2 ** (len(self.encoder_filters) - 1)
 
     def build(self, input_shape):
-        height, width = input_shape[1], input_shape[2]
-        for side in (height, width):
-            if side is not None and side % self.downsampling:
-                raise ValueError(f"UNet input size {height}x{width} is not divisible by "
-                                 f"{self.downsampling}; resize the images or change the depth")
+        check_divisible("UNet", input_shape, self.downsampling)
         super().build(input_shape)
 
     def call(self, x, training=False):

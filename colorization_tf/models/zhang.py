@@ -7,6 +7,8 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from colorization_tf.models.shapes import check_divisible
+
 # Zhang et al. at 224 px: conv1-conv8, strides 2-2-2 down and one 2x transposed conv up
 # (224 -> 28 -> 56). Default here, for 32 px CIFAR: two stride-2 blocks (32 -> 8) and the
 # dilated middle at 8x8, since dilated 3x3 kernels at 4x4 would mostly read padding.
@@ -72,11 +74,7 @@ class ZhangNet(keras.Model):
         return keras.Sequential(stack, name=f"conv{index + 1}")
 
     def build(self, input_shape):
-        height, width = input_shape[1], input_shape[2]
-        for side in (height, width):
-            if side is not None and side % self.downsampling:
-                raise ValueError(f"ZhangNet input size {height}x{width} is not divisible by "
-                                 f"{self.downsampling}; resize the images or change strides")
+        check_divisible("ZhangNet", input_shape, self.downsampling)
         super().build(input_shape)
 
     def call(self, x, training=False):
