@@ -16,7 +16,7 @@ import numpy as np
 import tensorflow as tf
 
 from colorization_tf import color, metrics, runs
-from colorization_tf.data import load_split, make_dataset, spread_examples
+from colorization_tf.data import count_examples, make_dataset, spread_examples
 
 PredictFn = Callable[[tf.Tensor], tf.Tensor]
 BatchFn = Callable[[dict, tf.Tensor], None]
@@ -136,9 +136,8 @@ def make_predict(colorizer, decode: str | None = None,
         lightness, decode=decode, temperature=temperature), reduce_retracing=True)
 
 
-def _count_batches(data, split: str, batch_size: int) -> int | None:
-    count = load_split(data, split)[1].get("count")
-    return None if count is None else -(-count // batch_size)
+def _count_batches(data, split: str, batch_size: int) -> int:
+    return -(-count_examples(data, split) // batch_size)
 
 
 def _progress(data, split: str, batch_size: int, verbose: int) -> keras.utils.Progbar | None:

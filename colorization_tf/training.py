@@ -16,6 +16,7 @@ from colorization_tf import color, colorizers, distribute, evaluation, figures, 
 from colorization_tf.callbacks import SampleImages, SaveGenerator
 from colorization_tf.data import (
     DataConfig,
+    count_examples,
     load_split,
     make_dataset,
     source_for,
@@ -120,8 +121,10 @@ def train(config: dict, run_dir: str, *, verbose: int | str = "auto",
         *(callbacks or []),
     ]
     os.makedirs(os.path.join(run_dir, runs.CHECKPOINTS), exist_ok=True)
+    val_steps = -(-count_examples(data, "val") // batch_size)  # the last batch may be short
     colorizer.fit(train_ds, epochs=config["epochs"], steps_per_epoch=steps,
-                  validation_data=val_ds, callbacks=fit_callbacks, verbose=verbose)
+                  validation_data=val_ds, validation_steps=val_steps,
+                  callbacks=fit_callbacks, verbose=verbose)
     return finish(colorizer, data, run_dir)
 
 

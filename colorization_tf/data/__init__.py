@@ -2,6 +2,7 @@
 
 from colorization_tf.data.pipeline import (
     DataConfig,
+    count_examples,
     load_split,
     make_dataset,
     source_for,
@@ -10,5 +11,5 @@ from colorization_tf.data.pipeline import (
     to_lab_example,
 )
 
-__all__ = ["DataConfig", "load_split", "make_dataset", "source_for", "spread_examples", "steps_per_epoch",
+__all__ = ["DataConfig", "count_examples", "load_split", "make_dataset", "source_for", "spread_examples", "steps_per_epoch",
            "to_lab_example"]

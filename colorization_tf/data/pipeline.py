@@ -189,10 +189,13 @@ def spread_examples(config: DataConfig, split: str, count: int) -> dict[str, tf.
     return to_lab_example(next(iter(chosen.batch(len(picks)))))
 
 
-def steps_per_epoch(config: DataConfig, split: str, batch_size: int) -> int:
-    """Whole batches in one pass over ``split`` (counts the split if the report lacks it)."""
+def count_examples(config: DataConfig, split: str) -> int:
+    """Images in ``split`` (from the selection report, or by counting when it has none)."""
     images, report = load_split(config, split)
     count = report.get("count")
-    if count is None:
-        count = int(images.reduce(0, lambda n, _: n + 1))
-    return count // batch_size
+    return int(count) if count is not None else int(images.reduce(0, lambda n, _: n + 1))
+
+
+def steps_per_epoch(config: DataConfig, split: str, batch_size: int) -> int:
+    """Whole batches in one pass over ``split``."""
+    return count_examples(config, split) // batch_size
