@@ -53,3 +53,19 @@ def tiny_config(preset: str = "unet_l1", **overrides) -> dict:
     config = training.resolve_config(base, data, epochs=1, batch_size=8)
     config.update(overrides)
     return config
+
+
+SMALL_D = {"filters": [8, 16]}
+SMALL_C = {"filters": [8, 8], "strides": [2, 1]}
+
+
+def small_config(preset: str, **overrides) -> dict:
+    """tiny_config with small adversaries (and 2 critic steps for WGAN-GP)."""
+    config = tiny_config(preset)
+    config["discriminator"] = {**config["discriminator"], **SMALL_D}
+    if "classifier" in config:
+        config["classifier"] = {**config["classifier"], **SMALL_C}
+    if preset == "wgan_gp":
+        config["n_critic"] = 2
+    config.update(overrides)
+    return config

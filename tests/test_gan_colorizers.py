@@ -11,24 +11,9 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from conftest import tiny_config
+from conftest import small_config
 
 from colorization_tf import colorizers, presets, runs, training
-
-SMALL_D = {"filters": [8, 16]}
-SMALL_C = {"filters": [8, 8], "strides": [2, 1]}
-
-
-def small_config(preset: str, **overrides) -> dict:
-    """tiny_config with small adversaries (and 2 critic steps for WGAN-GP)."""
-    config = tiny_config(preset)
-    config["discriminator"] = {**config["discriminator"], **SMALL_D}
-    if "classifier" in config:
-        config["classifier"] = {**config["classifier"], **SMALL_C}
-    if preset == "wgan_gp":
-        config["n_critic"] = 2
-    config.update(overrides)
-    return config
 
 
 def make(preset: str, **overrides):
