@@ -69,20 +69,21 @@ def test_gray_images_are_detected_by_chroma():
 
 def test_gray_filter_reports_dropped_images(tmp_path):
     rng = np.random.default_rng(1)
-    for i in range(12):
-        image = rng.integers(0, 256, (20, 20, 3), dtype=np.uint8)
-        if i < 3:
-            image[...] = image[..., :1]
-        Image.fromarray(image).save(tmp_path / f"{i:02d}.png")
+    for split, count in (("train", 12), ("test", 4)):
+        (tmp_path / split).mkdir()
+        for i in range(count):
+            image = rng.integers(0, 256, (20, 20, 3), dtype=np.uint8)
+            if i < 3:  # three gray images in each split
+                image[...] = image[..., :1]
+            Image.fromarray(image).save(tmp_path / split / f"{i:02d}.png")
     config = DataConfig(dataset=f"folder:{tmp_path}", image_size=16, val_ratio=0.25)
     train, train_report = load_split(config, "train")
     _, val_report = load_split(config, "val")
-    pool = train_report["pool_size"]
-    assert train_report["dropped_gray"] == sum(
-        1 for f in sources.list_images(str(tmp_path)) if int(f[-6:-4]) < 3
-        and "test" not in f) or train_report["dropped_gray"] >= 1
-    assert train_report["count"] + val_report["count"] == pool - train_report["dropped_gray"]
-    assert sum(1 for _ in train) == train_report["count"]
+    _, test_report = load_split(config, "test")
+    assert train_report["pool_size"] == 12 and train_report["dropped_gray"] == 3
+    assert (train_report["count"], val_report["count"]) == (7, 2)  # 9 colour images, 25% val
+    assert test_report["dropped_gray"] == 3 and test_report["count"] == 1
+    assert sum(1 for _ in train) == 7
 
 
 @pytest.mark.parametrize("method", splits.SPLIT_METHODS)
