@@ -10,7 +10,6 @@ import json
 import os
 
 import keras
-import tensorflow as tf
 
 from colorization_tf import color, colorizers, distribute, evaluation, figures, files, runs
 from colorization_tf.callbacks import SampleImages, SaveGenerator
@@ -130,7 +129,7 @@ def train(config: dict, run_dir: str, *, verbose: int | str = "auto",
 
 def finish(colorizer, data: DataConfig, run_dir: str) -> dict:
     """Writes metrics.json (val/test scores and the no-colour baseline) and samples.png."""
-    predict = tf.function(lambda lightness: colorizer.predict_ab(lightness))
+    predict = evaluation.make_predict(colorizer)
     results = {}
     for split in ("val", "test"):
         batches = make_dataset(data, split, 64)
