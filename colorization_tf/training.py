@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 
@@ -38,14 +39,8 @@ def resolve_config(preset: dict, data: DataConfig, *, epochs: int | None = None,
             else preset["epochs"]
     config.update(epochs=int(epochs), batch_size=int(batch_size or preset["batch_size"]),
                   mixed_precision=bool(mixed_precision), strategy=strategy, seed=int(seed),
-                  data=_asdict(data))
+                  data=dataclasses.asdict(data))
     return config
-
-
-def _asdict(data: DataConfig) -> dict:
-    import dataclasses
-
-    return dataclasses.asdict(data)
 
 
 def resume_epoch(run_dir: str) -> int:

@@ -21,6 +21,7 @@ import tensorflow as tf
 
 from colorization_tf import color, files, losses, models, optimizers, quantize
 from colorization_tf.colorizers.base import Colorizer
+from colorization_tf.data import to_lab_example
 
 ARTIFACTS = "quantization.npz"
 DECODERS = quantize.DECODERS
@@ -166,9 +167,8 @@ def pixel_bin_counts(images: tf.data.Dataset, centres) -> tf.Tensor:
     """How many pixels of ``images`` (``{"image": uint8}``) fall nearest to each bin."""
     centres = tf.convert_to_tensor(centres)
 
-    def to_units(example):
-        _, ab = color.rgb_to_model(tf.cast(example["image"], tf.float32) / 255.0)
-        return color.ab_to_lab_units(ab)
+    def to_units(batch):
+        return color.ab_to_lab_units(to_lab_example(batch)["ab"])
 
     def add(total, units):
         return total + quantize.bin_counts(units, centres)
