@@ -8,12 +8,11 @@ metrics.json, comparison.png, loss curves and (classification runs) the decoder 
 
 from __future__ import annotations
 
-import sys
+from absl import flags
 
-from absl import app, flags
-
-from colorization_tf import evaluation, reference, report, runs
+from colorization_tf import cli
 from colorization_tf.data import DataConfig
+from colorization_tf.evaluation import compare, reference, report
 
 FLAGS = flags.FLAGS
 flags.DEFINE_list("run_dirs", [], "Run directories to compare, in report order.")
@@ -22,21 +21,26 @@ flags.DEFINE_enum("split", "test", ["train", "val", "test"], "Split for every me
 flags.DEFINE_string("out", "reports/latest", "Output directory.")
 flags.DEFINE_string("decode", None, "Decoder for classification runs (default: theirs).")
 flags.DEFINE_float("temperature", None, "Annealed-mean temperature for classification runs.")
-flags.DEFINE_integer("max_examples", None, "Use at most N images per split.", lower_bound=1)
-flags.DEFINE_integer("batch_size", 64, "Evaluation batch size.", lower_bound=1)
-flags.DEFINE_integer("num_images", 8, "Images (rows) in comparison.png.", lower_bound=1)
+flags.DEFINE_integer("max_examples", None, "Use at most N images per split.")
+flags.DEFINE_integer("batch_size", 64, "Evaluation batch size.")
+flags.DEFINE_integer("num_images", 8, "Images (rows) in comparison.png.")
 flags.DEFINE_string("reference", None, "Reference-classifier run directory (seed 002's "
                     "accuracy table, Inception-style score, Frechet distance).")
 flags.DEFINE_string("train_reference", None, "Train a reference classifier on the colour "
                     "training images of --dataset into this directory, then use it.")
-flags.DEFINE_integer("reference_epochs", 10, "Epochs for --train_reference.", lower_bound=1)
-flags.DEFINE_integer("image_size", 32, "Image size for --train_reference.", lower_bound=8)
+flags.DEFINE_integer("reference_epochs", 10, "Epochs for --train_reference.")
+flags.DEFINE_integer("image_size", 32, "Image size for --train_reference.")
 flags.DEFINE_string("inception_weights", None, "Local InceptionV3 weights file (.h5): also "
                     "compute the distribution scores with InceptionV3.")
 
 
 def main(argv):
-    del argv
+    cli.no_arguments(argv)
+    for name in ("max_examples", "batch_size", "num_images", "reference_epochs",
+                 "image_size"):
+        value = FLAGS[name].value
+        if value is not None and value < 1:
+            raise ValueError(f"--{name}={value}: expected a positive integer")
     reference_dir = FLAGS.reference
     if FLAGS.train_reference:
         data = DataConfig(dataset=FLAGS.dataset or "samples", image_size=FLAGS.image_size,
@@ -50,15 +54,12 @@ def main(argv):
     if not FLAGS.run_dirs:
         if FLAGS.train_reference:
             return
-        sys.exit("--run_dirs: give at least one run directory (comma-separated)")
-    try:
-        found = evaluation.evaluate_runs(
-            FLAGS.run_dirs, FLAGS.dataset, FLAGS.split, batch_size=FLAGS.batch_size,
-            max_examples=FLAGS.max_examples, decode=FLAGS.decode,
-            temperature=FLAGS.temperature, num_images=FLAGS.num_images,
-            reference_dir=reference_dir, inception_weights=FLAGS.inception_weights)
-    except (runs.RunDirError, FileNotFoundError) as error:
-        sys.exit(f"error: {error}")
+        raise ValueError("--run_dirs: give at least one run directory (comma-separated)")
+    found = compare.evaluate_runs(
+        FLAGS.run_dirs, FLAGS.dataset, FLAGS.split, batch_size=FLAGS.batch_size,
+        max_examples=FLAGS.max_examples, decode=FLAGS.decode,
+        temperature=FLAGS.temperature, num_images=FLAGS.num_images,
+        reference_dir=reference_dir, inception_weights=FLAGS.inception_weights)
     written = report.write_outputs(found, FLAGS.out)
     for entry in found.results["runs"]:
         m = entry["metrics"]
@@ -71,7 +72,7 @@ def main(argv):
 
 
 def run():
-    app.run(main)
+    cli.run(main, "colorization-evaluate")
 
 
 if __name__ == "__main__":

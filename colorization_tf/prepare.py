@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 
-from absl import app, flags
+from absl import flags
 
+from colorization_tf import cli
 from colorization_tf.data import DataConfig, tfrecords
 from colorization_tf.data.filtering import DEFAULT_GRAY_THRESHOLD
-from colorization_tf.data.sources import DatasetUnavailableError
+from colorization_tf.data.prepare import prepare_dataset
 from colorization_tf.data.splits import SPLIT_METHODS
 
 FLAGS = flags.FLAGS
@@ -22,7 +22,7 @@ flags.DEFINE_string("dataset", "samples",
                     "samples | cifar10 | stl10 | any TFDS image dataset | folder:PATH | "
                     "tfrecords:PATH")
 flags.DEFINE_string("out", None, "Output folder (default: tfrecords/DATASET).")
-flags.DEFINE_integer("image_size", 32, "Side of the square images written.", lower_bound=1)
+flags.DEFINE_integer("image_size", 32, "Side of the square images written.")
 flags.DEFINE_enum("split_method", "hue", SPLIT_METHODS, "Train/val split (seed 000 §3.1).")
 flags.DEFINE_float("val_ratio", 0.1, "Share of training images held out for validation.")
 flags.DEFINE_bool("filter_gray", True, "Drop near-gray images (seed 000 §3.2).")
@@ -30,9 +30,8 @@ flags.DEFINE_float("gray_threshold", DEFAULT_GRAY_THRESHOLD,
                    "Mean Lab chroma under which an image counts as gray.")
 flags.DEFINE_integer("seed", 0, "Seed of the random split.")
 flags.DEFINE_string("data_dir", None, "TFDS data_dir (where prepared datasets live).")
-flags.DEFINE_integer("max_examples", None, "Write at most N images per split.", lower_bound=1)
-flags.DEFINE_integer("shard_size", tfrecords.DEFAULT_SHARD_SIZE, "Examples per shard.",
-                     lower_bound=1)
+flags.DEFINE_integer("max_examples", None, "Write at most N images per split.")
+flags.DEFINE_integer("shard_size", tfrecords.DEFAULT_SHARD_SIZE, "Examples per shard.")
 
 
 def default_out(dataset: str) -> str:
@@ -40,25 +39,22 @@ def default_out(dataset: str) -> str:
 
 
 def main(argv):
-    if len(argv) > 1:
-        raise app.UsageError(f"unexpected arguments: {argv[1:]}")
+    cli.no_arguments(argv)
     config = DataConfig(dataset=FLAGS.dataset, image_size=FLAGS.image_size,
                         split_method=FLAGS.split_method, val_ratio=FLAGS.val_ratio,
                         filter_gray=FLAGS.filter_gray, gray_threshold=FLAGS.gray_threshold,
                         seed=FLAGS.seed, data_dir=FLAGS.data_dir,
                         max_examples=FLAGS.max_examples)
     out = FLAGS.out or default_out(FLAGS.dataset)
-    try:
-        manifest = tfrecords.export(config, out, FLAGS.shard_size)
-    except (FileNotFoundError, ValueError, DatasetUnavailableError) as err:
-        sys.exit(f"colorization-prepare: {err}")
+    config.validate()
+    manifest = prepare_dataset(config, out, FLAGS.shard_size)
     counts = ", ".join(f"{s} {v['count']}" for s, v in manifest["splits"].items())
     print(f"wrote {out}: {counts}; {manifest['filtering']['dropped_gray']} gray images dropped")
     print(f"train from it with --dataset=tfrecords:{out}")
 
 
 def run():
-    app.run(main)
+    cli.run(main, "colorization-prepare")
 
 
 if __name__ == "__main__":

@@ -10,9 +10,11 @@ import subprocess
 import sys
 
 import pytest
-from conftest import tiny_config
+from support import tiny_config
 
-from colorization_tf import evaluation, report, runs, training
+from colorization_tf import training
+from colorization_tf.evaluation import compare, report, scoring
+from colorization_tf.training import RunDir, RunDirError
 
 TINY_ZHANG = {"type": "zhang", "widths": [8, 8, 16, 16, 16, 16, 16, 8],
               "convs": [1, 1, 1, 1, 1, 1, 1, 1]}
@@ -32,7 +34,7 @@ def trained_runs(tmp_path_factory):
 @pytest.fixture(scope="module")
 def evaluated(trained_runs, tmp_path_factory):
     unet, zhang = trained_runs
-    found = evaluation.evaluate_runs([zhang, unet], "samples", "test", **SMALL)
+    found = compare.evaluate_runs([zhang, unet], "samples", "test", **SMALL)
     out = str(tmp_path_factory.mktemp("report"))
     return found, report.write_outputs(found, out)
 
@@ -43,14 +45,14 @@ def test_report_lists_every_run_in_order_with_every_metric(evaluated):
     table_1, every = text.split("## Every metric")[0], text.split("## Every metric")[1]
     for section in (table_1, every):
         assert 0 < section.index("| zhang |") < section.index("| unet |")
-    for metric in evaluation.METRICS:
+    for metric in scoring.METRICS:
         assert metric.label in every
     assert "Train (MAE) | Validation (MAE) | Test (MAE)" in table_1
     stored = json.load(open(written["metrics"]))
     assert [r["name"] for r in stored["runs"]] == ["zhang", "unet"]
     for entry in stored["runs"]:
         assert set(entry["mae"]) == {"train", "val", "test"}
-        assert {m.key for m in evaluation.METRICS} <= set(entry["metrics"])
+        assert {m.key for m in scoring.METRICS} <= set(entry["metrics"])
         assert entry["metrics"]["count"] == SMALL["max_examples"]
     assert os.path.getsize(written["comparison"]) > 0
 
@@ -87,7 +89,7 @@ def test_best_value_is_bold():
 
 
 def test_decoder_settings_match_names_loosely():
-    settings = evaluation.decoder_settings(["annealed_mean", "mode", "top_k", "extra"])
+    settings = compare.decoder_settings(["annealed_mean", "mode", "top_k", "extra"])
     assert settings == [("mode", "mode", None), ("annealed T=0.38", "annealed_mean", 0.38),
                         ("annealed T=0.89", "annealed_mean", 0.89), ("top-k", "top_k", None),
                         ("extra", "extra", None)]
@@ -96,9 +98,9 @@ def test_decoder_settings_match_names_loosely():
 def test_run_without_checkpoint_gets_an_error_naming_it(trained_runs, tmp_path):
     empty = tmp_path / "no_weights"
     empty.mkdir()
-    shutil.copy(os.path.join(trained_runs[0], runs.CONFIG), empty / runs.CONFIG)
-    with pytest.raises(runs.RunDirError, match="no_weights"):
-        evaluation.evaluate_runs([trained_runs[0], str(empty)], "samples", **SMALL)
+    shutil.copy(RunDir(trained_runs[0]).config, RunDir(str(empty)).config)
+    with pytest.raises(RunDirError, match="no_weights"):
+        compare.evaluate_runs([trained_runs[0], str(empty)], "samples", **SMALL)
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
@@ -127,7 +129,8 @@ def test_cli_writes_report_with_reference_scores(trained_runs, tmp_path):
 def test_cli_names_a_run_directory_without_checkpoints(tmp_path):
     broken = tmp_path / "broken_run"
     broken.mkdir()
-    (broken / runs.CONFIG).write_text(json.dumps(tiny_config()))
+    RunDir(str(broken)).write_config(tiny_config())
     result = _cli(f"--run_dirs={broken}", f"--out={tmp_path / 'out'}")
     assert result.returncode != 0
-    assert "broken_run" in result.stderr and "checkpoint" in result.stderr
+    assert "broken_run" in result.stderr and "no trained weights" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -7,9 +7,9 @@ import os
 
 import nbformat
 import pytest
-from conftest import TINY_UNET
 from ipykernel import kernelspec
 from nbclient import NotebookClient
+from support import TINY_UNET
 
 NOTEBOOKS = os.path.join(os.path.dirname(os.path.dirname(__file__)), "notebooks")
 KERNEL = "colorization-tf-test"
@@ -46,7 +46,6 @@ def _outputs(notebook) -> str:
 
 
 def test_quickstart_executes(kernel, tmp_path):
-    pytest.importorskip("colorization_tf.colorize")
     overrides = (f"DATASET = 'samples'\nEPOCHS = 1\nBATCH_SIZE = 8\nMAX_EXAMPLES = 16\n"
                  f"OVERRIDES = {TINY!r}\nSHOW_TENSORBOARD = False\n")
     notebook = _run("quickstart.ipynb", overrides, tmp_path, kernel)

@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 from colorization_tf import files
-from colorization_tf.data import tfrecords
+from colorization_tf.data import sources, tfrecords
 
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""}
 
@@ -33,7 +33,7 @@ def test_prepare_cli_writes_shards_and_manifest(tmp_path):
     assert f"{dropped} gray images dropped" in done.stdout
     assert manifest["data"]["max_examples"] == 20 and manifest["source"]["name"] == "samples"
 
-    source = tfrecords.read_source(out)
+    source = sources.load_source(f"tfrecords:{out}")
     for split, pool in source.pools.items():
         images = [ex["image"].numpy() for ex in pool]
         assert len(images) == manifest["splits"][split]["count"]

@@ -4,6 +4,7 @@ inference entry point, and hooks for building and for per-run artifacts."""
 from __future__ import annotations
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 
@@ -14,6 +15,9 @@ class Colorizer(keras.Model):
     their optimizers in ``optimizers`` and their ``keras.metrics.Mean`` trackers in
     ``metrics``.
     """
+
+    # compile() keyword -> the optimiser role whose learning-rate scale it uses.
+    OPTIMIZERS = {"optimizer": "generator"}
 
     def __init__(self, generator: keras.Model, **kwargs):
         super().__init__(**kwargs)
@@ -51,11 +55,13 @@ class Colorizer(keras.Model):
         self.generator(lightness)
         self.built = True
 
-    def prepare(self, train_images, run_dir: str) -> None:
-        """Computes per-dataset state before training (e.g. class-rebalancing weights)."""
+    def prepare(self, train_batches: tf.data.Dataset) -> None:
+        """Computes per-dataset state before training (e.g. class-rebalancing weights)
+        from batched Lab examples of the training split."""
 
-    def save_artifacts(self, run_dir: str) -> None:
-        """Writes state that decoding needs besides the weights (e.g. bin centres)."""
+    def artifacts(self) -> dict[str, np.ndarray]:
+        """State that decoding needs besides the weights (e.g. bin centres)."""
+        return {}
 
-    def load_artifacts(self, run_dir: str) -> None:
-        """Reads back what ``save_artifacts`` wrote."""
+    def load_artifacts(self, arrays: dict[str, np.ndarray]) -> None:
+        """Restores what ``artifacts`` returned."""

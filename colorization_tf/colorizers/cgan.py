@@ -7,8 +7,10 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
-from colorization_tf import gan_losses, losses, models, optimizers
+from colorization_tf import losses, models
 from colorization_tf.colorizers.base import Colorizer
+from colorization_tf.colorizers.config import MethodConfig
+from colorization_tf.losses import adversarial
 
 
 def condition(lightness: tf.Tensor, ab: tf.Tensor) -> tf.Tensor:
@@ -25,7 +27,9 @@ class ConditionalGAN(Colorizer):
     """
 
     # G's adversarial term from D's logits on generated pairs (eq. 5's first term).
-    adversarial_loss = staticmethod(gan_losses.generator_adversarial)
+    adversarial_loss = staticmethod(adversarial.generator_adversarial)
+    # compile() keyword -> the optimiser role whose learning-rate scale it uses.
+    OPTIMIZERS = {"optimizer": "generator", "d_optimizer": "discriminator"}
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model, *,
                  reconstruction: str = "l1", reconstruction_weight: float = 100.0,
@@ -37,7 +41,7 @@ class ConditionalGAN(Colorizer):
             raise ValueError(f"g_steps_per_d_step={g_steps_per_d_step}: expected >= 1")
         self.discriminator = discriminator
         self.reconstruction_name = reconstruction
-        self.reconstruction = losses.reconstruction(reconstruction)
+        self.reconstruction = losses.reconstruction_loss(reconstruction)
         self.reconstruction_weight = float(reconstruction_weight)
         self.real_target = float(real_target)
         self.g_steps_per_d_step = int(g_steps_per_d_step)
@@ -118,8 +122,8 @@ class ConditionalGAN(Colorizer):
         """Eq. 6 per example: (real term at ``real_target``, fake term at 0)."""
         real_logits = self.discriminator(condition(lightness, ab), training=True)
         fake_logits = self.discriminator(condition(lightness, fake_ab), training=True)
-        return (gan_losses.discriminator_real(real_logits, self.real_target),
-                gan_losses.discriminator_fake(fake_logits))
+        return (adversarial.discriminator_real(real_logits, self.real_target),
+                adversarial.discriminator_fake(fake_logits))
 
     def after_discriminator_step(self, data, fake_ab: tf.Tensor) -> None:
         """Hook for further adversaries trained on the same generated batch (VAC+GAN's C)."""
@@ -174,19 +178,14 @@ class ConditionalGAN(Colorizer):
         return {m.name: m.result() for m in (self.g_rec_tracker, self.mae_tracker)}
 
 
-def build_generator_and_discriminator(config: dict) -> tuple[keras.Model, keras.Model]:
-    return models.build(config["generator"]), models.build(config["discriminator"])
+def gan_kwargs(method: MethodConfig) -> dict:
+    """Constructor arguments every adversarial colorizer takes from ``method``."""
+    return {"reconstruction": method.loss, "reconstruction_weight": method.reconstruction_weight,
+            "real_target": method.real_target}
 
 
-def build(config: dict) -> ConditionalGAN:
-    """The compiled cgan described by a preset/run ``config`` (G at ``learning_rate``, D
-    at ``learning_rate * d_lr_scale``, both on the preset's decay)."""
-    generator, discriminator = build_generator_and_discriminator(config)
-    colorizer = ConditionalGAN(
-        generator, discriminator, reconstruction=config["loss"],
-        reconstruction_weight=config["reconstruction_weight"],
-        real_target=config.get("real_target", 1.0),
-        g_steps_per_d_step=config["g_steps_per_d_step"])
-    colorizer.compile(optimizer=optimizers.adam(config),
-                      d_optimizer=optimizers.adam(config, scale=config["d_lr_scale"]))
-    return colorizer
+def build(method: MethodConfig, num_classes: int = 0, seed: int | None = None) -> ConditionalGAN:
+    """The cgan described by ``method`` (not compiled)."""
+    del num_classes, seed  # unused by this method
+    return ConditionalGAN(models.build(method.generator), models.build(method.discriminator),
+                          g_steps_per_d_step=method.g_steps_per_d_step, **gan_kwargs(method))

@@ -13,22 +13,17 @@ Decoders for ``predict_ab(L, decode=..., temperature=...)`` (``DECODERS``):
 
 from __future__ import annotations
 
-import os
-
 import keras
 import numpy as np
 import tensorflow as tf
 
-from colorization_tf import color, files, losses, models, optimizers, quantize
+from colorization_tf import color, losses, models, quantize
 from colorization_tf.colorizers.base import Colorizer
-from colorization_tf.data import to_lab_example
+from colorization_tf.colorizers.config import MethodConfig
 
-ARTIFACTS = "quantization.npz"
 DECODERS = quantize.DECODERS
 DEFAULT_DECODER = quantize.DEFAULT_DECODER
-DEFAULT_BINS = {"kind": "gamut", "grid": quantize.GAMUT_GRID}
 LOSS_RESOLUTIONS = ("logits", "input")
-PRIOR_BATCH = 256
 
 
 class ClassificationColorizer(Colorizer):
@@ -127,69 +122,54 @@ class ClassificationColorizer(Colorizer):
                                 self.top_k)
         return color.lab_units_to_ab(units)
 
-    def prepare(self, train_images: tf.data.Dataset, run_dir: str) -> None:
-        """The rebalancing weights from the training images' ab histogram (once per run:
-        a run that already holds ARTIFACTS, e.g. when resuming, reuses them)."""
-        if os.path.isfile(os.path.join(run_dir, ARTIFACTS)):
-            self.load_artifacts(run_dir)
-            return
-        counts = pixel_bin_counts(train_images, self.centres)
+    def prepare(self, train_batches: tf.data.Dataset) -> None:
+        """The rebalancing weights from the ab histogram of the training examples
+        (batches of ``{"ab": ...}``), smoothed into the prior (seed 003 §3.4)."""
+        counts = pixel_bin_counts(train_batches, self.centres)
         if float(tf.reduce_sum(counts)) == 0:
             raise ValueError("classification: the training split has no images to compute "
                              "the colour prior from")
         self.prior.assign(quantize.smooth_prior(counts, self.centres, self.prior_sigma))
         self.bin_weights.assign(quantize.rebalancing_weights(self.prior, self.rebalance_lambda))
 
-    def save_artifacts(self, run_dir: str) -> None:
-        """Writes bin centres, smoothed prior and rebalancing weights to ARTIFACTS."""
-        with files.atomic_path(os.path.join(run_dir, ARTIFACTS)) as tmp:
-            np.savez(tmp, centres=self.centres.numpy(), prior=self.prior.numpy(),
-                     weights=self.bin_weights.numpy(),
-                     rebalance_lambda=self.rebalance_lambda, prior_sigma=self.prior_sigma)
+    def artifacts(self) -> dict[str, np.ndarray]:
+        """Bin centres, smoothed prior and rebalancing weights."""
+        return {"centres": self.centres.numpy(), "prior": self.prior.numpy(),
+                "weights": self.bin_weights.numpy()}
 
-    def load_artifacts(self, run_dir: str) -> None:
-        """Reads ARTIFACTS back, so decoding uses the centres the run was trained with."""
-        path = os.path.join(run_dir, ARTIFACTS)
-        if not os.path.isfile(path):
-            raise FileNotFoundError(f"run directory {run_dir!r} has no {ARTIFACTS} (bin "
-                                    "centres and weights); was it trained by this method?")
-        with np.load(path) as stored:
-            centres, prior, weights = stored["centres"], stored["prior"], stored["weights"]
-        if centres.shape != (self.num_bins, 2):
-            raise ValueError(f"{path}: holds {len(centres)} bins but the network predicts "
-                             f"{self.num_bins}")
-        self.centres.assign(centres)
-        self.prior.assign(prior)
-        self.bin_weights.assign(weights)
+    def load_artifacts(self, arrays: dict[str, np.ndarray]) -> None:
+        """Restores ``artifacts()``, so decoding uses the centres the run was trained with."""
+        missing = {"centres", "prior", "weights"} - set(arrays)
+        if missing:
+            raise ValueError(f"the run's artifacts lack {sorted(missing)}; was it trained by "
+                             "the classification method?")
+        if arrays["centres"].shape != (self.num_bins, 2):
+            raise ValueError(f"the run's artifacts hold {len(arrays['centres'])} bins but the "
+                             f"network predicts {self.num_bins}")
+        self.centres.assign(arrays["centres"])
+        self.prior.assign(arrays["prior"])
+        self.bin_weights.assign(arrays["weights"])
 
 
-def pixel_bin_counts(images: tf.data.Dataset, centres) -> tf.Tensor:
-    """How many pixels of ``images`` (``{"image": uint8}``) fall nearest to each bin."""
+def pixel_bin_counts(batches: tf.data.Dataset, centres) -> tf.Tensor:
+    """How many pixels of ``batches`` (dicts with scaled ``"ab"``) fall nearest to each
+    bin."""
     centres = tf.convert_to_tensor(centres)
 
-    def to_units(batch):
-        return color.ab_to_lab_units(to_lab_example(batch)["ab"])
+    def add(total, batch):
+        return total + quantize.bin_counts(color.ab_to_lab_units(batch["ab"]), centres)
 
-    def add(total, units):
-        return total + quantize.bin_counts(units, centres)
-
-    batches = images.batch(PRIOR_BATCH).map(to_units, num_parallel_calls=tf.data.AUTOTUNE)
     return batches.reduce(tf.zeros([centres.shape[0]], tf.float32), add)
 
 
-def build(config: dict) -> ClassificationColorizer:
-    """The compiled classification colorizer described by a preset/run ``config``."""
-    centres = quantize.make_bins(config.get("bins", DEFAULT_BINS))
-    generator = models.build({**config["generator"], "num_bins": int(centres.shape[0])})
-    colorizer = ClassificationColorizer(
-        generator, centres.numpy(),
-        neighbours=config.get("neighbours", quantize.NEIGHBOURS),
-        sigma=config.get("soft_sigma", quantize.SOFT_SIGMA),
-        prior_sigma=config.get("prior_sigma", quantize.PRIOR_SIGMA),
-        rebalance_lambda=config.get("rebalance_lambda", quantize.REBALANCE_LAMBDA),
-        decode=config.get("decode", DEFAULT_DECODER),
-        temperature=config.get("temperature", quantize.ANNEAL_TEMPERATURE),
-        top_k=config.get("top_k", quantize.TOP_K),
-        loss_resolution=config.get("loss_resolution", "logits"))
-    colorizer.compile(optimizer=optimizers.adam(config))
-    return colorizer
+def build(method: MethodConfig, num_classes: int = 0,
+          seed: int | None = None) -> ClassificationColorizer:
+    """The classification colorizer described by ``method`` (not compiled)."""
+    del num_classes, seed  # unused by this method
+    centres = quantize.make_bins(method.bins)
+    generator = models.build({**method.generator, "num_bins": int(centres.shape[0])})
+    return ClassificationColorizer(
+        generator, centres.numpy(), neighbours=method.neighbours, sigma=method.soft_sigma,
+        prior_sigma=method.prior_sigma, rebalance_lambda=method.rebalance_lambda,
+        decode=method.decode, temperature=method.temperature, top_k=method.top_k,
+        loss_resolution=method.loss_resolution)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
-from colorization_tf import losses, models, optimizers
+from colorization_tf import losses, models
 from colorization_tf.colorizers.base import Colorizer
+from colorization_tf.colorizers.config import MethodConfig
 
 
 class SupervisedColorizer(Colorizer):
@@ -15,7 +16,7 @@ class SupervisedColorizer(Colorizer):
     def __init__(self, generator: keras.Model, loss: str = "l1", **kwargs):
         super().__init__(generator, **kwargs)
         self.loss_name = loss
-        self.loss_fn = losses.reconstruction(loss)
+        self.loss_fn = losses.reconstruction_loss(loss)
         self.loss_tracker = keras.metrics.Mean(name="loss")
         self.mae_tracker = keras.metrics.Mean(name="mae")
 
@@ -44,8 +45,7 @@ class SupervisedColorizer(Colorizer):
         return {m.name: m.result() for m in self.metrics}
 
 
-def build(config: dict) -> SupervisedColorizer:
-    """The compiled supervised colorizer described by a preset/run ``config``."""
-    colorizer = SupervisedColorizer(models.build(config["generator"]), loss=config["loss"])
-    colorizer.compile(optimizer=optimizers.adam(config))
-    return colorizer
+def build(method: MethodConfig, num_classes: int = 0, seed: int | None = None) -> SupervisedColorizer:
+    """The supervised colorizer described by ``method`` (not compiled)."""
+    del num_classes, seed  # unused by this method
+    return SupervisedColorizer(models.build(method.generator), loss=method.loss)

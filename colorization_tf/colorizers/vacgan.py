@@ -8,12 +8,10 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
-from colorization_tf import gan_losses, losses, models, optimizers
-from colorization_tf.colorizers.cgan import (
-    ConditionalGAN,
-    build_generator_and_discriminator,
-    condition,
-)
+from colorization_tf import losses, models
+from colorization_tf.colorizers.cgan import ConditionalGAN, condition, gan_kwargs
+from colorization_tf.colorizers.config import MethodConfig
+from colorization_tf.losses import adversarial
 
 UNLABELLED_HINT = ("vacgan needs class labels: use a labelled dataset (samples, cifar10, "
                    "stl10's labelled splits, or folder:PATH with one sub-folder per class)")
@@ -22,6 +20,8 @@ UNLABELLED_HINT = ("vacgan needs class labels: use a labelled dataset (samples, 
 class VACGAN(ConditionalGAN):
     """The cgan step, then one update of C (``c_optimizer``) on the same real and generated
     batch; each G step adds ``gamma`` * C's cross-entropy on G's output."""
+
+    OPTIMIZERS = {**ConditionalGAN.OPTIMIZERS, "c_optimizer": "classifier"}
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model,
                  classifier: keras.Model, *, gamma: float = 0.01, **kwargs):
@@ -64,8 +64,8 @@ class VACGAN(ConditionalGAN):
         with tf.GradientTape() as tape:
             real_logits = self.classifier(condition(lightness, data["ab"]), training=True)
             fake_logits = self.classifier(condition(lightness, fake_ab), training=True)
-            c_real = gan_losses.classifier_cross_entropy(labels, real_logits)
-            c_fake = gan_losses.classifier_cross_entropy(labels, fake_logits)
+            c_real = adversarial.classifier_cross_entropy(labels, real_logits)
+            c_fake = adversarial.classifier_cross_entropy(labels, fake_logits)
             loss = losses.global_mean(c_real + c_fake)
             scaled = self.c_optimizer.scale_loss(loss)
         self._apply(self.c_optimizer, tape, scaled, self.classifier.trainable_variables)
@@ -74,7 +74,7 @@ class VACGAN(ConditionalGAN):
 
     def generator_extra_loss(self, data, fake_ab: tf.Tensor) -> dict:
         logits = self.classifier(condition(data["L"], fake_ab), training=True)
-        ce = gan_losses.classifier_cross_entropy(self._labels(data), logits)
+        ce = adversarial.classifier_cross_entropy(self._labels(data), logits)
         return {"ce": ce, "extra": self.gamma * ce}
 
     def track_generator(self, data, parts: dict) -> None:
@@ -82,33 +82,12 @@ class VACGAN(ConditionalGAN):
         self.g_ce_tracker.update_state(parts["ce"])
 
 
-def num_classes(config: dict) -> int:
-    """The class count: from the config when a run stored it, else from its data source.
-    Raises a ValueError naming the dataset when the source has no labels."""
-    stored = config.get("num_classes") or config.get("classifier", {}).get("num_classes")
-    if stored:
-        return int(stored)
-    from colorization_tf import runs
-    from colorization_tf.data import source_for
-
-    data = runs.data_config(config)
-    count = source_for(data).num_classes
-    if count < 2:
-        raise ValueError(f"--dataset={data.dataset} has no class labels. {UNLABELLED_HINT}")
-    return int(count)
-
-
-def build(config: dict) -> VACGAN:
-    """The compiled VAC+GAN for a preset/run ``config``; C has the data's class count and
-    learns at ``learning_rate * c_lr_scale``."""
-    generator, discriminator = build_generator_and_discriminator(config)
-    classifier = models.build({**config["classifier"], "num_classes": num_classes(config)})
-    colorizer = VACGAN(
-        generator, discriminator, classifier, gamma=config["gamma"],
-        reconstruction=config["loss"], reconstruction_weight=config["reconstruction_weight"],
-        real_target=config.get("real_target", 1.0),
-        g_steps_per_d_step=config["g_steps_per_d_step"])
-    colorizer.compile(optimizer=optimizers.adam(config),
-                      d_optimizer=optimizers.adam(config, scale=config["d_lr_scale"]),
-                      c_optimizer=optimizers.adam(config, scale=config["c_lr_scale"]))
-    return colorizer
+def build(method: MethodConfig, num_classes: int = 0, seed: int | None = None) -> VACGAN:
+    """The VAC+GAN described by ``method`` (not compiled); C predicts ``num_classes``."""
+    del seed  # unused by this method
+    if num_classes < 2:
+        raise ValueError(f"vacgan: the dataset has {num_classes} classes. {UNLABELLED_HINT}")
+    classifier = models.build({**method.classifier, "num_classes": num_classes})
+    return VACGAN(models.build(method.generator), models.build(method.discriminator),
+                  classifier, gamma=method.gamma,
+                  g_steps_per_d_step=method.g_steps_per_d_step, **gan_kwargs(method))

@@ -7,8 +7,10 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
-from colorization_tf import gan_losses, losses, models, optimizers
-from colorization_tf.colorizers.cgan import ConditionalGAN, condition
+from colorization_tf import losses, models
+from colorization_tf.colorizers.cgan import ConditionalGAN, condition, gan_kwargs
+from colorization_tf.colorizers.config import MethodConfig
+from colorization_tf.losses import adversarial
 
 
 class WGANGP(ConditionalGAN):
@@ -19,7 +21,7 @@ class WGANGP(ConditionalGAN):
     is C(fake) - C(real) + ``penalty_weight`` * GP; G's adversarial term is -C(fake).
     """
 
-    adversarial_loss = staticmethod(gan_losses.generator_wasserstein)
+    adversarial_loss = staticmethod(adversarial.generator_wasserstein)
 
     def __init__(self, generator: keras.Model, critic: keras.Model, *, n_critic: int = 5,
                  penalty_weight: float = 10.0, seed: int | None = None, **kwargs):
@@ -52,9 +54,9 @@ class WGANGP(ConditionalGAN):
         real, fake = condition(lightness, ab), condition(lightness, fake_ab)
         epsilon = keras.random.uniform([tf.shape(ab)[0], 1, 1, 1], seed=self.seed_generator)
         with tf.GradientTape() as tape:
-            wasserstein = gan_losses.critic_wasserstein(
+            wasserstein = adversarial.critic_wasserstein(
                 self.discriminator(real, training=True), self.discriminator(fake, training=True))
-            penalty = gan_losses.gradient_penalty(
+            penalty = adversarial.gradient_penalty(
                 lambda x: self.discriminator(x, training=True), real, fake, epsilon)
             loss = losses.global_mean(wasserstein + self.penalty_weight * penalty)
             scaled = self.d_optimizer.scale_loss(loss)
@@ -64,14 +66,11 @@ class WGANGP(ConditionalGAN):
         return fake_ab
 
 
-def build(config: dict) -> WGANGP:
-    """The compiled WGAN-GP for a preset/run ``config`` (critic at ``learning_rate *
-    d_lr_scale``)."""
-    colorizer = WGANGP(
-        models.build(config["generator"]), models.build(config["discriminator"]),
-        n_critic=config["n_critic"], penalty_weight=config["penalty_weight"],
-        seed=config.get("seed"),
-        reconstruction=config["loss"], reconstruction_weight=config["reconstruction_weight"])
-    colorizer.compile(optimizer=optimizers.adam(config),
-                      d_optimizer=optimizers.adam(config, scale=config.get("d_lr_scale", 1.0)))
-    return colorizer
+def build(method: MethodConfig, num_classes: int = 0, seed: int | None = None) -> WGANGP:
+    """The WGAN-GP described by ``method`` (not compiled); ``seed`` seeds the
+    interpolation points."""
+    del num_classes
+    kwargs = {k: v for k, v in gan_kwargs(method).items() if k != "real_target"}
+    return WGANGP(models.build(method.generator), models.build(method.discriminator),
+                  n_critic=method.n_critic, penalty_weight=method.penalty_weight, seed=seed,
+                  **kwargs)

@@ -7,7 +7,6 @@ model's scaling, converting colour on the whole batch as TF ops.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 
 import numpy as np
@@ -15,28 +14,7 @@ import tensorflow as tf
 
 from colorization_tf import color
 from colorization_tf.data import filtering, sources, splits
-
-SPLIT_NAMES = ("train", "val", "test")
-
-
-@dataclasses.dataclass(frozen=True)
-class DataConfig:
-    """Everything that decides which images a split holds and how they look."""
-
-    dataset: str = "samples"
-    image_size: int = 32
-    split_method: str = "hue"
-    val_ratio: float = 0.1
-    filter_gray: bool = True
-    gray_threshold: float = filtering.DEFAULT_GRAY_THRESHOLD
-    seed: int = 0
-    data_dir: str | None = None
-    max_examples: int | None = None
-
-    @classmethod
-    def from_dict(cls, values: dict) -> DataConfig:
-        names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in values.items() if k in names})
+from colorization_tf.data.config import SPLIT_NAMES, DataConfig
 
 
 @functools.lru_cache(maxsize=32)
@@ -76,9 +54,10 @@ def _selection(config: DataConfig, split: str) -> tuple[np.ndarray | None, dict]
     return kept, report
 
 
-def load_split(config: DataConfig, split: str) -> tuple[tf.data.Dataset, dict]:
+def load_split(config: DataConfig, split: str, *,
+               fit: bool = True) -> tuple[tf.data.Dataset, dict]:
     """The images of ``split`` after gray filtering and the train/val split, resized to
-    ``image_size``: a dataset of ``{"image": uint8 [S,S,3], "label": int64}``, in a fixed
+    ``image_size`` (with ``fit``; otherwise at their stored size): a dataset of ``{"image": uint8 [S,S,3], "label": int64}``, in a fixed
     order, plus a report (pool size, gray images dropped, count)."""
     source = source_for(config)
     indices, report = _selection(config, split)
@@ -88,8 +67,9 @@ def load_split(config: DataConfig, split: str) -> tuple[tf.data.Dataset, dict]:
         mask[indices] = True
         ds = _select(ds, tf.constant(mask))
     size = config.image_size
-    ds = ds.map(lambda ex: {"image": fit_image(ex["image"], size), "label": ex["label"]},
-                num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    if fit:
+        ds = ds.map(lambda ex: {"image": fit_image(ex["image"], size), "label": ex["label"]},
+                    num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     if config.max_examples:
         ds = ds.take(config.max_examples)
         if "count" in report:

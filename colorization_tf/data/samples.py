@@ -59,6 +59,11 @@ def _crops(photo: np.ndarray, size: int, context: int, stride: int) -> np.ndarra
     return np.stack([resized[t:t + size, x:x + size] for t in tops for x in lefts])
 
 
+def whole_photos(splits: tuple[str, ...]) -> list[tuple[str, np.ndarray]]:
+    """(name, uint8 RGB) of every whole photograph in ``splits``, at its own size."""
+    return [(name, _load_photo(key)) for name, key, _, split in PHOTOS if split in splits]
+
+
 @functools.lru_cache(maxsize=8)
 def build_samples(size: int = 32, context: int = 5) -> dict[str, dict[str, np.ndarray]]:
     """Returns ``{split: {"image": uint8 [N,size,size,3], "label": int64 [N],

@@ -14,12 +14,13 @@ import zlib
 import tensorflow as tf
 
 from colorization_tf.data import samples as samples_lib
+from colorization_tf.data import tfrecords
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp")
 OFFLINE_CHOICES = "samples, folder:PATH or tfrecords:PATH"
 
 
-class DatasetUnavailableError(RuntimeError):
+class DatasetUnavailableError(ValueError):
     """The named dataset is neither prepared locally nor downloadable."""
 
 
@@ -45,10 +46,14 @@ def load_source(name: str, image_size: int = 32, data_dir: str | None = None) ->
     if name.startswith("folder:"):
         return _folder_source(name[len("folder:"):])
     if name.startswith("tfrecords:"):
-        from colorization_tf.data import tfrecords
-
-        return tfrecords.read_source(name[len("tfrecords:"):])
+        return _tfrecords_source(name[len("tfrecords:"):])
     return _tfds_source(name, data_dir)
+
+
+def _tfrecords_source(path: str) -> Source:
+    pools, manifest = tfrecords.read_pools(path)
+    return Source(f"tfrecords:{path}", pools, int(manifest.get("num_classes", 0)),
+                  tuple(manifest.get("class_names", ())), prepared=True)
 
 
 def _samples_source(image_size: int) -> Source:
@@ -121,7 +126,12 @@ def _decode_file(path: tf.Tensor, label: tf.Tensor) -> dict[str, tf.Tensor]:
 def _tfds_source(name: str, data_dir: str | None) -> Source:
     import tensorflow_datasets as tfds
 
-    builder = tfds.builder(name, data_dir=data_dir)
+    try:
+        builder = tfds.builder(name, data_dir=data_dir)
+    except tfds.core.registered.DatasetNotFoundError:
+        raise ValueError(f"--dataset={name}: no TFDS dataset of that name (expected samples, "
+                         "cifar10, stl10, another TFDS image dataset, folder:PATH or "
+                         "tfrecords:PATH)") from None
     ensure_available(builder)
     builder.download_and_prepare()
     # Unprepared metadata (e.g. under tfds.testing.mock_data) lists no splits: assume the

@@ -1,0 +1,57 @@
+"""``MethodConfig``: what a colorizer needs to be built — the method, its networks (as
+``models.build`` specs) and its loss settings. Optimisation lives in the run config."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from colorization_tf import quantize
+
+METHODS = ("supervised", "cgan", "vacgan", "wgan_gp", "classification")
+
+
+@dataclasses.dataclass(frozen=True)
+class MethodConfig:
+    """One colorization method and its hyperparameters; fields a method does not use keep
+    their defaults. Network specs are ``{"type": NAME, **constructor kwargs}``."""
+
+    name: str = "supervised"
+    generator: dict = dataclasses.field(default_factory=lambda: {"type": "unet"})
+    discriminator: dict | None = None
+    classifier: dict | None = None
+    # reconstruction term (supervised, GANs): "l1" (eq. 1) or "l2" (eq. 2)
+    loss: str = "l1"
+    # GANs (seed 000 eq. 5-7; seed 004 WGAN-GP)
+    reconstruction_weight: float = 100.0
+    real_target: float = 1.0
+    g_steps_per_d_step: int = 1
+    gamma: float = 0.01
+    n_critic: int = 5
+    penalty_weight: float = 10.0
+    # classification (seeds 002-004)
+    bins: dict = dataclasses.field(
+        default_factory=lambda: {"kind": "gamut", "grid": quantize.GAMUT_GRID})
+    neighbours: int = quantize.NEIGHBOURS
+    soft_sigma: float = quantize.SOFT_SIGMA
+    prior_sigma: float = quantize.PRIOR_SIGMA
+    rebalance_lambda: float = quantize.REBALANCE_LAMBDA
+    decode: str = quantize.DEFAULT_DECODER
+    temperature: float = quantize.ANNEAL_TEMPERATURE
+    top_k: int = quantize.TOP_K
+    loss_resolution: str = "logits"
+
+    def validate(self) -> None:
+        """Raises a ValueError naming the setting that cannot work."""
+        if self.name not in METHODS:
+            raise ValueError(f"method {self.name!r}: expected one of {', '.join(METHODS)}")
+        if self.name in ("cgan", "vacgan", "wgan_gp") and not self.discriminator:
+            raise ValueError(f"method {self.name}: needs a discriminator network")
+        if self.name == "vacgan" and not self.classifier:
+            raise ValueError("method vacgan: needs a classifier network")
+        if self.loss not in ("l1", "l2"):
+            raise ValueError(f"loss {self.loss!r}: expected l1 or l2")
+        if self.decode not in quantize.DECODERS:
+            raise ValueError(f"--decode={self.decode}: expected one of "
+                             f"{', '.join(quantize.DECODERS)}")
+        if self.temperature <= 0:
+            raise ValueError(f"--temperature={self.temperature}: expected a positive number")

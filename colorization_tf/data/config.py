@@ -1,0 +1,45 @@
+"""``DataConfig``: everything that decides which images a split holds and how they look."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from colorization_tf.data import filtering, splits
+
+SPLIT_NAMES = ("train", "val", "test")
+
+
+@dataclasses.dataclass(frozen=True)
+class DataConfig:
+    """Everything that decides which images a split holds and how they look."""
+
+    dataset: str = "samples"
+    image_size: int = 32
+    split_method: str = "hue"
+    val_ratio: float = 0.1
+    filter_gray: bool = True
+    gray_threshold: float = filtering.DEFAULT_GRAY_THRESHOLD
+    seed: int = 0
+    data_dir: str | None = None
+    max_examples: int | None = None
+
+    @classmethod
+    def from_dict(cls, values: dict) -> DataConfig:
+        """The config ``dataclasses.asdict`` gave (unknown keys are ignored)."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in values.items() if k in names})
+
+    def validate(self) -> None:
+        """Raises a ValueError naming the flag whose value cannot work."""
+        if not self.dataset:
+            raise ValueError("--dataset is empty: expected samples, a TFDS name, "
+                             "folder:PATH or tfrecords:PATH")
+        if self.image_size < 1:
+            raise ValueError(f"--image_size={self.image_size}: expected a positive size")
+        if not 0.0 <= self.val_ratio < 1.0:
+            raise ValueError(f"--val_ratio={self.val_ratio}: expected a share in [0, 1)")
+        if self.split_method not in splits.SPLIT_METHODS:
+            raise ValueError(f"--split_method={self.split_method}: expected one of "
+                             f"{', '.join(splits.SPLIT_METHODS)}")
+        if self.max_examples is not None and self.max_examples < 1:
+            raise ValueError(f"--max_examples={self.max_examples}: expected a positive count")

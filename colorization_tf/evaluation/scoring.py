@@ -1,0 +1,95 @@
+"""Scoring a predictor on a split: the metrics of ``metrics.py`` averaged over images, for
+a model and for the "predict no colour" baseline (a* = b* = 0)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from colorization_tf import color
+from colorization_tf.evaluation import metrics
+
+PredictFn = Callable[[tf.Tensor], tf.Tensor]
+BatchFn = Callable[[dict, tf.Tensor], None]
+
+
+@dataclasses.dataclass(frozen=True)
+class Metric:
+    key: str
+    label: str
+    better: str  # "higher", "lower", or "closer" (to the ground truth's value)
+
+
+METRICS = (
+    Metric("mae", "MAE", "lower"),
+    Metric("mse", "MSE", "lower"),
+    Metric("psnr", "PSNR (dB)", "higher"),
+    Metric("ssim", "SSIM", "higher"),
+    Metric("ciede2000", "CIEDE2000", "lower"),
+    Metric("colorfulness", "Colorfulness", "closer"),
+    Metric("acc_2", "Acc. eps=2%", "higher"),
+    Metric("acc_5", "Acc. eps=5%", "higher"),
+)
+
+
+def per_example_scores(lightness, ab_true, ab_pred) -> dict[str, tf.Tensor]:
+    """Every per-example metric for one batch (``colorfulness_true`` is the ground truth's)."""
+    rgb_true = metrics.to_uint8_rgb(lightness, ab_true)
+    rgb_pred = metrics.to_uint8_rgb(lightness, ab_pred)
+    lab_true = color.denormalize_lab(lightness, ab_true)
+    lab_pred = color.denormalize_lab(lightness, ab_pred)
+    return {"mae": metrics.mae(ab_true, ab_pred), "mse": metrics.mse(ab_true, ab_pred),
+            "psnr": metrics.psnr(rgb_true, rgb_pred), "ssim": metrics.ssim(rgb_true, rgb_pred),
+            "ciede2000": metrics.mean_ciede2000(rgb_true, rgb_pred),
+            "colorfulness": metrics.colorfulness(rgb_pred),
+            "colorfulness_true": metrics.colorfulness(rgb_true),
+            "acc_2": metrics.pixel_accuracy(lab_true, lab_pred, 0.02),
+            "acc_5": metrics.pixel_accuracy(lab_true, lab_pred, 0.05)}
+
+
+_batch_scores = tf.function(per_example_scores, reduce_retracing=True)
+
+
+def no_colour(lightness: tf.Tensor) -> tf.Tensor:
+    """The baseline predictor: every pixel gray."""
+    return color.gray_ab(lightness)
+
+
+def score(predict: PredictFn, batches: tf.data.Dataset, *,
+          progress: keras.utils.Progbar | None = None, on_batch: BatchFn | None = None,
+          names: tuple[str, ...] | None = None) -> dict[str, float]:
+    """Mean of each metric over every image in ``batches`` (dicts with "L" and "ab"), or
+    of only ``names``. PSNR of a perfect image is infinite; those images are left out of
+    the PSNR mean and counted in ``psnr_perfect``. ``on_batch(batch, ab_pred)`` sees each
+    batch; ``progress`` is advanced once per batch."""
+    values: dict[str, list[np.ndarray]] = {}
+    for step, batch in enumerate(batches):
+        ab_pred = predict(batch["L"])
+        if names == ("mae",):
+            scores = {"mae": metrics.mae(batch["ab"], ab_pred)}
+        else:
+            scores = _batch_scores(batch["L"], batch["ab"], ab_pred)
+        for name, value in scores.items():
+            if names is None or name in names:
+                values.setdefault(name, []).append(value.numpy())
+        if on_batch is not None:
+            on_batch(batch, ab_pred)
+        if progress is not None:
+            progress.update(step + 1)
+    out = {"count": int(sum(len(v) for v in values.get("mae", [])))}
+    for name, parts in values.items():
+        joined = np.concatenate(parts).astype(np.float64)
+        finite = joined[np.isfinite(joined)]
+        out[name] = float(finite.mean()) if finite.size else float("inf")
+        if name == "psnr":
+            out["psnr_perfect"] = int((~np.isfinite(joined)).sum())
+    return out
+
+
+def score_with_baseline(predict: PredictFn, batches: tf.data.Dataset) -> dict:
+    """``{"model": score(predict), "no_colour": score(baseline)}`` on the same images."""
+    return {"model": score(predict, batches), "no_colour": score(no_colour, batches)}

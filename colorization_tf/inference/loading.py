@@ -1,0 +1,31 @@
+"""Loading a run directory into a ``Predictor``: the only place that rebuilds a model
+from a run directory."""
+
+from __future__ import annotations
+
+import tensorflow as tf
+
+from colorization_tf import colorizers
+from colorization_tf.inference.predictor import Predictor
+from colorization_tf.training.run_dir import RunDir
+
+
+def load_run(run_dir: str | RunDir, decode: str | None = None,
+             temperature: float | None = None) -> Predictor:
+    """The run's colorizer with its trained generator weights and decoding artifacts, as a
+    Predictor (``decode``/``temperature``: classification decoders; None = the run's).
+    Raises ``RunDirError`` naming the directory when something is missing."""
+    run = run_dir if isinstance(run_dir, RunDir) else RunDir(run_dir)
+    config = run.read_config()
+    run.require_weights()
+    colorizer = colorizers.build(config.method, config.num_classes, config.runtime.seed)
+    size = config.data.image_size
+    colorizer.build_networks(tf.zeros([1, size, size, 1]))
+    colorizer.generator.load_weights(run.generator_weights)
+    artifacts = run.read_artifacts()
+    if artifacts:
+        colorizer.load_artifacts(artifacts)
+    predictor = Predictor(colorizer, size, name=run.name, config=config, decode=decode,
+                          temperature=temperature)
+    predictor.predict(tf.zeros([1, size, size, 1]))  # compiles; checks decode/temperature
+    return predictor

@@ -1,0 +1,60 @@
+"""``Predictor``: a trained colorizer ready for inference — the one batched
+``predict(L) -> ab`` that every consumer (colorize, evaluate, export, web) calls, with the
+colorizer's decoder (classification runs: annealed mean etc.) inside."""
+
+from __future__ import annotations
+
+import numpy as np
+import tensorflow as tf
+
+from colorization_tf import color
+from colorization_tf.inference import full_resolution
+
+
+class Predictor:
+    """Wraps a built colorizer: ``predict`` maps scaled L ``[B,S,S,1]`` to scaled ab
+    ``[B,S,S,2]`` (float32, compiled once per shape); ``colorize_rgb`` colours a photo of
+    any size at full resolution."""
+
+    def __init__(self, colorizer, image_size: int, *, name: str = "", config=None,
+                 decode: str | None = None, temperature: float | None = None):
+        self.colorizer = colorizer
+        self.image_size = int(image_size)
+        self.name = name
+        self.config = config
+        self.decode = decode
+        self.temperature = temperature
+        self._predict = tf.function(self._predict_ab, reduce_retracing=True)
+
+    def _predict_ab(self, lightness: tf.Tensor) -> tf.Tensor:
+        return self.colorizer.predict_ab(lightness, decode=self.decode,
+                                         temperature=self.temperature)
+
+    def __call__(self, lightness: tf.Tensor) -> tf.Tensor:
+        return self.predict(lightness)
+
+    def predict(self, lightness: tf.Tensor) -> tf.Tensor:
+        """Scaled ab in [-1, 1] for a batch of scaled L (float32)."""
+        return self._predict(tf.convert_to_tensor(lightness, tf.float32))
+
+    def with_decoder(self, decode: str | None, temperature: float | None) -> Predictor:
+        """The same network with another decoder (classification runs; others ignore it)."""
+        return Predictor(self.colorizer, self.image_size, name=self.name, config=self.config,
+                         decode=decode, temperature=temperature)
+
+    @property
+    def method(self) -> str:
+        return self.config.method.name if self.config is not None else ""
+
+    def colorize_rgb(self, rgb: np.ndarray, render_size: int | None = None) -> np.ndarray:
+        """One sRGB image (float ``[H,W,3]`` in [0, 1], any size; only its lightness is
+        used) -> uint8 RGB of the same size that keeps the input's own L."""
+        rgb = tf.convert_to_tensor(rgb, tf.float32)
+        size = int(render_size or self.image_size)
+        small = full_resolution.model_input(rgb[None], size)
+        ab = self.predict(small)
+        return full_resolution.recombine(rgb, ab[0]).numpy()
+
+    def colorize_lab_batch(self, lightness: tf.Tensor) -> tf.Tensor:
+        """sRGB in [0, 1] of a batch of scaled L at the model's size (for figures)."""
+        return color.model_to_rgb(lightness, self.predict(lightness))

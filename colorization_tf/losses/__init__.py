@@ -1,0 +1,16 @@
+"""Loss functions: pure functions of tensors, one value per example.
+
+``reconstruction`` holds the pixel losses (seed 000 eq. 1, 2) and the global-batch mean;
+``adversarial`` the GAN, auxiliary-classifier and WGAN-GP terms (eq. 5-7, seed 004).
+"""
+
+from colorization_tf.losses import adversarial, reconstruction
+from colorization_tf.losses.reconstruction import (
+    global_mean,
+    per_example_l1,
+    per_example_l2,
+    reconstruction_loss,
+)
+
+__all__ = ["adversarial", "global_mean", "per_example_l1", "per_example_l2", "reconstruction",
+           "reconstruction_loss"]

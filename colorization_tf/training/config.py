@@ -1,0 +1,173 @@
+"""``RunConfig``: a training run, typed — data, method, optimisation and runtime — built
+from a preset plus flags, validated in one place, saved as ``config.json`` and loaded back
+into the same type (the tensorflow/models way: nested dataclasses, presets registered in
+``presets.py``)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+from colorization_tf import models
+from colorization_tf.colorizers.config import MethodConfig
+from colorization_tf.data.config import DataConfig
+from colorization_tf.training.strategies import STRATEGIES
+
+
+class ConfigError(ValueError):
+    """A flag or preset value that cannot work; the message names the flag."""
+
+
+@dataclasses.dataclass(frozen=True)
+class OptimConfig:
+    """Adam with the seeds' staircase decay; other networks learn at a scale of the
+    generator's rate (``scales``: role -> factor, e.g. the cGAN's D at 0.1)."""
+
+    learning_rate: float = 1e-3
+    decay_rate: float | None = None
+    decay_steps: int | None = None
+    beta_1: float = 0.9
+    beta_2: float = 0.999
+    weight_decay: float | None = None
+    scales: dict = dataclasses.field(default_factory=dict)
+
+    def scale(self, role: str) -> float:
+        """The learning-rate factor of the optimiser for ``role`` (1 unless stated)."""
+        return float(self.scales.get(role, 1.0))
+
+
+@dataclasses.dataclass(frozen=True)
+class RuntimeConfig:
+    """How long and on what: schedule, batch, precision, compilation, distribution."""
+
+    epochs: int = 200
+    samples_epochs: int | None = None  # the short schedule used on `samples`
+    batch_size: int = 128
+    steps_per_epoch: int | None = None
+    mixed_precision: bool = False
+    jit_compile: bool = False
+    strategy: str = "default"
+    seed: int = 0
+
+
+@dataclasses.dataclass(frozen=True)
+class RunConfig:
+    """Everything a training run is; later commands need nothing else."""
+
+    preset: str
+    method: MethodConfig
+    optim: OptimConfig
+    data: DataConfig
+    runtime: RuntimeConfig
+    num_classes: int = 0  # filled from the data source when training starts
+
+    # -- (de)serialisation --------------------------------------------------------------
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2) + "\n"
+
+    @classmethod
+    def from_dict(cls, values: dict) -> RunConfig:
+        """The config ``to_dict`` gave; raises ConfigError for a config.json of another
+        layout (e.g. written by an older version)."""
+        try:
+            return cls(preset=values["preset"], method=_typed(MethodConfig, values["method"]),
+                       optim=_typed(OptimConfig, values["optim"]),
+                       data=DataConfig.from_dict(values["data"]),
+                       runtime=_typed(RuntimeConfig, values["runtime"]),
+                       num_classes=int(values.get("num_classes", 0)))
+        except (KeyError, TypeError) as err:
+            raise ConfigError(f"not a run configuration of this version ({err})") from None
+
+    def replace(self, **sections) -> RunConfig:
+        """A copy with whole sections or top-level fields replaced."""
+        return dataclasses.replace(self, **sections)
+
+    # -- validation ----------------------------------------------------------------------
+
+    def validate(self) -> RunConfig:
+        """Raises ConfigError naming the flag whose value cannot work; returns self."""
+        runtime, data = self.runtime, self.data
+        checks = [
+            (runtime.batch_size >= 1, f"--batch_size={runtime.batch_size}: expected a positive "
+                                      "integer"),
+            (runtime.epochs >= 1, f"--epochs={runtime.epochs}: expected a positive integer"),
+            (runtime.steps_per_epoch is None or runtime.steps_per_epoch >= 1,
+             f"--steps_per_epoch={runtime.steps_per_epoch}: expected a positive integer"),
+            (runtime.strategy in STRATEGIES,
+             f"--strategy={runtime.strategy}: expected one of {', '.join(STRATEGIES)}"),
+            (self.optim.learning_rate > 0,
+             f"--learning_rate={self.optim.learning_rate}: expected a positive number"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise ConfigError(message)
+        try:
+            data.validate()
+            self.method.validate()
+        except ValueError as err:
+            raise ConfigError(str(err)) from None
+        factor = input_multiple(self.method)
+        if data.image_size % factor:
+            raise ConfigError(
+                f"--image_size={data.image_size}: preset {self.preset} needs a multiple of "
+                f"{factor} (e.g. {max(factor, data.image_size // factor * factor)})")
+        return self
+
+
+def input_multiple(method: MethodConfig) -> int:
+    """The factor the image size must be divisible by: the generator's downsampling
+    (building the network object creates no weights)."""
+    return int(getattr(models.build(method.generator), "downsampling", 1))
+
+
+def _typed(cls, values: dict):
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = set(values) - names
+    if unknown:
+        raise TypeError(f"unknown {cls.__name__} fields {sorted(unknown)}")
+    return cls(**values)
+
+
+DATA_FLAGS = tuple(f.name for f in dataclasses.fields(DataConfig))
+RUNTIME_FLAGS = tuple(f.name for f in dataclasses.fields(RuntimeConfig))
+
+
+def apply_flags(preset: RunConfig, **flags) -> RunConfig:
+    """The preset with every flag that was given (not None) applied on top, validated.
+    Data flags (``dataset``, ``image_size``, ...) go to ``data``, runtime flags
+    (``batch_size``, ``mixed_precision``, ...) to ``runtime``; ``seed`` to both; without
+    ``epochs``, the preset's short ``samples_epochs`` applies on ``samples``."""
+    given = {k: v for k, v in flags.items() if v is not None}
+    unknown = set(given) - set(DATA_FLAGS) - set(RUNTIME_FLAGS) - {"learning_rate"}
+    if unknown:
+        raise ConfigError(f"unknown settings {sorted(unknown)}")
+    data = dataclasses.replace(preset.data, **{k: v for k, v in given.items()
+                                               if k in DATA_FLAGS})
+    runtime = dataclasses.replace(preset.runtime, **{k: v for k, v in given.items()
+                                                     if k in RUNTIME_FLAGS})
+    if "epochs" not in given and data.dataset == "samples" and runtime.samples_epochs:
+        runtime = dataclasses.replace(runtime, epochs=runtime.samples_epochs)
+    optim = preset.optim
+    if "learning_rate" in given:
+        optim = dataclasses.replace(optim, learning_rate=given["learning_rate"])
+    return preset.replace(data=data, runtime=runtime, optim=optim).validate()
+
+
+def override(config: RunConfig, **values) -> RunConfig:
+    """``config`` with each value set on every section that has a field of that name
+    (e.g. ``generator=`` on the method, ``learning_rate=`` on the optimiser, ``seed=`` on
+    data and runtime): how notebooks and tests change a preset."""
+    sections = {"method": config.method, "optim": config.optim, "data": config.data,
+                "runtime": config.runtime}
+    for name, value in values.items():
+        owners = [key for key, part in sections.items()
+                  if name in {f.name for f in dataclasses.fields(part)}]
+        if not owners:
+            raise ConfigError(f"{name!r} is not a setting of any config section")
+        for key in owners:
+            sections[key] = dataclasses.replace(sections[key], **{name: value})
+    return config.replace(**sections)

@@ -1,0 +1,52 @@
+"""Helpers the tests share: tiny run configurations that keep the suite fast."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from colorization_tf import presets
+from colorization_tf.data import DataConfig
+from colorization_tf.evaluation.run_metrics import write_run_metrics
+from colorization_tf.training import RunConfig, build_colorizer, train
+from colorization_tf.training.config import override
+from colorization_tf.training.fit import with_data_facts
+
+TINY_UNET = {"type": "unet", "encoder_filters": [8, 16, 32], "first_stride": 1, "dropout": 0.0}
+TINY_DATA = DataConfig(dataset="samples", image_size=32, max_examples=24)
+SMALL_D = {"filters": [8, 16]}
+SMALL_C = {"filters": [8, 8], "strides": [2, 1]}
+
+
+def tiny_config(preset: str = "unet_l1", **values) -> RunConfig:
+    """A preset shrunk for tests: tiny U-Net, batch 8, one epoch, on tiny samples."""
+    base = presets.get(preset)
+    generator = base.method.generator
+    if generator.get("type") == "unet":
+        generator = {**TINY_UNET, "dropout": generator.get("dropout", 0.0)}
+    config = base.replace(method=dataclasses.replace(base.method, generator=generator),
+                          data=TINY_DATA,
+                          runtime=dataclasses.replace(base.runtime, epochs=1, batch_size=8))
+    return override(config, **values)
+
+
+def small_config(preset: str, **values) -> RunConfig:
+    """tiny_config with small adversaries (and 2 critic steps for WGAN-GP)."""
+    config = tiny_config(preset)
+    method = config.method
+    extra = {"discriminator": {**method.discriminator, **SMALL_D}}
+    if method.classifier:
+        extra["classifier"] = {**method.classifier, **SMALL_C}
+    if preset == "wgan_gp":
+        extra["n_critic"] = 2
+    return override(config, **extra, **values)
+
+
+def build(config: RunConfig):
+    """The compiled colorizer of ``config``, with the class count of its data."""
+    return build_colorizer(with_data_facts(config))
+
+
+def train_and_score(config: RunConfig, run_dir: str, **kwargs) -> dict:
+    """Trains into ``run_dir`` and writes metrics.json / samples.png, as the CLI does."""
+    train(config, run_dir, verbose=0, **kwargs)
+    return write_run_metrics(run_dir)
