@@ -30,6 +30,8 @@ flags.DEFINE_string("train_reference", None, "Train a reference classifier on th
                     "training images of --dataset into this directory, then use it.")
 flags.DEFINE_integer("reference_epochs", 10, "Epochs for --train_reference.")
 flags.DEFINE_integer("image_size", 32, "Image size for --train_reference.")
+flags.DEFINE_string("turing_db", None, "A Turing-test study database (colorization-web): "
+                    "adds its accuracy, fooled rate, interval and n to Table 1.")
 flags.DEFINE_string("inception_weights", None, "Local InceptionV3 weights file (.h5): also "
                     "compute the distribution scores with InceptionV3.")
 
@@ -60,6 +62,10 @@ def main(argv):
         max_examples=FLAGS.max_examples, decode=FLAGS.decode,
         temperature=FLAGS.temperature, num_images=FLAGS.num_images,
         reference_dir=reference_dir, inception_weights=FLAGS.inception_weights)
+    if FLAGS.turing_db:
+        from colorization_tf.web.storage import turing_results
+
+        found.results["turing"] = turing_results(FLAGS.turing_db)
     written = report.write_outputs(found, FLAGS.out)
     for entry in found.results["runs"]:
         m = entry["metrics"]

@@ -19,9 +19,10 @@ PATCH_D = {"type": "discriminator", "filters": [64, 128, 256, 512], "head": "pat
 
 
 def _preset(name: str, method: MethodConfig, optim: OptimConfig, *, batch_size: int,
-            epochs: int, samples_epochs: int, image_size: int) -> RunConfig:
+            epochs: int, samples_epochs: int, image_size: int,
+            features: tuple[str, ...] = ()) -> RunConfig:
     return RunConfig(preset=name, method=method, optim=optim,
-                     data=DataConfig(image_size=image_size),
+                     data=DataConfig(image_size=image_size, features=features),
                      runtime=RuntimeConfig(epochs=epochs, samples_epochs=samples_epochs,
                                            batch_size=batch_size))
 
@@ -45,15 +46,18 @@ def _gan(name: str, method: str, **extra) -> RunConfig:
                    image_size=32)
 
 
-def _classification(name: str, bins: dict) -> RunConfig:
+def _classification(name: str, bins: dict, generator: dict | None = None,
+                    image_size: int = 32, epochs: int = 100,
+                    samples_epochs: int = 5) -> RunConfig:
     # Seeds 002-004 (Zhang et al.): logits over Q ab bins, 5-NN soft-encoding sigma=5, prior
     # smoothed with sigma=5, rebalancing lambda=0.5, annealed mean T=0.38 (top-k k=5); Adam
     # 1e-4, batch 128, 100 epochs.
-    method = MethodConfig("classification", {"type": "zhang"}, bins=bins, neighbours=5,
+    method = MethodConfig("classification", generator or {"type": "zhang"}, bins=bins,
+                          neighbours=5,
                           soft_sigma=5.0, prior_sigma=5.0, rebalance_lambda=0.5,
                           decode="annealed", temperature=0.38, top_k=5)
-    return _preset(name, method, OptimConfig(1e-4), batch_size=128, epochs=100,
-                   samples_epochs=5, image_size=32)
+    return _preset(name, method, OptimConfig(1e-4), batch_size=128, epochs=epochs,
+                   samples_epochs=samples_epochs, image_size=image_size)
 
 
 PRESETS: dict[str, RunConfig] = {
@@ -82,6 +86,31 @@ PRESETS: dict[str, RunConfig] = {
         "regression", MethodConfig("supervised", {"type": "regression"}, loss="l2"),
         OptimConfig(1e-4, weight_decay=0.01),
         batch_size=128, epochs=100, samples_epochs=8, image_size=32),
+    # Seed 004's reconstruction approach: the unet_l1 U-Net predicting sRGB (tanh -> [0, 1])
+    # from L with an L1 loss on RGB.
+    "unet_rgb": _preset("unet_rgb", MethodConfig("rgb", CIFAR_UNET, loss="l1"),
+                        OptimConfig(1e-3, decay_rate=0.3, decay_steps=17_500),
+                        batch_size=128, epochs=200, samples_epochs=20, image_size=32),
+    # Seed 002 §3.2, §4, §5.1: VGG16 conv blocks 1-5 (ImageNet weights, fine-tuned) replace
+    # the first blocks of the classification net; gray as 3 channels at 224 px; Adam 1e-4,
+    # batch 128, 50 epochs; the rebalanced soft-encoded loss and decoders of classification.
+    "classification_vgg16": _classification(
+        "classification_vgg16", {"kind": "gamut", "grid": 10},
+        generator={"type": "vgg16_zhang", "image_size": 224, "freeze_backbone": False,
+                   "backbone_weights": "imagenet"},
+        image_size=224, epochs=50, samples_epochs=2),
+    # Seed 001: gray + Canny edges in, RGB + saliency out, frozen ImageNet ResNet-18 features
+    # at the 6th down layer, six-layer PatchGAN; L1 (1) + GAN (0.5) + saliency-weighted L1
+    # (0.05) + saliency map (0.05); Adam, G 1e-4, D 1e-5; batch 64 at 64 px. The seed gives
+    # no epoch count for this model: 100, as its other models.
+    "multipath": _preset(
+        "multipath",
+        MethodConfig("multipath", {"type": "multipath_generator", "image_size": 64,
+                                   "backbone_weights": "imagenet"},
+                     {"type": "patch_discriminator"}),
+        OptimConfig(1e-4, scales={"discriminator": 0.1}),
+        batch_size=64, epochs=100, samples_epochs=3, image_size=64,
+        features=("edges", "saliency")),
 }
 
 

@@ -39,10 +39,13 @@ flags.DEFINE_bool("filter_gray", None, "Drop near-gray images (seed 000 §3.2)."
 flags.DEFINE_float("gray_threshold", None,
                    "Mean Lab chroma under which an image counts as gray.")
 flags.DEFINE_string("data_dir", None, "TFDS data_dir (where prepared datasets live).")
+flags.DEFINE_string("backbone_weights", None, "Pretrained backbone of multipath and "
+                    "classification_vgg16: imagenet (download) | none (from scratch) | PATH.")
 
 FLAG_NAMES = ("dataset", "epochs", "batch_size", "steps_per_epoch", "mixed_precision",
               "jit_compile", "max_examples", "strategy", "seed", "image_size", "learning_rate",
-              "split_method", "val_ratio", "filter_gray", "gray_threshold", "data_dir")
+              "split_method", "val_ratio", "filter_gray", "gray_threshold", "data_dir",
+              "backbone_weights")
 
 
 def main(argv):

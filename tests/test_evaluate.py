@@ -134,3 +134,15 @@ def test_cli_names_a_run_directory_without_checkpoints(tmp_path):
     assert result.returncode != 0
     assert "broken_run" in result.stderr and "no trained weights" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_table_1_gains_the_turing_columns():
+    results = {"runs": [{"name": "vacgan", "mae": {"train": 0.1, "val": 0.2, "test": 0.3}},
+                        {"name": "unet", "mae": {"train": 0.1, "val": 0.2, "test": 0.3}}],
+               "turing": {"vacgan": {"shown": 40, "accuracy": 0.4, "fooled_rate": 0.6,
+                                     "ci_low": 0.263, "ci_high": 0.554}}}
+    lines = report.table_1(results).splitlines()
+    assert "Turing test (accuracy)" in lines[0] and "| n |" in lines[0]
+    assert "| 40.0% | 60.0% | 26.3% - 55.4% | 40 |" in lines[2]
+    assert lines[3].endswith("| - | - | - | 0 |")
+    assert "Turing" not in report.table_1({"runs": results["runs"]})

@@ -19,6 +19,8 @@ METHODS = {
     "vacgan": "colorization_tf.colorizers.vacgan",
     "wgan_gp": "colorization_tf.colorizers.wgan_gp",
     "classification": "colorization_tf.colorizers.classification",
+    "rgb": "colorization_tf.colorizers.reconstruction",
+    "multipath": "colorization_tf.colorizers.multipath",
 }
 
 

@@ -18,6 +18,8 @@ class Colorizer(keras.Model):
 
     # compile() keyword -> the optimiser role whose learning-rate scale it uses.
     OPTIMIZERS = {"optimizer": "generator"}
+    # Extra example keys the method reads besides L and ab (the data pipeline adds them).
+    FEATURES: tuple[str, ...] = ()
 
     def __init__(self, generator: keras.Model, **kwargs):
         super().__init__(**kwargs)

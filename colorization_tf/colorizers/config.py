@@ -7,7 +7,7 @@ import dataclasses
 
 from colorization_tf import quantize
 
-METHODS = ("supervised", "cgan", "vacgan", "wgan_gp", "classification")
+METHODS = ("supervised", "cgan", "vacgan", "wgan_gp", "classification", "rgb", "multipath")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -44,7 +44,7 @@ class MethodConfig:
         """Raises a ValueError naming the setting that cannot work."""
         if self.name not in METHODS:
             raise ValueError(f"method {self.name!r}: expected one of {', '.join(METHODS)}")
-        if self.name in ("cgan", "vacgan", "wgan_gp") and not self.discriminator:
+        if self.name in ("cgan", "vacgan", "wgan_gp", "multipath") and not self.discriminator:
             raise ValueError(f"method {self.name}: needs a discriminator network")
         if self.name == "vacgan" and not self.classifier:
             raise ValueError("method vacgan: needs a classifier network")

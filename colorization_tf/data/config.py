@@ -22,12 +22,17 @@ class DataConfig:
     seed: int = 0
     data_dir: str | None = None
     max_examples: int | None = None
+    # Extra example keys: ("edges", "saliency") for the multi-path GAN (data/features.py).
+    features: tuple[str, ...] = ()
 
     @classmethod
     def from_dict(cls, values: dict) -> DataConfig:
         """The config ``dataclasses.asdict`` gave (unknown keys are ignored)."""
         names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in values.items() if k in names})
+        values = {k: v for k, v in values.items() if k in names}
+        if "features" in values:
+            values["features"] = tuple(values["features"])
+        return cls(**values)
 
     def validate(self) -> None:
         """Raises a ValueError naming the flag whose value cannot work."""
@@ -41,5 +46,8 @@ class DataConfig:
         if self.split_method not in splits.SPLIT_METHODS:
             raise ValueError(f"--split_method={self.split_method}: expected one of "
                              f"{', '.join(splits.SPLIT_METHODS)}")
+        unknown = set(self.features) - {"edges", "saliency"}
+        if unknown:
+            raise ValueError(f"data features {sorted(unknown)}: expected edges, saliency")
         if self.max_examples is not None and self.max_examples < 1:
             raise ValueError(f"--max_examples={self.max_examples}: expected a positive count")

@@ -15,24 +15,28 @@ STATS_SIZE = 32
 
 def image_stats(images: tf.data.Dataset, batch_size: int = 512) -> dict[str, np.ndarray]:
     """Mean chroma and mean hue (HSV hue in [0, 1)) of every image in ``images`` (a
-    dataset of uint8 [H,W,3]); images are shrunk to 32x32 first, so this is one fast pass."""
-    def stats(batch):
-        rgb = tf.clip_by_value(batch / 255.0, 0.0, 1.0)
-        _, ab = tf.split(color.rgb_to_lab(rgb), [1, 2], axis=-1)
-        chroma = tf.reduce_mean(tf.norm(ab, axis=-1), axis=[1, 2])
-        hue = tf.reduce_mean(tf.image.rgb_to_hsv(rgb)[..., 0], axis=[1, 2])
-        return chroma, hue
-
+    dataset of uint8 [H,W,3]); images are shrunk to 32x32 first, so this is one fast pass.
+    (Whole pools of a source go through ``data.stats.pool_stats``, which caches.)"""
     small = images.map(
         lambda im: tf.image.resize(im, [STATS_SIZE, STATS_SIZE], antialias=True),
         num_parallel_calls=tf.data.AUTOTUNE)
     chroma, hue = [], []
-    for c, h in small.batch(batch_size).map(stats).prefetch(tf.data.AUTOTUNE):
+    batches = small.batch(batch_size).map(batch_stats, num_parallel_calls=tf.data.AUTOTUNE)
+    for c, h in batches.prefetch(tf.data.AUTOTUNE):
         chroma.append(c.numpy())
         hue.append(h.numpy())
     if not chroma:
         return {"chroma": np.zeros(0, np.float32), "hue": np.zeros(0, np.float32)}
     return {"chroma": np.concatenate(chroma), "hue": np.concatenate(hue)}
+
+
+def batch_stats(batch: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+    """Mean Lab chroma and mean HSV hue of each image of a float batch in [0, 255]."""
+    rgb = tf.clip_by_value(batch / 255.0, 0.0, 1.0)
+    _, ab = tf.split(color.rgb_to_lab(rgb), [1, 2], axis=-1)
+    chroma = tf.reduce_mean(tf.norm(ab, axis=-1), axis=[1, 2])
+    hue = tf.reduce_mean(tf.image.rgb_to_hsv(rgb)[..., 0], axis=[1, 2])
+    return chroma, hue
 
 
 def is_gray(chroma: np.ndarray, threshold: float = DEFAULT_GRAY_THRESHOLD) -> np.ndarray:

@@ -96,12 +96,28 @@ METRIC_NOTES = (
 
 
 def table_1(results: dict) -> str:
-    """Rows: models; columns: train / validation / test MAE."""
+    """Rows: models; columns: train / validation / test MAE, then, with a Turing-test
+    study (``results["turing"]``), the share of correct judgements (the paper's column,
+    lower is better), the fooled rate, its Wilson 95% interval and the number judged."""
     entries = results["runs"]
     best = {s: _best([e["mae"].get(s) for e in entries], "lower") for s in MAE_SPLITS}
     rows = [[e["name"], *[_fmt(e["mae"].get(s), j in best[s]) for s in MAE_SPLITS]]
             for j, e in enumerate(entries)]
-    return _table(["Model", *[SPLIT_LABELS[s] for s in MAE_SPLITS]], rows)
+    header = ["Model", *[SPLIT_LABELS[s] for s in MAE_SPLITS]]
+    turing = results.get("turing")
+    if turing is not None:
+        header += ["Turing test (accuracy)", "Fooled", "95% CI (accuracy)", "n"]
+        for row, entry in zip(rows, entries, strict=True):
+            found = turing.get(entry["name"])
+            row += _turing_cells(found) if found else ["-", "-", "-", "0"]
+    return _table(header, rows)
+
+
+def _turing_cells(found: dict) -> list[str]:
+    if not found.get("shown"):
+        return ["-", "-", "-", "0"]
+    return [f"{found['accuracy']:.1%}", f"{found['fooled_rate']:.1%}",
+            f"{found['ci_low']:.1%} - {found['ci_high']:.1%}", str(found["shown"])]
 
 
 def metrics_table(results: dict) -> str:

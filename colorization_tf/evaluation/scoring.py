@@ -51,7 +51,8 @@ def per_example_scores(lightness, ab_true, ab_pred) -> dict[str, tf.Tensor]:
             "acc_5": metrics.pixel_accuracy(lab_true, lab_pred, 0.05)}
 
 
-_batch_scores = tf.function(per_example_scores, reduce_retracing=True)
+# One trace per image size: SSIM needs the static size for its window.
+_batch_scores = tf.function(per_example_scores)
 
 
 def no_colour(lightness: tf.Tensor) -> tf.Tensor:

@@ -4,6 +4,7 @@ valid Lab range, and joined with the photo's own full-resolution L."""
 
 from __future__ import annotations
 
+import numpy as np
 import tensorflow as tf
 
 from colorization_tf import color
@@ -24,3 +25,75 @@ def recombine(rgb: tf.Tensor, ab_small: tf.Tensor) -> tf.Tensor:
     ab = tf.image.resize(ab_small[None], tf.shape(rgb)[:2], method="bilinear")[0]
     out = color.model_to_rgb(lightness, tf.clip_by_value(ab, -1.0, 1.0))
     return tf.cast(tf.round(out * 255.0), tf.uint8)
+
+
+# ------------------------------------------------------------- the fast, graph-only path
+#
+# ``colorize`` (batched), the video loop and the exported SavedModel share these. The input
+# is 16-bit sRGB (8-bit images are scaled by 257, exactly), so linearisation is one table
+# look-up, and only the input's luminance Y is computed (f(Y) is all that Lab's L carries);
+# the output needs the full Lab -> sRGB conversion. All steps are TF ops, so a caller can
+# trace them into one graph (tf.function / SavedModel) that runs on every core.
+
+_CODE_MAX = 65535.0
+_XYZ_FROM_RGB = np.array(color._XYZ_FROM_RGB, np.float64)
+_LUMINANCE = _XYZ_FROM_RGB[1].astype(np.float32)
+# XYZ (relative to the D65 white) -> linear sRGB, as one matrix (row-vector convention).
+_RGB_FROM_RELATIVE_XYZ = (np.linalg.inv(_XYZ_FROM_RGB)
+                          * np.array(color._D65_WHITE)[None, :]).T.astype(np.float32)
+_F_THRESHOLD = 0.2068966  # 6/29, as color.lab_to_rgb
+
+
+def _linear_table() -> np.ndarray:
+    codes = np.arange(65536, dtype=np.float64) / _CODE_MAX
+    linear = np.where(codes > 0.04045, ((codes + 0.055) / 1.055) ** 2.4, codes / 12.92)
+    return linear.astype(np.float32)
+
+
+_LINEAR_FROM_CODE = _linear_table()
+
+
+def to_uint16(image: tf.Tensor) -> tf.Tensor:
+    """uint8, uint16 or float (in [0, 1]) sRGB ``[..., C]`` -> uint16 codes (x257 for 8 bit)."""
+    if image.dtype == tf.uint16:
+        return image
+    if image.dtype == tf.uint8:
+        return tf.cast(image, tf.uint16) * 257
+    scaled = tf.round(tf.clip_by_value(tf.cast(image, tf.float32), 0.0, 1.0) * _CODE_MAX)
+    return tf.cast(scaled, tf.uint16)
+
+
+def model_input_uint16(image: tf.Tensor, size: int) -> tf.Tensor:
+    """:func:`model_input` of one 16-bit sRGB image ``[H,W,3]`` -> scaled L ``[size,size,1]``."""
+    rgb = tf.cast(image, tf.float32) / _CODE_MAX
+    return model_input(rgb[None], size)[0]
+
+
+def recombine_uint16(image: tf.Tensor, ab_small: tf.Tensor) -> tf.Tensor:
+    """:func:`recombine` for 16-bit sRGB ``[H,W,3]``: uint8 RGB with the image's own L and
+    ``ab_small`` upsampled bilinearly and clipped to [-1, 1], then converted (gamut-clipped
+    like :func:`colorization_tf.color.lab_to_rgb`). Agrees with :func:`recombine` within one
+    level (float rounding)."""
+    linear = tf.gather(tf.constant(_LINEAR_FROM_CODE), tf.cast(image, tf.int32))
+    luminance = tf.tensordot(linear, tf.constant(_LUMINANCE), 1)
+    fy = tf.where(luminance > color._EPSILON,
+                  tf.pow(tf.maximum(luminance, color._EPSILON), 1.0 / 3.0),
+                  color._KAPPA_SLOPE * luminance + color._OFFSET)
+    ab = tf.image.resize(tf.cast(ab_small, tf.float32)[None], tf.shape(image)[:2],
+                         method="bilinear")[0]
+    ab = color.ab_to_lab_units(tf.clip_by_value(ab, -1.0, 1.0))
+    f = tf.stack([fy + ab[..., 0] / 500.0, fy, tf.maximum(fy - ab[..., 1] / 200.0, 0.0)], -1)
+    xyz = tf.where(f > _F_THRESHOLD, f * f * f, (f - color._OFFSET) / color._KAPPA_SLOPE)
+    rgb_linear = tf.tensordot(xyz, tf.constant(_RGB_FROM_RELATIVE_XYZ), 1)
+    rgb_linear = tf.clip_by_value(rgb_linear, 0.0, 1.0)
+    srgb = tf.where(rgb_linear > 0.0031308,
+                    1.055 * tf.pow(tf.maximum(rgb_linear, 0.0031308), 1.0 / 2.4) - 0.055,
+                    12.92 * rgb_linear)
+    return tf.cast(tf.round(srgb * 255.0), tf.uint8)
+
+
+def compiled_recombine():
+    """:func:`recombine_uint16` traced once for every image size (a concrete graph, safe to
+    call from several threads at once)."""
+    return tf.function(recombine_uint16, input_signature=[
+        tf.TensorSpec([None, None, 3], tf.uint16), tf.TensorSpec([None, None, 2], tf.float32)])

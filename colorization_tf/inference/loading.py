@@ -3,11 +3,23 @@ from a run directory."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import tensorflow as tf
 
 from colorization_tf import colorizers
+from colorization_tf.colorizers.config import MethodConfig
 from colorization_tf.inference.predictor import Predictor
 from colorization_tf.training.run_dir import RunDir
+
+
+def without_backbone_download(method: MethodConfig) -> MethodConfig:
+    """The method with pretrained-backbone loading off: the run's weights file holds the
+    backbone's trained weights, so inference never downloads them."""
+    if "backbone_weights" not in method.generator:
+        return method
+    return dataclasses.replace(method, generator={**method.generator,
+                                                  "backbone_weights": "none"})
 
 
 def load_run(run_dir: str | RunDir, decode: str | None = None,
@@ -18,7 +30,8 @@ def load_run(run_dir: str | RunDir, decode: str | None = None,
     run = run_dir if isinstance(run_dir, RunDir) else RunDir(run_dir)
     config = run.read_config()
     run.require_weights()
-    colorizer = colorizers.build(config.method, config.num_classes, config.runtime.seed)
+    colorizer = colorizers.build(without_backbone_download(config.method),
+                                 config.num_classes, config.runtime.seed)
     size = config.data.image_size
     colorizer.build_networks(tf.zeros([1, size, size, 1]))
     colorizer.generator.load_weights(run.generator_weights)

@@ -1,6 +1,8 @@
-"""Colorizing people's photos into a folder: which input goes to which output file,
-and the loop that reads, colorizes at full resolution and writes each one atomically.
-A file that cannot be read is reported and skipped; inputs are never written over."""
+"""Colorizing people's photos and videos into a folder: which input goes to which output
+file (:func:`plan`), and :func:`colorize_paths`, which sends photos through the batched
+pipeline of :mod:`batch` and videos through :mod:`video`. A file that cannot be read is
+reported and skipped; inputs are never written over; an existing output is kept unless
+``overwrite``."""
 
 from __future__ import annotations
 
@@ -10,12 +12,17 @@ import sys
 from collections.abc import Callable, Sequence
 
 import numpy as np
+import tensorflow as tf
 from PIL import Image
 
 from colorization_tf import files
 from colorization_tf.data.sources import IMAGE_EXTENSIONS
+from colorization_tf.inference import batch, full_resolution, video
 from colorization_tf.inference.loading import load_run
-from colorization_tf.inference.user_images import ImageReadError, read_rgb
+
+VIDEO_EXTENSIONS = (".mp4", ".m4v", ".mov", ".mkv", ".avi", ".webm", ".mpg", ".mpeg", ".wmv",
+                    ".flv", ".ts", ".3gp", ".ogv")
+_KEEP_CONTAINER = (".mp4", ".m4v", ".mov", ".mkv")  # others are written as .mp4 (H.264)
 
 
 @dataclasses.dataclass
@@ -24,13 +31,17 @@ class Summary:
 
     written: list[tuple[str, str]] = dataclasses.field(default_factory=list)
     failed: list[tuple[str, str]] = dataclasses.field(default_factory=list)
+    skipped: list[tuple[str, str]] = dataclasses.field(default_factory=list)
 
     def line(self) -> str:
-        return f"{len(self.written)} colorized, {len(self.failed)} failed"
+        text = f"{len(self.written)} colorized, {len(self.failed)} failed"
+        if self.skipped:
+            text += f", {len(self.skipped)} skipped (output exists; --overwrite replaces it)"
+        return text
 
 
 def write_png(path: str, rgb: np.ndarray) -> None:
-    """Writes uint8 RGB as a PNG, atomically."""
+    """Writes uint8 RGB as a PNG, atomically (the one-at-a-time path before batching)."""
     with files.atomic_path(path) as tmp:
         Image.fromarray(rgb, "RGB").save(tmp, format="PNG")
 
@@ -38,18 +49,21 @@ def write_png(path: str, rgb: np.ndarray) -> None:
 # ---------------------------------------------------------------- which file goes where
 
 
-def plan(inputs: Sequence[str], output_dir: str) -> tuple[list[tuple[str, str]],
-                                                          list[tuple[str, str]]]:
-    """Maps every input file to its output PNG: ``(jobs, failures)``. Folder inputs keep
-    their sub-paths; clashing names get ``-1``, ``-2``, ...; the output folder is never
-    searched; an output that would replace an input is refused."""
+def plan(inputs: Sequence[str], output_dir: str, extension: str = ".png"
+         ) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """Maps every input file to its output: ``(jobs, failures)``; photos get ``extension``,
+    videos keep an MP4/MOV/MKV container (others become ``.mp4``). Folder inputs are searched
+    recursively for photos and videos and keep their sub-paths; clashing names get ``-1``,
+    ``-2``, ...; the output folder is never searched; an output that would replace an input
+    is refused."""
     out_real = os.path.realpath(output_dir)
     found, failures = [], []
     for given in inputs:
         if os.path.isdir(given):
             images = _walk(given, skip=out_real)
             if not images:
-                failures.append((given, f"folder holds no images ({', '.join(IMAGE_EXTENSIONS)})"))
+                failures.append((given, "folder holds no images or videos "
+                                        f"({', '.join(IMAGE_EXTENSIONS + VIDEO_EXTENSIONS)})"))
             found += [(path, os.path.splitext(os.path.relpath(path, given))[0])
                       for path in images]
         else:
@@ -57,7 +71,8 @@ def plan(inputs: Sequence[str], output_dir: str) -> tuple[list[tuple[str, str]],
     input_reals = {os.path.realpath(path) for path, _ in found}
     claimed, jobs = set(), []
     for path, stem in found:
-        output = _unclaimed(os.path.join(output_dir, stem), claimed)
+        output = _unclaimed(os.path.join(output_dir, stem), claimed,
+                            _output_extension(path, extension))
         if os.path.realpath(output) in input_reals:
             failures.append((path, f"output {output} would overwrite an input; "
                                    "choose another --output_dir"))
@@ -73,16 +88,28 @@ def _walk(root: str, skip: str) -> list[str]:
         subdirs[:] = sorted(d for d in subdirs
                             if os.path.realpath(os.path.join(directory, d)) != skip)
         found += [os.path.join(directory, n) for n in sorted(names)
-                  if n.lower().endswith(IMAGE_EXTENSIONS) and not n.startswith(".tmp-")]
+                  if n.lower().endswith(IMAGE_EXTENSIONS + VIDEO_EXTENSIONS)
+                  and not n.startswith((".tmp-", "."))]
     return found
 
 
-def _unclaimed(stem: str, claimed: set[str]) -> str:
-    """``stem.png``, or ``stem-N.png`` for the first N not used yet (case-insensitively)."""
-    candidate, n = stem + ".png", 0
+def is_video(path: str) -> bool:
+    return path.lower().endswith(VIDEO_EXTENSIONS)
+
+
+def _output_extension(path: str, photo_extension: str) -> str:
+    if not is_video(path):
+        return photo_extension
+    extension = os.path.splitext(path)[1].lower()
+    return extension if extension in _KEEP_CONTAINER else ".mp4"
+
+
+def _unclaimed(stem: str, claimed: set[str], extension: str = ".png") -> str:
+    """``stem.EXT``, or ``stem-N.EXT`` for the first N not used yet (case-insensitively)."""
+    candidate, n = stem + extension, 0
     while os.path.normcase(candidate).lower() in claimed:
         n += 1
-        candidate = f"{stem}-{n}.png"
+        candidate = f"{stem}-{n}{extension}"
     claimed.add(os.path.normcase(candidate).lower())
     return candidate
 
@@ -92,28 +119,67 @@ def _unclaimed(stem: str, claimed: set[str]) -> str:
 
 def colorize_paths(run_dir: str, inputs: Sequence[str], output_dir: str, *,
                    decode: str | None = None, temperature: float | None = None,
+                   render_size: int | None = None, batch_size: int = 8,
+                   encoder: batch.Encoder | None = None, overwrite: bool = False,
+                   temporal_smoothing: float = 0.0, progress: bool = False,
                    log: Callable[[str], None] = print) -> Summary:
-    """Colorizes every image among ``inputs`` (files or folders) into ``output_dir`` with
-    the model of ``run_dir``; unreadable files are reported (stderr) and skipped."""
+    """Colorizes every photo and video among ``inputs`` (files or folders) into
+    ``output_dir`` with the model of ``run_dir``; unreadable files are reported (stderr)
+    and skipped; existing outputs are kept unless ``overwrite``."""
+    encoder = encoder or batch.Encoder()
+    if not 0.0 <= temporal_smoothing < 1.0:
+        raise ValueError(f"--temporal_smoothing must be in [0, 1), got {temporal_smoothing}")
     predictor = load_run(run_dir, decode, temperature)
-    jobs, failures = plan(inputs, output_dir)
+    jobs, failures = plan(inputs, output_dir, encoder.extension)
     summary = Summary()
     for path, reason in failures:
         _fail(summary, path, reason)
-    for path, output in jobs:
+    if not overwrite:
+        summary.skipped = [job for job in jobs if os.path.exists(job[1])]
+        jobs = [job for job in jobs if not os.path.exists(job[1])]
+
+    def done(source: str, output: str) -> None:
+        summary.written.append((source, output))
+        log(f"{source} -> {output}")
+
+    batch.colorize_files(predictor, [job for job in jobs if not is_video(job[0])], encoder,
+                         render_size=render_size, batch_size=batch_size, on_done=done,
+                         on_failed=lambda source, reason: _fail(summary, source, reason))
+    clips = [job for job in jobs if is_video(job[0])]
+    if clips:
+        predict_ab, recombine = video_callables(predictor, render_size)
+    for source, output in clips:
         try:
-            rgb = read_rgb(path)
-        except ImageReadError as err:
-            _fail(summary, path, str(err))
+            result = video.colorize_video(source, output, predict_ab, recombine,
+                                          batch_size=batch_size, smoothing=temporal_smoothing,
+                                          progress=progress)
+        except (video.VideoError, OSError) as err:
+            _fail(summary, source, str(err).removeprefix(f"{source}: "))
             continue
-        try:
-            write_png(output, predictor.colorize_rgb(rgb))
-        except OSError as err:
-            _fail(summary, path, f"cannot write {output}: {err}")
-            continue
-        summary.written.append((path, output))
-        log(f"{path} -> {output}")
+        done(source, output)
+        log(result.line())
     return summary
+
+
+def video_callables(predictor, render_size: int | None = None):
+    """``(predict_ab, recombine)`` for :func:`video.colorize_video` on the compiled fast
+    path (:func:`full_resolution.recombine_uint16`): the same colours as photos get."""
+    size = int(render_size or predictor.image_size)
+    recombine_graph = full_resolution.compiled_recombine()
+
+    @tf.function(input_signature=[tf.TensorSpec([None, None, None, 3], tf.uint8)])
+    def model_input(frames):
+        return full_resolution.model_input(tf.cast(frames, tf.float32) / 255.0, size)
+
+    def predict_ab(frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        lightness = model_input(tf.constant(frames))
+        return np.asarray(predictor.predict(lightness)), lightness.numpy()
+
+    def recombine(frame: np.ndarray, ab: np.ndarray) -> np.ndarray:
+        codes = full_resolution.to_uint16(tf.constant(frame))
+        return recombine_graph(codes, tf.constant(ab, tf.float32)).numpy()
+
+    return predict_ab, recombine
 
 
 def _fail(summary: Summary, path: str, reason: str) -> None:

@@ -8,6 +8,7 @@ import numpy as np
 import tensorflow as tf
 
 from colorization_tf import color
+from colorization_tf.data import features
 from colorization_tf.inference import full_resolution
 
 
@@ -27,8 +28,11 @@ class Predictor:
         self._predict = tf.function(self._predict_ab, reduce_retracing=True)
 
     def _predict_ab(self, lightness: tf.Tensor) -> tf.Tensor:
+        extra = {}
+        if "edges" in self.colorizer.FEATURES:  # the multi-path GAN reads Canny edges of L
+            extra["edges"] = features.canny_edges((lightness + 1.0) / 2.0)
         return self.colorizer.predict_ab(lightness, decode=self.decode,
-                                         temperature=self.temperature)
+                                         temperature=self.temperature, **extra)
 
     def __call__(self, lightness: tf.Tensor) -> tf.Tensor:
         return self.predict(lightness)

@@ -1,10 +1,11 @@
 """Loss functions: pure functions of tensors, one value per example.
 
 ``reconstruction`` holds the pixel losses (seed 000 eq. 1, 2) and the global-batch mean;
-``adversarial`` the GAN, auxiliary-classifier and WGAN-GP terms (eq. 5-7, seed 004).
+``adversarial`` the GAN, auxiliary-classifier and WGAN-GP terms (eq. 5-7, seed 004); ``saliency`` the
+multi-path GAN's terms (seed 001).
 """
 
-from colorization_tf.losses import adversarial, reconstruction
+from colorization_tf.losses import adversarial, reconstruction, saliency
 from colorization_tf.losses.reconstruction import (
     global_mean,
     per_example_l1,
@@ -13,4 +14,4 @@ from colorization_tf.losses.reconstruction import (
 )
 
 __all__ = ["adversarial", "global_mean", "per_example_l1", "per_example_l2", "reconstruction",
-           "reconstruction_loss"]
+           "reconstruction_loss", "saliency"]

@@ -19,6 +19,10 @@ NETWORKS = {
     "auxiliary_classifier": "colorization_tf.models.classifier:AuxiliaryClassifier",
     "zhang": "colorization_tf.models.zhang:ZhangNet",
     "regression": "colorization_tf.models.regression:RegressionNet",
+    "multipath_generator": "colorization_tf.models.multipath:MultipathGenerator",
+    "patch_discriminator": "colorization_tf.models.multipath:PatchDiscriminator",
+    "vgg16_zhang": "colorization_tf.models.vgg16:VGG16Zhang",
+    "resnet18": "colorization_tf.models.resnet:ResNet18",
 }
 
 

@@ -32,10 +32,12 @@ class SampleImages(keras.callbacks.Callback):
         super().__init__()
         self.lightness = batch["L"][:max_images]
         self.ab = batch["ab"][:max_images]
+        # methods that read extra inputs (the multi-path GAN's edges) get them too
+        self.extra = {"edges": batch["edges"][:max_images]} if "edges" in batch else {}
         self.writer = tf.summary.create_file_writer(os.path.join(log_dir, "samples"))
 
     def on_epoch_end(self, epoch, logs=None):
-        predicted = self.model.predict_ab(self.lightness)
+        predicted = self.model.predict_ab(self.lightness, **self.extra)
         gray = color.model_to_rgb(self.lightness, color.gray_ab(self.ab))
         strip = tf.concat([gray, color.model_to_rgb(self.lightness, self.ab),
                            color.model_to_rgb(self.lightness, predicted)], axis=2)

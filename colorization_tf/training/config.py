@@ -119,9 +119,12 @@ class RunConfig:
 
 
 def input_multiple(method: MethodConfig) -> int:
-    """The factor the image size must be divisible by: the generator's downsampling
-    (building the network object creates no weights)."""
-    return int(getattr(models.build(method.generator), "downsampling", 1))
+    """The factor the image size must be divisible by: the generator's downsampling (the
+    network object is made without pretrained weights, so nothing is downloaded)."""
+    spec = dict(method.generator)
+    if "backbone_weights" in spec:
+        spec["backbone_weights"] = "none"
+    return int(getattr(models.build(spec), "downsampling", 1))
 
 
 def _typed(cls, values: dict):
@@ -142,6 +145,9 @@ def apply_flags(preset: RunConfig, **flags) -> RunConfig:
     (``batch_size``, ``mixed_precision``, ...) to ``runtime``; ``seed`` to both; without
     ``epochs``, the preset's short ``samples_epochs`` applies on ``samples``."""
     given = {k: v for k, v in flags.items() if v is not None}
+    method = preset.method
+    if "backbone_weights" in given:
+        method = with_backbone_weights(method, given.pop("backbone_weights"))
     unknown = set(given) - set(DATA_FLAGS) - set(RUNTIME_FLAGS) - {"learning_rate"}
     if unknown:
         raise ConfigError(f"unknown settings {sorted(unknown)}")
@@ -151,10 +157,23 @@ def apply_flags(preset: RunConfig, **flags) -> RunConfig:
                                                      if k in RUNTIME_FLAGS})
     if "epochs" not in given and data.dataset == "samples" and runtime.samples_epochs:
         runtime = dataclasses.replace(runtime, epochs=runtime.samples_epochs)
+    if "image_size" in method.generator:  # networks built for a fixed input size
+        method = dataclasses.replace(method, generator={**method.generator,
+                                                        "image_size": data.image_size})
     optim = preset.optim
     if "learning_rate" in given:
         optim = dataclasses.replace(optim, learning_rate=given["learning_rate"])
-    return preset.replace(data=data, runtime=runtime, optim=optim).validate()
+    return preset.replace(method=method, data=data, runtime=runtime, optim=optim).validate()
+
+
+def with_backbone_weights(method: MethodConfig, weights: str) -> MethodConfig:
+    """``--backbone_weights``: none | imagenet | PATH for presets with a pretrained
+    backbone (multipath's ResNet-18, classification_vgg16's VGG16)."""
+    if "backbone_weights" not in method.generator:
+        raise ConfigError(f"--backbone_weights={weights}: this preset's {method.name} "
+                          "network has no pretrained backbone")
+    return dataclasses.replace(method, generator={**method.generator,
+                                                  "backbone_weights": weights})
 
 
 def override(config: RunConfig, **values) -> RunConfig:

@@ -1,0 +1,40 @@
+"""Test-only launcher: serves a fake study (fake images, fake colorizers, no TensorFlow)
+with uvicorn, as ``colorization-web`` would, for tests that need a real server process.
+
+  python tests/web/fake_server.py --database=DB --port=PORT [--mode=single] [--trials=N]
+      [--practice_trials=N] [--attention_checks=S] [--count=N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import fake_study  # noqa: E402
+import uvicorn  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--database", required=True)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--mode", default="single")
+    parser.add_argument("--trials", type=int, default=10)
+    parser.add_argument("--practice_trials", type=int, default=2)
+    parser.add_argument("--attention_checks", type=float, default=0.1)
+    parser.add_argument("--display_ms", type=int, default=0)
+    parser.add_argument("--count", type=int, default=12)
+    args = parser.parse_args()
+    app, storage = fake_study.make_app(
+        args.database, seed=None, count=args.count, mode=args.mode, trials=args.trials,
+        practice_trials=args.practice_trials, attention_checks=args.attention_checks,
+        display_ms=args.display_ms, log=lambda line: print(line, flush=True))
+    with storage:
+        uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning")
+
+
+if __name__ == "__main__":
+    main()

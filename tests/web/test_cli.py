@@ -1,0 +1,69 @@
+"""``python -m colorization_tf.web``: flag errors are one line without a traceback, and
+the library call behind it builds a servable study (runs and data faked, no TensorFlow)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import fake_study
+import pytest
+
+from colorization_tf.web import images
+
+pytest.importorskip("fastapi", reason="the [web] extra is not installed")
+
+
+def _cli(*flags: str, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "colorization_tf.web", *flags],
+                          capture_output=True, text=True, timeout=120, cwd=cwd)
+
+
+@pytest.mark.parametrize("flags,expected", [
+    ((), "--run_dirs is required"),
+    (("--run_dirs=/no/such/run",), "--run_dirs: /no/such/run is not a folder"),
+    (("--run_dirs=a,a", "--mode=pair"), "--run_dirs: run names"),
+])
+def test_user_errors_are_one_line(tmp_path, flags, expected):
+    result = _cli(*flags, f"--database={tmp_path / 's.sqlite'}", cwd=tmp_path)
+    assert result.returncode != 0
+    assert expected in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_bad_flag_values_are_refused_by_absl(tmp_path):
+    result = _cli("--mode=triple", "--run_dirs=a", cwd=tmp_path)
+    assert result.returncode != 0 and "--mode" in result.stderr
+
+
+def test_build_study_app_prepares_the_pool_once(tmp_path, monkeypatch):
+    from fastapi.testclient import TestClient
+
+    from colorization_tf.web import app as app_lib
+
+    (tmp_path / "run_a").mkdir()
+    (tmp_path / "run_b").mkdir()
+    loads = []
+    monkeypatch.setattr(images, "load_colorizers",
+                        lambda dirs: fake_study.fake_colorizers(
+                            tuple(images.run_name(d) for d in dirs)))
+    monkeypatch.setattr(images, "load_originals",
+                        lambda *args: loads.append(args) or fake_study.fake_originals(4))
+    options = dict(run_dirs=[str(tmp_path / "run_a"), str(tmp_path / "run_b") + "/"],
+                   dataset="samples", split="test", images=4, image_size=32,
+                   database=str(tmp_path / "study.sqlite"), mode="pair", trials=3,
+                   practice_trials=0)
+    server, storage = app_lib.build_study_app(**options)
+    with storage, TestClient(server) as client:
+        trial = client.get("/api/trial").json()
+        assert len(trial["images"]) == 2
+        assert client.post("/api/answer", json={"trial_id": trial["trial_id"],
+                                                "answer": 0}).status_code == 200
+        assert set(client.get("/api/results").json()["runs"]) == {"run_a", "run_b"}
+    assert loads == [("samples", "test", 4, 32)]
+    server, storage = app_lib.build_study_app(**options)  # a restart reuses the pool
+    with storage:
+        pass
+    assert len(loads) == 1
+    assert len(list((tmp_path / "study.sqlite.images").glob("*.png"))) == 4 * 4

@@ -1,0 +1,63 @@
+"""The web app on the real inference layer: a run directory made without training (a
+freshly initialised tiny U-Net saved as its weights) is loaded with ``load_run``, the pool
+is built from the embedded ``samples`` split, and the study and colorize page serve it."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+pytest.importorskip("fastapi", reason="the [web] extra is not installed")
+
+
+def _untrained_run(path: str) -> str:
+    """A run directory as ``train`` leaves it, but with initial (untrained) weights."""
+    import tensorflow as tf
+    from support import tiny_config
+
+    from colorization_tf import colorizers
+    from colorization_tf.training import RunDir
+    from colorization_tf.training.fit import with_data_facts
+
+    config = with_data_facts(tiny_config())
+    run = RunDir(path)
+    run.create()
+    run.write_config(config)
+    colorizer = colorizers.build(config.method, config.num_classes, config.runtime.seed)
+    size = config.data.image_size
+    colorizer.build_networks(tf.zeros([1, size, size, 1]))
+    colorizer.generator.save_weights(run.generator_weights)
+    return path
+
+
+@pytest.mark.slow
+def test_study_and_colorize_page_on_a_loaded_run(tmp_path):
+    inference = pytest.importorskip("colorization_tf.inference")
+    if not hasattr(inference, "load_run"):
+        pytest.skip("colorization_tf.inference has no load_run yet")
+    from fastapi.testclient import TestClient
+
+    from colorization_tf.web import app as app_lib
+
+    run_dir = _untrained_run(str(tmp_path / "tiny_unet"))
+    server, storage = app_lib.build_study_app(
+        run_dirs=[run_dir], dataset="samples", split="test", images=3, image_size=32,
+        database=str(tmp_path / "study.sqlite"), trials=3, practice_trials=1)
+    with storage, TestClient(server) as client:
+        assert client.get("/api/runs").json()["runs"] == ["tiny_unet"]
+        trial = client.get("/api/trial").json()
+        picture = Image.open(io.BytesIO(client.get(trial["images"][0]).content))
+        assert picture.size == (32, 32)
+        assert client.post("/api/answer", json={"trial_id": trial["trial_id"],
+                                                "answer": "real"}).status_code == 200
+        upload = io.BytesIO()
+        Image.fromarray(np.random.default_rng(0).integers(0, 256, (40, 60, 3), np.uint8)
+                        ).save(upload, format="PNG")
+        reply = client.post("/api/colorize", files={"image": ("a.png", upload.getvalue(),
+                                                              "image/png")})
+        assert reply.status_code == 200
+        assert Image.open(io.BytesIO(reply.content)).size == (60, 40)
+    assert len(list((tmp_path / "study.sqlite.images").glob("*.png"))) == 3 * 3
