@@ -67,3 +67,33 @@ class Colorizer(keras.Model):
 
     def load_artifacts(self, arrays: dict[str, np.ndarray]) -> None:
         """Restores what ``artifacts`` returned."""
+
+
+class AdversarialColorizer(Colorizer):
+    """A generator trained against ``discriminator``; G's optimiser is ``optimizer``
+    (what Keras sees), D's is ``d_optimizer``."""
+
+    OPTIMIZERS = {"optimizer": "generator", "d_optimizer": "discriminator"}
+
+    def __init__(self, generator: keras.Model, discriminator: keras.Model, **kwargs):
+        super().__init__(generator, **kwargs)
+        self.discriminator = discriminator
+
+    def compile(self, optimizer, d_optimizer, **kwargs):
+        self.d_optimizer = d_optimizer
+        super().compile(optimizer=optimizer, **kwargs)
+
+    @property
+    def networks(self) -> list[keras.Model]:
+        return [self.generator, self.discriminator]
+
+    def optimizer_targets(self):
+        return [(self.optimizer, self.generator.trainable_variables),
+                (self.d_optimizer, self.discriminator.trainable_variables)]
+
+    @staticmethod
+    def _apply(optimizer, tape, scaled_loss, variables) -> None:
+        # A LossScaleOptimizer divides the gradients by its scale in apply_gradients.
+        optimizer.apply_gradients(
+            zip(tape.gradient(scaled_loss, variables), variables, strict=True))
+

@@ -8,7 +8,7 @@ import keras
 import tensorflow as tf
 
 from colorization_tf import losses, models
-from colorization_tf.colorizers.base import Colorizer
+from colorization_tf.colorizers.base import AdversarialColorizer
 from colorization_tf.colorizers.config import MethodConfig
 from colorization_tf.losses import adversarial
 
@@ -18,7 +18,7 @@ def condition(lightness: tf.Tensor, ab: tf.Tensor) -> tf.Tensor:
     return tf.concat([tf.cast(lightness, ab.dtype), ab], axis=-1)
 
 
-class ConditionalGAN(Colorizer):
+class ConditionalGAN(AdversarialColorizer):
     """``train_step`` = one discriminator update, then ``g_steps_per_d_step`` generator
     updates, all on the same batch (the generator's dropout draws fresh noise each time).
 
@@ -28,18 +28,15 @@ class ConditionalGAN(Colorizer):
 
     # G's adversarial term from D's logits on generated pairs (eq. 5's first term).
     adversarial_loss = staticmethod(adversarial.generator_adversarial)
-    # compile() keyword -> the optimiser role whose learning-rate scale it uses.
-    OPTIMIZERS = {"optimizer": "generator", "d_optimizer": "discriminator"}
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model, *,
                  reconstruction: str = "l1", reconstruction_weight: float = 100.0,
                  real_target: float = 1.0, g_steps_per_d_step: int = 2, **kwargs):
-        super().__init__(generator, **kwargs)
+        super().__init__(generator, discriminator, **kwargs)
         if not 0.0 < real_target <= 1.0:
             raise ValueError(f"label smoothing real_target={real_target}: expected (0, 1]")
         if int(g_steps_per_d_step) < 1:
             raise ValueError(f"g_steps_per_d_step={g_steps_per_d_step}: expected >= 1")
-        self.discriminator = discriminator
         self.reconstruction_name = reconstruction
         self.reconstruction = losses.reconstruction_loss(reconstruction)
         self.reconstruction_weight = float(reconstruction_weight)
@@ -51,23 +48,10 @@ class ConditionalGAN(Colorizer):
         self.g_rec_tracker = keras.metrics.Mean(name=f"g_{reconstruction}")
         self.mae_tracker = keras.metrics.Mean(name="mae")
 
-    def compile(self, optimizer, d_optimizer, **kwargs):
-        """``optimizer`` updates G (and is what Keras sees), ``d_optimizer`` updates D."""
-        self.d_optimizer = d_optimizer
-        super().compile(optimizer=optimizer, **kwargs)
-
     @property
     def metrics(self):
         return [self.d_real_tracker, self.d_fake_tracker, self.g_adv_tracker,
                 self.g_rec_tracker, self.mae_tracker]
-
-    @property
-    def networks(self) -> list[keras.Model]:
-        return [self.generator, self.discriminator]
-
-    def optimizer_targets(self):
-        return [(self.optimizer, self.generator.trainable_variables),
-                (self.d_optimizer, self.discriminator.trainable_variables)]
 
     def build_networks(self, lightness: tf.Tensor) -> None:
         ab = self.generator(lightness)
@@ -163,12 +147,6 @@ class ConditionalGAN(Colorizer):
         self.g_adv_tracker.update_state(parts["adv"])
         self.g_rec_tracker.update_state(parts["rec"])
         self.mae_tracker.update_state(parts["l1"])
-
-    @staticmethod
-    def _apply(optimizer, tape, scaled_loss, variables) -> None:
-        # A LossScaleOptimizer divides the gradients by its scale in apply_gradients.
-        optimizer.apply_gradients(
-            zip(tape.gradient(scaled_loss, variables), variables, strict=True))
 
     def test_step(self, data):
         ab = data["ab"]

@@ -9,7 +9,7 @@ import keras
 import tensorflow as tf
 
 from colorization_tf import color, losses, models
-from colorization_tf.colorizers.base import Colorizer
+from colorization_tf.colorizers.base import AdversarialColorizer
 from colorization_tf.colorizers.config import MethodConfig
 from colorization_tf.losses import saliency as saliency_losses
 
@@ -19,35 +19,21 @@ def to_tanh(rgb: tf.Tensor) -> tf.Tensor:
     return rgb * 2.0 - 1.0
 
 
-class MultipathGAN(Colorizer):
+class MultipathGAN(AdversarialColorizer):
     """``train_step`` = one PatchGAN update, then one generator update, on batches that
     carry ``"edges"`` and ``"saliency"`` (the data pipeline adds them for this method).
     G's optimizer is ``self.optimizer``, D's ``self.d_optimizer``."""
 
-    OPTIMIZERS = {"optimizer": "generator", "d_optimizer": "discriminator"}
     FEATURES = ("edges", "saliency")
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model, **kwargs):
-        super().__init__(generator, **kwargs)
-        self.discriminator = discriminator
+        super().__init__(generator, discriminator, **kwargs)
         self.trackers = {name: keras.metrics.Mean(name=name) for name in (
             "d_loss", "g_l1", "g_gan", "g_saliency_weighted_l1", "g_saliency_map_l1", "mae")}
-
-    def compile(self, optimizer, d_optimizer, **kwargs):
-        self.d_optimizer = d_optimizer
-        super().compile(optimizer=optimizer, **kwargs)
 
     @property
     def metrics(self):
         return list(self.trackers.values())
-
-    @property
-    def networks(self) -> list[keras.Model]:
-        return [self.generator, self.discriminator]
-
-    def optimizer_targets(self):
-        return [(self.optimizer, self.generator.trainable_variables),
-                (self.d_optimizer, self.discriminator.trainable_variables)]
 
     def build_networks(self, lightness: tf.Tensor) -> None:
         rgb, _ = self.generator.split_output(self.generator(
@@ -104,11 +90,6 @@ class MultipathGAN(Colorizer):
         """Scaled ab of the generator's RGB (its own lightness is not used)."""
         _, ab = color.rgb_to_model(tf.clip_by_value((rgb_tanh + 1.0) / 2.0, 0.0, 1.0))
         return ab
-
-    @staticmethod
-    def _apply(optimizer, tape, scaled_loss, variables) -> None:
-        optimizer.apply_gradients(
-            zip(tape.gradient(scaled_loss, variables), variables, strict=True))
 
     def predict_outputs(self, lightness: tf.Tensor, edges: tf.Tensor) -> dict[str, tf.Tensor]:
         """RGB in [0, 1] and the saliency map in [0, 1] for scaled L and its edges."""
