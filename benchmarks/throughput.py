@@ -1,8 +1,16 @@
-"""Throughput figures, printed as JSON: train-step images/s of each method at the CIFAR
-preset (batch 128, 32 px), input-pipeline images/s on ``samples``, and this machine's fp32
-matmul GFLOP/s, so a step's FLOP rate can be read as a share of what the machine can do.
+"""Throughput figures, printed as JSON: the train step of every preset (images/s, at the
+preset's image size, plain / XLA / mixed precision), input-pipeline images/s on
+``samples``, and this machine's fp32 matmul GFLOP/s, so a step's rate can be read against
+what the machine can do.
 
-    python benchmarks/throughput.py [--steps 10] [--batch_size 128] [--methods unet_l1,cgan]
+    python benchmarks/throughput.py [--steps 10] [--batch_size 128]
+        [--batch_sizes classification_vgg16=4,multipath=16] [--methods all]
+        [--variants plain,xla,mixed,xla_mixed]
+
+Colorizers are built as training builds them (``training.config.apply_flags`` with
+``backbone_weights=none``, then ``training.build_colorizer``) and fed one synthetic batch
+repeated (with Canny edges and saliency for multipath), so the step is measured, not the
+input pipeline. ``mixed`` is mixed_bfloat16 on CPU/TPU and mixed_float16 on GPU.
 """
 
 from __future__ import annotations
@@ -18,8 +26,17 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from colorization_tf import colorizers, presets  # noqa: E402
+from colorization_tf import presets  # noqa: E402
 from colorization_tf.data import DataConfig, make_dataset  # noqa: E402
+from colorization_tf.data.features import add_edge_and_saliency  # noqa: E402
+from colorization_tf.training import build_colorizer, precision_policy  # noqa: E402
+from colorization_tf.training.config import RunConfig, apply_flags, override  # noqa: E402
+
+# Per-preset batches that fit a CPU benchmark: the 224-px VGG16 and 256-px presets are
+# timed at batch 4, multipath (64 px) and wgan_gp (96 px) at 16; the rest at --batch_size.
+DEFAULT_BATCHES = {"classification_vgg16": 4, "unet_l1_256": 4, "cgan_256": 4,
+                   "multipath": 16, "wgan_gp": 16}
+VARIANTS = ("plain", "xla", "mixed", "xla_mixed")
 
 
 def matmul_gflops(n: int = 2048, repeats: int = 10) -> float:
@@ -35,27 +52,25 @@ def matmul_gflops(n: int = 2048, repeats: int = 10) -> float:
     return 2 * n**3 * repeats / (time.perf_counter() - start) / 1e9
 
 
-def forward_flops(model: keras.Model, image_size: int) -> float | None:
-    """FLOPs of one forward pass for one image, counted by the TF profiler on the graph."""
-    from tensorflow.python.profiler import model_analyzer, option_builder
-
-    spec = tf.TensorSpec([1, image_size, image_size, 1], tf.float32)
-    graph = tf.function(lambda x: model(x, training=False)).get_concrete_function(spec).graph
-    options = option_builder.ProfileOptionBuilder.float_operation()
-    options["output"] = "none"
-    try:
-        return float(model_analyzer.profile(graph, options=options).total_float_ops)
-    except Exception:  # the profiler is best effort
-        return None
+def preset_config(name: str) -> RunConfig:
+    """The preset as training resolves it, with untrained backbones (nothing downloaded)."""
+    preset = presets.get(name)
+    weights = "none" if "backbone_weights" in preset.method.generator else None
+    return apply_flags(preset, backbone_weights=weights)
 
 
-def synthetic_batches(batch_size: int, image_size: int, num_classes: int = 10):
-    """One random batch repeated forever: measures the step, not the input pipeline."""
+def synthetic_batches(config: RunConfig, batch_size: int, num_classes: int = 10):
+    """One random batch repeated forever (with the extra features the preset reads):
+    measures the step, not the input pipeline."""
+    size = config.data.image_size
     batch = {
-        "L": tf.random.uniform([batch_size, image_size, image_size, 1], -1, 1),
-        "ab": tf.random.uniform([batch_size, image_size, image_size, 2], -0.5, 0.5),
+        "L": tf.random.uniform([batch_size, size, size, 1], -1, 1),
+        "ab": tf.random.uniform([batch_size, size, size, 2], -0.5, 0.5),
         "label": tf.random.uniform([batch_size], 0, num_classes, tf.int64),
     }
+    if config.data.features:
+        batch = add_edge_and_saliency(batch)
+        batch = {key: batch[key] for key in ("L", "ab", "label", *config.data.features)}
     return tf.data.Dataset.from_tensors(batch).repeat()
 
 
@@ -67,17 +82,21 @@ class _Timer(keras.callbacks.Callback):
         self.seconds = time.perf_counter() - self.start
 
 
-def train_step_rate(config: dict, steps: int, batch_size: int) -> float:
-    """Images/s of the compiled train step: one warm-up epoch, then ``steps`` timed."""
-    size = config["image_size"]
-    config = {**config, "batch_size": batch_size, "num_classes": 10,
-              "data": {"dataset": "samples", "image_size": size}}
-    colorizer = colorizers.build(config)
-    colorizer.build_all(size)
-    timer = _Timer()
-    batches = synthetic_batches(batch_size, size)
-    colorizer.fit(batches, epochs=1, steps_per_epoch=2, verbose=0)
-    colorizer.fit(batches, epochs=1, steps_per_epoch=steps, verbose=0, callbacks=[timer])
+def train_step_rate(config: RunConfig, steps: int, batch_size: int, *, jit: bool = False,
+                    mixed: bool = False) -> float:
+    """Images/s of the compiled train step (XLA with ``jit``, bfloat16/float16 with
+    ``mixed``): one warm-up epoch of 2 steps (tracing, compilation), then ``steps`` timed."""
+    config = override(config, batch_size=batch_size, jit_compile=jit,
+                      mixed_precision=mixed).replace(num_classes=10)
+    keras.utils.set_random_seed(0)
+    with precision_policy(mixed):
+        colorizer = build_colorizer(config)
+        colorizer.build_all(config.data.image_size)
+        batches = synthetic_batches(config, batch_size)
+        colorizer.prepare(batches.take(1))  # e.g. the classification prior
+        timer = _Timer()
+        colorizer.fit(batches, epochs=1, steps_per_epoch=2, verbose=0)
+        colorizer.fit(batches, epochs=1, steps_per_epoch=steps, verbose=0, callbacks=[timer])
     return steps * batch_size / timer.seconds
 
 
@@ -94,49 +113,59 @@ def pipeline_rate(batch_size: int, batches: int = 50) -> float:
     return batches * batch_size / (time.perf_counter() - start)
 
 
-def flop_ratios(batch_size: int) -> dict[str, float]:
-    """Estimated FLOPs of each GAN step over one U-Net step (benchmarks/gan_cases.py)."""
-    import gan_cases  # beside this script
-
-    return {case.name: case.flops_ratio for case in gan_cases.gan_cases(batch_size)}
+def batch_sizes(default: int, given: str) -> dict[str, int]:
+    """Each preset's benchmark batch: DEFAULT_BATCHES, then ``name=N`` pairs, else
+    ``default``."""
+    sizes = {name: DEFAULT_BATCHES.get(name, default) for name in presets.names()}
+    for pair in filter(None, given.split(",")):
+        name, _, value = pair.partition("=")
+        if name not in sizes or not value.isdigit():
+            raise SystemExit(f"--batch_sizes: expected PRESET=N pairs, got {pair!r}")
+        sizes[name] = int(value)
+    return sizes
 
 
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=10)
-    parser.add_argument("--batch_size", type=int, default=128)
-    parser.add_argument("--methods", default="unet_l1,cgan,vacgan")
+    parser.add_argument("--batch_size", type=int, default=128,
+                        help="batch of the presets not in DEFAULT_BATCHES")
+    parser.add_argument("--batch_sizes", default="",
+                        help="per-preset batches, e.g. classification_vgg16=4,multipath=16")
+    parser.add_argument("--methods", default="all", help="comma list of presets, or all")
+    parser.add_argument("--variants", default="plain,xla,mixed",
+                        help=f"comma list of {', '.join(VARIANTS)}")
+    parser.add_argument("--pipeline", action=argparse.BooleanOptionalAction, default=True,
+                        help="also time the input pipeline and a matmul")
     args = parser.parse_args(argv)
-    keras.utils.set_random_seed(0)
+    methods = presets.names() if args.methods == "all" else args.methods.split(",")
+    variants = args.variants.split(",")
+    for value, known, flag in ((methods, presets.names(), "--methods"),
+                               (variants, VARIANTS, "--variants")):
+        unknown = sorted(set(value) - set(known))
+        if unknown:
+            raise SystemExit(f"{flag}: unknown {unknown}; expected some of {list(known)}")
+    sizes = batch_sizes(args.batch_size, args.batch_sizes)
     out = {"device": "GPU" if tf.config.list_physical_devices("GPU") else "CPU",
-           "cpu_threads": os.cpu_count(), "batch_size": args.batch_size,
-           "matmul_fp32_gflops": round(matmul_gflops(), 1),
-           "pipeline_images_per_s": round(pipeline_rate(args.batch_size), 1)}
-    unet = presets.get("unet_l1")
-    flops = forward_flops(colorizers.build(unet).generator, unet["image_size"])
-    multipliers = {"unet_l1": 1.0, **flop_ratios(args.batch_size)}
+           "cpu_threads": os.cpu_count(), "steps": args.steps,
+           "mixed_policy": "mixed_float16" if tf.config.list_physical_devices("GPU")
+           else "mixed_bfloat16"}
+    if args.pipeline:
+        out["matmul_fp32_gflops"] = round(matmul_gflops(), 1)
+        out["pipeline_images_per_s"] = round(pipeline_rate(args.batch_size), 1)
     steps = {}
-    for name in args.methods.split(","):
-        if name not in presets.PRESETS:
-            continue
-        rate = train_step_rate(presets.get(name), args.steps, args.batch_size)
-        entry = {"images_per_s": round(rate, 1)}
-        if name in multipliers:
-            entry["flop_ratio_to_unet"] = round(multipliers[name], 2)
-        steps[name] = entry
-    unet_rate = steps.get("unet_l1", {}).get("images_per_s")
-    for entry in steps.values():
-        if unet_rate:
-            entry["time_ratio_to_unet"] = round(unet_rate / entry["images_per_s"], 2)
-    out["train_steps"] = steps
-    if flops and unet_rate:
-        train_flops = 3 * flops  # forward + backward (about twice the forward)
-        out["unet_forward_gflop_per_image"] = round(flops / 1e9, 3)
-        out["unet_step_gflops"] = round(train_flops * unet_rate / 1e9, 1)
-        out["unet_step_share_of_matmul"] = round(
-            out["unet_step_gflops"] / out["matmul_fp32_gflops"], 3)
-    if unet_rate:
-        out["pipeline_over_unet_step"] = round(out["pipeline_images_per_s"] / unet_rate, 1)
+    for name in methods:
+        config = preset_config(name)
+        row = {"image_size": config.data.image_size, "batch_size": sizes[name]}
+        for variant in variants:
+            row[variant] = round(train_step_rate(config, args.steps, sizes[name],
+                                                 jit="xla" in variant,
+                                                 mixed="mixed" in variant), 2)
+        if "plain" in row and "xla" in row:
+            row["xla_speedup"] = round(row["xla"] / row["plain"], 2)
+        steps[name] = row
+        print(json.dumps({name: row}), file=sys.stderr, flush=True)  # progress
+    out["train_steps_images_per_s"] = steps
     print(json.dumps(out, indent=2))
     return out
 

@@ -1,7 +1,7 @@
 """What every command-line tool shares: a quiet start, and one-line user errors.
 
 Importing this module (entry points do it before anything else) imports TensorFlow with
-its C++ start-up lines (oneDNN, CUDA, cpu_feature_guard) silenced: TF 2.21 prints them
+its C++ start-up lines (oneDNN, CUDA, cpu_feature_guard, cuInit) silenced: TF 2.21 prints them
 through absl before any log level applies, so stderr is held for the import and replayed
 only if the import fails. A TF_CPP_MIN_LOG_LEVEL the user set is respected: 0 or 1 shows
 TensorFlow's start-up lines. A bad flag, missing file or unreachable dataset prints ``PROGRAM: message``
@@ -44,7 +44,9 @@ def quiet_tensorflow_import() -> None:
     if "tensorflow" in sys.modules or level in ("0", "1"):
         return  # already imported, or the user asked for TensorFlow's INFO lines
     with _stderr_held():
-        import tensorflow  # noqa: F401
+        import tensorflow
+
+        tensorflow.config.list_physical_devices()  # device start-up logs (cuInit) too
 
 
 quiet_tensorflow_import()

@@ -111,6 +111,29 @@ PRESETS: dict[str, RunConfig] = {
         OptimConfig(1e-4, scales={"discriminator": 0.1}),
         batch_size=64, epochs=100, samples_epochs=3, image_size=64,
         features=("edges", "saliency")),
+    # Photos at 256 px: the U-Net at pix2pix depth (the same 4x4 conv / BN / LeakyReLU
+    # blocks, 64-128-256-512-512-512-512-512 all at stride 2, down to 1x1), unet_l1's loss
+    # and schedule; random 256 crops of images fitted to 288 px (x1.125, pix2pix's 286)
+    # plus flips; batch 16, 100 epochs.
+    "unet_l1_256": _preset(
+        "unet_l1_256",
+        MethodConfig("supervised", {"type": "unet", "first_stride": 2, "dropout": 0.0,
+                                    "encoder_filters": [64, 128, 256] + [512] * 5}, loss="l1"),
+        OptimConfig(1e-3, decay_rate=0.3, decay_steps=17_500),
+        batch_size=16, epochs=100, samples_epochs=2, image_size=256,
+    ).replace(runtime=RuntimeConfig(epochs=100, samples_epochs=2, batch_size=16,
+                                    crop_scale=1.125)),
+    # cgan at 256 px: that U-Net with dropout 0.5 as noise, the PatchGAN D (16x16 patches),
+    # eq. 5/6 with lambda=100 L1, cgan's optimisers; same crops, batch 16, 100 epochs.
+    "cgan_256": _preset(
+        "cgan_256",
+        MethodConfig("cgan", {"type": "unet", "first_stride": 2, "dropout": 0.5,
+                              "encoder_filters": [64, 128, 256] + [512] * 5}, PATCH_D,
+                     loss="l1", reconstruction_weight=100.0, g_steps_per_d_step=2),
+        OptimConfig(3e-4, decay_rate=0.1, decay_steps=20_000, scales={"discriminator": 0.1}),
+        batch_size=16, epochs=100, samples_epochs=2, image_size=256,
+    ).replace(runtime=RuntimeConfig(epochs=100, samples_epochs=2, batch_size=16,
+                                    crop_scale=1.125)),
 }
 
 

@@ -24,6 +24,10 @@ flags.DEFINE_integer("epochs", None, "Epochs (default: the preset's; a short sch
 flags.DEFINE_integer("batch_size", None, "Global batch size (default: the preset's).")
 flags.DEFINE_integer("steps_per_epoch", None, "Steps per epoch (default: one pass over the "
                      "training split).")
+flags.DEFINE_integer("eval_examples", None, "Validate and score on N images spread evenly "
+                     "over each split (default: all).")
+flags.DEFINE_float("crop_scale", None, "Train on random crops of images fitted to "
+                   "image_size * crop_scale (default: the preset's; 1 = no crop).")
 flags.DEFINE_string("run_dir", None, "Output run directory (default: runs/PRESET-DATASET).")
 flags.DEFINE_bool("mixed_precision", None, "mixed_float16 on GPU, mixed_bfloat16 on CPU/TPU.")
 flags.DEFINE_bool("jit_compile", None, "Compile the train step with XLA.")
@@ -42,7 +46,8 @@ flags.DEFINE_string("data_dir", None, "TFDS data_dir (where prepared datasets li
 flags.DEFINE_string("backbone_weights", None, "Pretrained backbone of multipath and "
                     "classification_vgg16: imagenet (download) | none (from scratch) | PATH.")
 
-FLAG_NAMES = ("dataset", "epochs", "batch_size", "steps_per_epoch", "mixed_precision",
+FLAG_NAMES = ("dataset", "epochs", "batch_size", "steps_per_epoch", "eval_examples",
+              "crop_scale", "mixed_precision",
               "jit_compile", "max_examples", "strategy", "seed", "image_size", "learning_rate",
               "split_method", "val_ratio", "filter_gray", "gray_threshold", "data_dir",
               "backbone_weights")

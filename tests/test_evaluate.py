@@ -39,6 +39,7 @@ def evaluated(trained_runs, tmp_path_factory):
     return found, report.write_outputs(found, out)
 
 
+@pytest.mark.slow
 def test_report_lists_every_run_in_order_with_every_metric(evaluated):
     found, written = evaluated
     text = open(written["report"]).read()
@@ -57,6 +58,7 @@ def test_report_lists_every_run_in_order_with_every_metric(evaluated):
     assert os.path.getsize(written["comparison"]) > 0
 
 
+@pytest.mark.slow
 def test_classification_runs_get_the_decoder_comparison(evaluated):
     found, written = evaluated
     zhang, unet = found.results["runs"]
@@ -69,6 +71,7 @@ def test_classification_runs_get_the_decoder_comparison(evaluated):
     assert "## Decoders of `zhang`" in open(written["report"]).read()
 
 
+@pytest.mark.slow
 def test_mae_of_table_1_matches_scores_of_the_split(evaluated):
     found, _ = evaluated
     for entry in found.results["runs"]:
@@ -95,6 +98,7 @@ def test_decoder_settings_match_names_loosely():
                         ("extra", "extra", None)]
 
 
+@pytest.mark.slow
 def test_run_without_checkpoint_gets_an_error_naming_it(trained_runs, tmp_path):
     empty = tmp_path / "no_weights"
     empty.mkdir()
@@ -109,6 +113,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, env=env, timeout=300)
 
 
+@pytest.mark.slow
 def test_cli_writes_report_with_reference_scores(trained_runs, tmp_path):
     out = tmp_path / "out"
     result = _cli(f"--run_dirs={trained_runs[0]}", "--dataset=samples", "--split=test",
@@ -126,6 +131,7 @@ def test_cli_writes_report_with_reference_scores(trained_runs, tmp_path):
     assert rows["Ground truth"]["frechet_distance"] == pytest.approx(0.0, abs=1e-6)
 
 
+@pytest.mark.slow
 def test_cli_names_a_run_directory_without_checkpoints(tmp_path):
     broken = tmp_path / "broken_run"
     broken.mkdir()

@@ -45,6 +45,7 @@ def _outputs(notebook) -> str:
     return "".join(str(output) for cell in notebook.cells for output in cell.get("outputs", []))
 
 
+@pytest.mark.slow
 def test_quickstart_executes(kernel, tmp_path):
     overrides = (f"DATASET = 'samples'\nEPOCHS = 1\nBATCH_SIZE = 8\nMAX_EXAMPLES = 16\n"
                  f"OVERRIDES = {TINY!r}\nSHOW_TENSORBOARD = False\n")
@@ -54,6 +55,7 @@ def test_quickstart_executes(kernel, tmp_path):
     assert "image/png" in _outputs(notebook)
 
 
+@pytest.mark.slow
 def test_compare_methods_executes(kernel, tmp_path):
     overrides = (f"DATASET = 'samples'\nPRESETS = ['unet_l1', 'unet_l2']\nEPOCHS = 1\n"
                  f"BATCH_SIZE = 8\nMAX_EXAMPLES = 16\n"

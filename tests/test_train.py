@@ -17,6 +17,7 @@ def _train(*flags, cwd):
                           env={k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"})
 
 
+@pytest.mark.slow
 def test_train_cli_writes_a_run_directory_and_resumes(tmp_path):
     flags = ["--epochs=1", "--max_examples=16", "--batch_size=8", "--dataset=samples"]
     result = _train(*flags, cwd=tmp_path)
@@ -34,12 +35,14 @@ def test_train_cli_writes_a_run_directory_and_resumes(tmp_path):
     assert len(open(run.history).read().strip().splitlines()) == 2
 
 
+@pytest.mark.slow
 def test_train_cli_rejects_a_bad_flag_clearly(tmp_path):
     result = _train("--preset=no_such_preset", cwd=tmp_path)
     assert result.returncode != 0
     assert "preset" in result.stderr and "unet_l1" in result.stderr
 
 
+@pytest.mark.slow
 def test_the_main_job_output_is_quiet(tmp_path):
     """No TensorFlow C++ start-up lines and no Python warnings reach the user."""
     result = _train("--epochs=1", "--max_examples=16", "--batch_size=8",

@@ -34,6 +34,10 @@ class DataConfig:
             values["features"] = tuple(values["features"])
         return cls(**values)
 
+    def to_dict(self) -> dict:
+        """JSON-ready values (what ``from_dict`` reads back)."""
+        return {**dataclasses.asdict(self), "features": list(self.features)}
+
     def validate(self) -> None:
         """Raises a ValueError naming the flag whose value cannot work."""
         if not self.dataset:

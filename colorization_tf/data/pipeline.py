@@ -14,7 +14,7 @@ import numpy as np
 import tensorflow as tf
 
 from colorization_tf import color
-from colorization_tf.data import filtering, sources, splits
+from colorization_tf.data import features, filtering, sources, splits
 from colorization_tf.data import stats as stats_lib
 from colorization_tf.data.config import SPLIT_NAMES, DataConfig
 
@@ -164,6 +164,9 @@ def make_dataset(config: DataConfig, split: str, batch_size: int, *, training: b
     options = tf.data.Options()
     options.deterministic = True
     batches = batches.map(to_lab_example, num_parallel_calls=tf.data.AUTOTUNE)
+    if config.features:  # edges and saliency, for the methods that read them
+        batches = batches.map(features.add_edge_and_saliency,
+                              num_parallel_calls=tf.data.AUTOTUNE)
     return batches.with_options(options).prefetch(tf.data.AUTOTUNE)
 
 
@@ -268,15 +271,17 @@ def _record_stream(config: DataConfig, split: str, augment: bool, skip: int,
         return {k: tf.gather(v, order) for k, v in batch.items()}
 
     def epoch(e):
-        blocks = images.batch(RECORD_BLOCK).enumerate().map(
+        return images.batch(RECORD_BLOCK).enumerate().map(
             lambda b, batch: shuffle_block(e * (1 << 32) + b, batch),
-            num_parallel_calls=tf.data.AUTOTUNE, deterministic=True).unbatch()
-        draws = _epoch_draws(seed, e, tf.constant(1 << 30, tf.int64), augment, fitted - size)
-        return tf.data.Dataset.zip(blocks, draws.map(lambda _, f, c: (f, c)))
+            num_parallel_calls=tf.data.AUTOTUNE, deterministic=True).unbatch().enumerate(
+            ).map(lambda p, item: (e * (1 << 32) + p, item))
 
-    def example(item, draw):
-        return {"image": _augment(item["image"], draw[0], draw[1], size),
-                "label": item["label"]}
+    def example(position, item):
+        flip = tf.logical_and(
+            tf.random.stateless_uniform([], seed=[seed + 1, position]) < 0.5, augment)
+        corner = tf.random.stateless_uniform([2], seed=[seed + 2, position],
+                                             maxval=fitted - size + 1, dtype=tf.int32)
+        return {"image": _augment(item["image"], flip, corner, size), "label": item["label"]}
 
     return tf.data.Dataset.range(1 << 62).flat_map(epoch).skip(skip).shard(*shard).map(
         example, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
@@ -286,7 +291,8 @@ def spread_examples(config: DataConfig, split: str, count: int) -> dict[str, tf.
     """One Lab batch of ``count`` examples spread evenly over ``split`` (the same images on
     every call): what sample grids show, so they cover every photograph, not the first."""
     images, picks = _evaluation_images(config, split, count)
-    return to_lab_example(next(iter(images.batch(picks))))
+    batch = to_lab_example(next(iter(images.batch(picks))))
+    return features.add_edge_and_saliency(batch) if config.features else batch
 
 
 def count_examples(config: DataConfig, split: str) -> int:

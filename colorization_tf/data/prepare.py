@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 
 from colorization_tf import files
@@ -30,7 +29,7 @@ def prepare_dataset(config: DataConfig, out_dir: str,
         "format": tfrecords.FORMAT,
         "version": tfrecords.VERSION,
         "source": sources.describe(source),
-        "data": dataclasses.asdict(config),
+        "data": config.to_dict(),
         "image_size": config.image_size,
         "num_classes": source.num_classes,
         "class_names": list(source.class_names),

@@ -108,7 +108,7 @@ def _compute(source: Source, pool: str) -> dict[str, np.ndarray]:
         thumbs = source.pools[pool].enumerate().map(
             lambda i, ex: (i, _thumbnail(ex["image"])), num_parallel_calls=tf.data.AUTOTUNE,
             deterministic=True)
-    show = total is None or total >= PROGRESS_FROM
+    show = total is None or (total >= PROGRESS_FROM and indexed.cache_dir is not None)
     if show:
         print(f"computing colour statistics of {source.name} ({pool}), once", file=sys.stderr)
     bar = keras.utils.Progbar(total, unit_name="image") if show else None

@@ -1,6 +1,7 @@
 """A finished run's own scores, from its run directory through the inference layer:
 metrics.json (val/test scores and the no-colour baseline) and samples.png (whole
-held-out photographs: gray / colorized / original)."""
+held-out photographs: gray / colorized / original). With ``--eval_examples=N`` the scores
+are taken on N images spread evenly over each split (the same ones every time)."""
 
 from __future__ import annotations
 
@@ -23,11 +24,15 @@ def write_run_metrics(run_dir: str) -> dict:
     run = RunDir(run_dir)
     predictor = load_run(run)
     data = predictor.config.data
+    examples = getattr(predictor.config.runtime, "eval_examples", None)
     results = {}
     for split in ("val", "test"):
-        results[split] = score_with_baseline(predictor.predict,
-                                             make_dataset(data, split, EVAL_BATCH))
-        results[split]["data"] = pipeline.load_split(data, split)[1]
+        results[split] = score_with_baseline(
+            predictor.predict, make_dataset(data, split, EVAL_BATCH, examples=examples))
+        report = pipeline.load_split(data, split)[1]
+        if examples:  # scored on a fixed subset spread over the split (--eval_examples)
+            report = {**report, "scored": min(pipeline.count_examples(data, split), examples)}
+        results[split]["data"] = report
     run.write_metrics(results)
     write_samples(predictor, run.samples)
     return results

@@ -4,6 +4,8 @@ valid Lab range, and joined with the photo's own full-resolution L."""
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import tensorflow as tf
 
@@ -92,8 +94,9 @@ def recombine_uint16(image: tf.Tensor, ab_small: tf.Tensor) -> tf.Tensor:
     return tf.cast(tf.round(srgb * 255.0), tf.uint8)
 
 
+@functools.cache
 def compiled_recombine():
     """:func:`recombine_uint16` traced once for every image size (a concrete graph, safe to
-    call from several threads at once)."""
+    call from several threads at once); one per process."""
     return tf.function(recombine_uint16, input_signature=[
         tf.TensorSpec([None, None, 3], tf.uint16), tf.TensorSpec([None, None, 2], tf.float32)])

@@ -19,6 +19,7 @@ from colorization_tf import files
 from colorization_tf.data.sources import IMAGE_EXTENSIONS
 from colorization_tf.inference import batch, full_resolution, video
 from colorization_tf.inference.loading import load_run
+from colorization_tf.inference.user_images import ImageReadError, read_rgb
 
 VIDEO_EXTENSIONS = (".mp4", ".m4v", ".mov", ".mkv", ".avi", ".webm", ".mpg", ".mpeg", ".wmv",
                     ".flv", ".ts", ".3gp", ".ogv")
@@ -89,7 +90,7 @@ def _walk(root: str, skip: str) -> list[str]:
                             if os.path.realpath(os.path.join(directory, d)) != skip)
         found += [os.path.join(directory, n) for n in sorted(names)
                   if n.lower().endswith(IMAGE_EXTENSIONS + VIDEO_EXTENSIONS)
-                  and not n.startswith((".tmp-", "."))]
+                  and not n.startswith(".")]  # hidden: also our temporaries
     return found
 
 
@@ -122,7 +123,7 @@ def colorize_paths(run_dir: str, inputs: Sequence[str], output_dir: str, *,
                    render_size: int | None = None, batch_size: int = 8,
                    encoder: batch.Encoder | None = None, overwrite: bool = False,
                    temporal_smoothing: float = 0.0, progress: bool = False,
-                   log: Callable[[str], None] = print) -> Summary:
+                   saliency: bool = False, log: Callable[[str], None] = print) -> Summary:
     """Colorizes every photo and video among ``inputs`` (files or folders) into
     ``output_dir`` with the model of ``run_dir``; unreadable files are reported (stderr)
     and skipped; existing outputs are kept unless ``overwrite``."""
@@ -130,6 +131,9 @@ def colorize_paths(run_dir: str, inputs: Sequence[str], output_dir: str, *,
     if not 0.0 <= temporal_smoothing < 1.0:
         raise ValueError(f"--temporal_smoothing must be in [0, 1), got {temporal_smoothing}")
     predictor = load_run(run_dir, decode, temperature)
+    if saliency and "saliency" not in predictor.colorizer.FEATURES:
+        raise ValueError(f"--saliency: run {predictor.name} ({predictor.method}) predicts no "
+                         "saliency map (only multipath runs do)")
     jobs, failures = plan(inputs, output_dir, encoder.extension)
     summary = Summary()
     for path, reason in failures:
@@ -158,7 +162,24 @@ def colorize_paths(run_dir: str, inputs: Sequence[str], output_dir: str, *,
             continue
         done(source, output)
         log(result.line())
+    if saliency:
+        write_saliency_maps(predictor, summary, render_size)
     return summary
+
+
+def write_saliency_maps(predictor, summary: Summary, render_size: int | None) -> None:
+    """``NAME.saliency.png`` beside each colorized photo: the multi-path GAN's predicted
+    saliency map at the photo's size (``--saliency``)."""
+    for source, output in list(summary.written):
+        if is_video(source):
+            continue
+        path = os.path.splitext(output)[0] + ".saliency.png"
+        try:
+            gray = predictor.saliency_rgb(read_rgb(source), render_size)
+            with files.atomic_path(path) as tmp:
+                Image.fromarray(gray, "L").save(tmp, format="PNG")
+        except (ImageReadError, OSError) as err:
+            _fail(summary, source, f"saliency map {path}: {err}")
 
 
 def video_callables(predictor, render_size: int | None = None):

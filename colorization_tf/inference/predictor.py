@@ -41,6 +41,19 @@ class Predictor:
         """Scaled ab in [-1, 1] for a batch of scaled L (float32)."""
         return self._predict(tf.convert_to_tensor(lightness, tf.float32))
 
+    def saliency_rgb(self, rgb: np.ndarray, render_size: int | None = None) -> np.ndarray:
+        """The multi-path GAN's predicted saliency map of a photo (float ``[H,W,3]`` in
+        [0, 1]) as uint8 gray ``[H,W]`` at the photo's size; other methods have none."""
+        if "saliency" not in self.colorizer.FEATURES:
+            raise ValueError(f"--saliency: run {self.name} ({self.method}) predicts no "
+                             "saliency map (only multipath runs do)")
+        rgb = tf.convert_to_tensor(rgb, tf.float32)
+        lightness = full_resolution.model_input(rgb[None], int(render_size or self.image_size))
+        edges = features.canny_edges((lightness + 1.0) / 2.0)
+        saliency = self.colorizer.predict_outputs(lightness, edges)["saliency"]
+        full = tf.image.resize(saliency, tf.shape(rgb)[:2], method="bilinear")[0, ..., 0]
+        return tf.cast(tf.round(tf.clip_by_value(full, 0.0, 1.0) * 255.0), tf.uint8).numpy()
+
     def with_decoder(self, decode: str | None, temperature: float | None) -> Predictor:
         """The same network with another decoder (classification runs; others ignore it)."""
         return Predictor(self.colorizer, self.image_size, name=self.name, config=self.config,

@@ -44,6 +44,9 @@ class RuntimeConfig:
     samples_epochs: int | None = None  # the short schedule used on `samples`
     batch_size: int = 128
     steps_per_epoch: int | None = None
+    eval_examples: int | None = None  # validation and end-of-run metrics on a spread subset
+    # train on random image_size crops of images fitted to image_size * crop_scale px
+    crop_scale: float | None = None
     mixed_precision: bool = False
     jit_compile: bool = False
     strategy: str = "default"
@@ -97,6 +100,10 @@ class RunConfig:
             (runtime.epochs >= 1, f"--epochs={runtime.epochs}: expected a positive integer"),
             (runtime.steps_per_epoch is None or runtime.steps_per_epoch >= 1,
              f"--steps_per_epoch={runtime.steps_per_epoch}: expected a positive integer"),
+            (runtime.eval_examples is None or runtime.eval_examples >= 1,
+             f"--eval_examples={runtime.eval_examples}: expected a positive integer"),
+            (runtime.crop_scale is None or runtime.crop_scale >= 1.0,
+             f"--crop_scale={runtime.crop_scale}: expected a factor of at least 1"),
             (runtime.strategy in STRATEGIES,
              f"--strategy={runtime.strategy}: expected one of {', '.join(STRATEGIES)}"),
             (self.optim.learning_rate > 0,

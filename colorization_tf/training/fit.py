@@ -55,6 +55,14 @@ def with_data_facts(config: RunConfig) -> RunConfig:
     return config
 
 
+def crop_size(image_size: int, crop_scale: float | None) -> int | None:
+    """The size training images are fitted to before a random ``image_size`` crop
+    (pix2pix: 286 for 256), or None without crop augmentation."""
+    if not crop_scale or crop_scale <= 1.0:
+        return None
+    return int(round(image_size * crop_scale))
+
+
 def build_colorizer(config: RunConfig) -> colorizers.Colorizer:
     """The run's colorizer with its optimisers attached (call inside the strategy scope)."""
     colorizer = colorizers.build(config.method, config.num_classes, config.runtime.seed)
@@ -82,12 +90,13 @@ def _fit(config: RunConfig, run: RunDir, verbose, extra_callbacks: list):
     strategy = strategies.make_strategy(runtime.strategy)
     keras.utils.set_random_seed(runtime.seed)  # after the strategy, which draws seeds
     skip = run.resume_epoch() * steps * batch_size
+    crop_from = crop_size(data.image_size, runtime.crop_scale)
     train_ds = strategies.distributed_dataset(
         strategy, lambda per_replica, shard: make_dataset(
             data, "train", per_replica, training=True, shard=shard,
-            skip_batches=skip // per_replica // shard[0]),
+            skip_batches=skip // per_replica // shard[0], crop_from=crop_from),
         batch_size)
-    val_ds = make_dataset(data, "val", batch_size)
+    val_ds = make_dataset(data, "val", batch_size, examples=runtime.eval_examples)
     keras.utils.set_random_seed(runtime.seed)  # initial weights, whatever ran before
     with strategy.scope():
         colorizer = build_colorizer(config)
@@ -109,7 +118,10 @@ def _fit(config: RunConfig, run: RunDir, verbose, extra_callbacks: list):
         SampleImages(spread_examples(data, "val", SAMPLE_COUNT), run.tensorboard),
         *extra_callbacks,
     ]
-    val_steps = -(-count_examples(data, "val") // batch_size)  # the last batch may be short
+    val_count = count_examples(data, "val")
+    if runtime.eval_examples:
+        val_count = min(val_count, runtime.eval_examples)
+    val_steps = -(-val_count // batch_size)  # the last batch may be short
     colorizer.fit(train_ds, epochs=runtime.epochs, steps_per_epoch=steps,
                   validation_data=val_ds, validation_steps=val_steps,
                   callbacks=fit_callbacks, verbose=verbose, shuffle=False)

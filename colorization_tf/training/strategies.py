@@ -24,13 +24,52 @@ def _shared_strategy(name: str, tpu_address: str | None):
     if name == "mirrored":
         return tf.distribute.MirroredStrategy()
     if name == "multi_worker":
-        return tf.distribute.MultiWorkerMirroredStrategy()
+        return _multi_worker_strategy()
     if name == "tpu":
         resolver = tf.distribute.cluster_resolver.TPUClusterResolver(tpu=tpu_address or "")
         tf.config.experimental_connect_to_cluster(resolver)
         tf.tpu.experimental.initialize_tpu_system(resolver)
         return tf.distribute.TPUStrategy(resolver)
     raise ValueError(f"--strategy={name!r}: expected one of {STRATEGIES}")
+
+
+class KerasMultiWorkerStrategy(tf.distribute.MultiWorkerMirroredStrategy):
+    """MultiWorkerMirroredStrategy with the ``reduce`` Keras 3's TF trainer expects.
+
+    Keras 3 calls ``reduce`` in two ways only MirroredStrategy accepts
+    (tensorflow/tensorflow#72388): ``fit`` all-reduces its first batch (our dict of ``L``,
+    ``ab``, ``label``) with ``reduce("MEAN", batch, axis=None)`` to learn its shapes, and
+    every step reduces the scalar logs with ``reduce("MEAN", loss, axis=0)``. Here a nest
+    is reduced leaf by leaf (in ``tf.nest`` order, the same on every worker) and a scalar
+    is averaged over the replicas (``axis=None``): the mean of the per-replica means,
+    which is the global mean since every replica's batch has the same size."""
+
+    def reduce(self, reduce_op, value, axis):
+        reduce_one = super().reduce
+
+        def reduce_leaf(leaf):
+            if leaf is None:
+                return None
+            rank = self.experimental_local_results(leaf)[0].shape.rank
+            return reduce_one(reduce_op, leaf, None if rank == 0 else axis)
+
+        return tf.nest.map_structure(reduce_leaf, value)
+
+
+def _multi_worker_strategy():
+    """``--strategy=multi_worker``: the cluster and this worker's role come from the
+    ``TF_CONFIG`` environment variable; CPU workers all-reduce over gRPC (ring), GPU
+    workers with NCCL (``AUTO``). Must be created before any other TensorFlow op of the
+    process (collective ops are configured when the runtime starts)."""
+    try:
+        return KerasMultiWorkerStrategy()
+    except RuntimeError as err:
+        if "program startup" not in str(err):
+            raise
+        raise RuntimeError(
+            "--strategy=multi_worker: the strategy must be created before any other "
+            "TensorFlow op of the process: call colorization_tf.training.strategies."
+            "make_strategy('multi_worker') before building any model or dataset") from None
 
 
 def distributed_dataset(strategy, make: Callable[[int, tuple[int, int]], tf.data.Dataset],

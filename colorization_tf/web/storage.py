@@ -77,7 +77,7 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
 }
 
 
-class StorageError(RuntimeError):
+class StorageError(ValueError):
     """The database file cannot be used (not SQLite, newer schema, no WAL)."""
 
 

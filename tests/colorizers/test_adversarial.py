@@ -210,6 +210,7 @@ class InterruptAfterFirstEpoch(keras.callbacks.Callback):
         raise Interrupted
 
 
+@pytest.mark.slow
 def test_interrupted_gan_run_resumes_to_the_same_weights(tmp_path):
     """2 epochs straight vs interrupted after epoch 1 and re-run: G, D, C and every
     optimizer state (the whole checkpoint) end up equal."""
@@ -230,6 +231,7 @@ def test_interrupted_gan_run_resumes_to_the_same_weights(tmp_path):
 
 
 @pytest.mark.compiled
+@pytest.mark.slow
 def test_vacgan_trains_under_mirrored_strategy(tmp_path):
     assert len(tf.config.list_logical_devices("CPU")) >= 2
     run_dir = str(tmp_path / "mirrored")

@@ -142,3 +142,24 @@ def test_vgg16_classification_step_compiled():
                          steps_per_epoch=2, verbose=0, shuffle=False).history
     assert np.isfinite(logs["loss"][-1])
     assert colorizer.predict_ab(batch["L"]).shape == (2, 32, 32, 2)
+
+
+@pytest.mark.slow
+@pytest.mark.compiled
+def test_multipath_colorize_writes_the_saliency_map_on_request(trained, tmp_path):
+    from PIL import Image
+
+    from colorization_tf.inference import photos
+
+    photo = tmp_path / "in" / "photo.png"
+    photo.parent.mkdir()
+    Image.fromarray(np.random.default_rng(1).integers(0, 255, (50, 70, 3), np.uint8)).save(photo)
+    summary = photos.colorize_paths(trained["multipath"], [str(photo)], str(tmp_path / "out"),
+                                    saliency=True, log=lambda _: None)
+    assert not summary.failed
+    with Image.open(tmp_path / "out" / "photo.png") as colour, \
+            Image.open(tmp_path / "out" / "photo.saliency.png") as saliency:
+        assert colour.size == saliency.size == (70, 50) and saliency.mode == "L"
+    with pytest.raises(ValueError, match="--saliency: run unet_rgb"):
+        photos.colorize_paths(trained["rgb"], [str(photo)], str(tmp_path / "out2"),
+                              saliency=True)

@@ -58,6 +58,7 @@ def test_l1_and_l2_losses_follow_equations_1_and_2():
 
 
 @pytest.mark.compiled
+@pytest.mark.slow
 def test_interrupted_run_resumes_to_the_same_weights(tmp_path):
     config = tiny_config(epochs=3)
     training.train(config, str(tmp_path / "straight"), verbose=0)
@@ -74,6 +75,7 @@ def test_interrupted_run_resumes_to_the_same_weights(tmp_path):
 
 
 @pytest.mark.compiled
+@pytest.mark.slow
 def test_mirrored_strategy_matches_single_device(tmp_path):
     assert len(tf.config.list_logical_devices("CPU")) == 2
     results = {}
@@ -118,3 +120,29 @@ def test_a_different_experiment_is_not_resumed_into_the_same_run_dir(tmp_path):
     training.train(tiny_config(), str(tmp_path), verbose=0)
     with pytest.raises(RunDirError, match="different run"):
         training.train(tiny_config("unet_l2"), str(tmp_path), verbose=0)
+
+
+@pytest.mark.slow
+@pytest.mark.compiled
+def test_cgan_trains_one_step_compiled_with_xla(tmp_path):
+    from support import small_config
+
+    config = small_config("cgan", jit_compile=True, steps_per_epoch=1, eval_examples=4)
+    trained = training.train(config, str(tmp_path), verbose=0)
+    assert trained.jit_compile  # keras compiled the custom train_step with XLA
+    history = np.genfromtxt(RunDir(str(tmp_path)).history, delimiter=",", names=True)
+    assert all(np.isfinite(float(history[name])) for name in history.dtype.names)
+
+
+@pytest.mark.slow
+@pytest.mark.compiled
+def test_short_epochs_resume_exactly(tmp_path):
+    config = tiny_config(epochs=3, steps_per_epoch=1)
+    training.train(config, str(tmp_path / "straight"), verbose=0)
+    with pytest.raises(KeyboardInterrupt):
+        training.train(config, str(tmp_path / "resumed"), verbose=0,
+                       callbacks=[_StopAfterEpoch(0)])
+    training.train(config, str(tmp_path / "resumed"), verbose=0)
+    for a, b in zip(_generator_weights(tmp_path / "straight"),
+                    _generator_weights(tmp_path / "resumed"), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)

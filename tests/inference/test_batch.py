@@ -1,0 +1,127 @@
+"""Batched colorize (photos and videos through ``colorize_paths`` and the CLI): one output
+per input in the chosen format, corrupt files reported and skipped, existing outputs kept
+unless --overwrite, the fast recombination equal to the reference one, and a clip
+round-tripped with frame count, size and rate."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import imageio_ffmpeg
+import numpy as np
+import pytest
+import skimage.data
+import tensorflow as tf
+from PIL import Image
+from support import tiny_config
+
+from colorization_tf import training
+from colorization_tf.inference import batch, full_resolution, photos, video
+
+ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""}
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory) -> str:
+    path = str(tmp_path_factory.mktemp("run"))
+    training.train(tiny_config(), path, verbose=0)
+    return path
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory) -> str:
+    """Five photos of different sizes (one in a sub-folder), a corrupt JPEG, a clip with
+    audio and a text file named like a video."""
+    root = tmp_path_factory.mktemp("inputs")
+    (root / "sub").mkdir()
+    astronaut = skimage.data.astronaut()
+    for index, (height, width) in enumerate([(40, 50), (33, 61), (64, 64), (21, 90)]):
+        Image.fromarray(astronaut[:height, :width]).save(root / f"p{index}.jpg", quality=95)
+    Image.fromarray(astronaut[100:150, 80:140]).save(root / "sub" / "deep.png")
+    (root / "bad.jpg").write_bytes((root / "p0.jpg").read_bytes()[:200])
+    (root / "fake.mp4").write_text("not a video\n")
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-loglevel", "error", "-f", "lavfi",
+                    "-i", "testsrc=size=96x64:rate=12", "-f", "lavfi", "-i",
+                    "sine=frequency=440", "-t", "1", "-c:v", "libx264", "-pix_fmt", "yuv420p",
+                    "-shortest", str(root / "clip.mp4")], check=True)
+    return str(root)
+
+
+def _written(out: str) -> list[str]:
+    return sorted(os.path.relpath(os.path.join(d, f), out) for d, _, fs in os.walk(out)
+                  for f in fs)
+
+
+def test_folder_writes_one_file_per_input_and_skips_corrupt_ones(run_dir, folder, tmp_path):
+    out = str(tmp_path / "out")
+    summary = photos.colorize_paths(run_dir, [folder], out, batch_size=3,
+                                    encoder=batch.Encoder("jpg", quality=90),
+                                    log=lambda _: None)
+    assert sorted(os.path.basename(path) for path, _ in summary.failed) == ["bad.jpg",
+                                                                          "fake.mp4"]
+    assert _written(out) == ["clip.mp4", "p0.jpg", "p1.jpg", "p2.jpg", "p3.jpg",
+                             "sub/deep.jpg"]
+    with Image.open(os.path.join(out, "p1.jpg")) as image:
+        assert image.format == "JPEG" and image.size == (61, 33)
+    info, source = video.probe(os.path.join(out, "clip.mp4")), video.probe(
+        os.path.join(folder, "clip.mp4"))
+    assert (info.width, info.height, info.frames, info.has_audio) == (96, 64, 12, True)
+    assert info.frames == source.frames and abs(info.fps - source.fps) < 1e-6
+
+
+def test_existing_outputs_are_kept_unless_overwrite(run_dir, folder, tmp_path):
+    out = tmp_path / "out"
+    photo = os.path.join(folder, "p2.jpg")
+    photos.colorize_paths(run_dir, [photo], str(out), log=lambda _: None)
+    (out / "p2.png").write_bytes(b"marker")
+    kept = photos.colorize_paths(run_dir, [photo], str(out), log=lambda _: None)
+    assert kept.written == [] and len(kept.skipped) == 1 and "1 skipped" in kept.line()
+    assert (out / "p2.png").read_bytes() == b"marker"
+    replaced = photos.colorize_paths(run_dir, [photo], str(out), overwrite=True,
+                                     log=lambda _: None)
+    assert len(replaced.written) == 1
+    assert Image.open(out / "p2.png").size == (64, 64)
+
+
+def test_render_size_changes_what_the_network_sees(run_dir, folder, tmp_path):
+    photo = os.path.join(folder, "p2.jpg")
+    small = photos.colorize_paths(run_dir, [photo], str(tmp_path / "a"), render_size=16,
+                                  log=lambda _: None)
+    large = photos.colorize_paths(run_dir, [photo], str(tmp_path / "b"), render_size=64,
+                                  log=lambda _: None)
+    assert small.written and large.written
+    a = np.asarray(Image.open(small.written[0][1]), np.int16)
+    b = np.asarray(Image.open(large.written[0][1]), np.int16)
+    assert a.shape == b.shape == (64, 64, 3) and np.abs(a - b).mean() > 0.0
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "float16bit"])
+def test_fast_recombine_equals_the_reference(dtype):
+    rgb = skimage.data.astronaut()[:70, :90]
+    ab = tf.random.stateless_uniform([17, 23, 2], [1, 2], -1.2, 1.2)
+    if dtype == "uint8":
+        codes, reference_rgb = full_resolution.to_uint16(tf.constant(rgb)), rgb / 255.0
+    else:
+        ramp = np.linspace(0.0, 1.0, 70 * 90 * 3).reshape(70, 90, 3).astype(np.float32)
+        codes, reference_rgb = full_resolution.to_uint16(tf.constant(ramp)), ramp
+    got = full_resolution.recombine_uint16(codes, ab).numpy().astype(np.int16)
+    want = full_resolution.recombine(tf.constant(reference_rgb, tf.float32), ab).numpy()
+    difference = np.abs(got - want)
+    assert difference.max() <= 1 and difference.mean() < 0.01
+
+
+def test_cli_names_bad_files_in_one_line_each_and_exits_non_zero(run_dir, folder, tmp_path):
+    out = tmp_path / "cli"
+    done = subprocess.run([sys.executable, "-m", "colorization_tf.colorize",
+                           f"--run_dir={run_dir}", f"--output_dir={out}", "--format=webp",
+                           "--temporal_smoothing=0.5", os.path.join(folder, "p0.jpg"),
+                           os.path.join(folder, "fake.mp4")],
+                          capture_output=True, text=True, env=ENV, timeout=300)
+    assert done.returncode == 1
+    assert f"{os.path.join(folder, 'fake.mp4')}: not a readable video" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert "1 colorized, 1 failed" in done.stdout
+    assert _written(str(out)) == ["p0.webp"]
+
