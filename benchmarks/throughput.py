@@ -113,6 +113,13 @@ def pipeline_rate(batch_size: int, batches: int = 50) -> float:
     return batches * batch_size / (time.perf_counter() - start)
 
 
+def _first_line(err: Exception) -> str:
+    """The line of an error message that names the problem (TF's start with context)."""
+    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+    named = [line for line in lines if "unsupported" in line or "No registered" in line]
+    return (named or lines or [""])[0][:200]
+
+
 def batch_sizes(default: int, given: str) -> dict[str, int]:
     """Each preset's benchmark batch: DEFAULT_BATCHES, then ``name=N`` pairs, else
     ``default``."""
@@ -158,10 +165,13 @@ def main(argv=None) -> dict:
         config = preset_config(name)
         row = {"image_size": config.data.image_size, "batch_size": sizes[name]}
         for variant in variants:
-            row[variant] = round(train_step_rate(config, args.steps, sizes[name],
-                                                 jit="xla" in variant,
-                                                 mixed="mixed" in variant), 2)
-        if "plain" in row and "xla" in row:
+            try:
+                row[variant] = round(train_step_rate(config, args.steps, sizes[name],
+                                                     jit="xla" in variant,
+                                                     mixed="mixed" in variant), 2)
+            except (tf.errors.OpError, ValueError) as err:  # e.g. an op XLA cannot compile
+                row[variant] = f"failed: {type(err).__name__}: {_first_line(err)}"
+        if isinstance(row.get("plain"), float) and isinstance(row.get("xla"), float):
             row["xla_speedup"] = round(row["xla"] / row["plain"], 2)
         steps[name] = row
         print(json.dumps({name: row}), file=sys.stderr, flush=True)  # progress

@@ -11,7 +11,7 @@ from absl import flags
 from colorization_tf import cli, presets
 from colorization_tf.evaluation.run_metrics import write_run_metrics
 from colorization_tf.training import config as run_config
-from colorization_tf.training import train
+from colorization_tf.training import strategies, train
 from colorization_tf.training.run_dir import default_run_dir
 
 FLAGS = flags.FLAGS
@@ -55,6 +55,8 @@ FLAG_NAMES = ("dataset", "epochs", "batch_size", "steps_per_epoch", "eval_exampl
 
 def main(argv):
     cli.no_arguments(argv)
+    if FLAGS.strategy == "multi_worker":  # collectives are configured before any other op
+        strategies.make_strategy("multi_worker")
     config = run_config.apply_flags(presets.get(FLAGS.preset),
                                     **{name: FLAGS[name].value for name in FLAG_NAMES})
     run_dir = FLAGS.run_dir or default_run_dir(FLAGS.preset, config.data.dataset)

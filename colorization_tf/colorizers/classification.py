@@ -75,7 +75,7 @@ class ClassificationColorizer(Colorizer):
         Z_hwq log Zhat_hwq``, Z the 5-NN soft-encoding, v the weight of the nearest bin."""
         logits = tf.cast(logits, tf.float32)
         if self.loss_resolution == "logits":
-            ab = tf.image.resize(ab, tf.shape(logits)[1:3], method="area")
+            ab = area_downsample(ab, logits)
         else:
             logits = tf.image.resize(logits, tf.shape(ab)[1:3], method="bilinear")
         indices, targets = quantize.soft_encode(color.ab_to_lab_units(ab), self.centres,
@@ -149,6 +149,16 @@ class ClassificationColorizer(Colorizer):
         self.centres.assign(arrays["centres"])
         self.prior.assign(arrays["prior"])
         self.bin_weights.assign(arrays["weights"])
+
+
+def area_downsample(ab: tf.Tensor, like: tf.Tensor) -> tf.Tensor:
+    """``ab`` area-averaged to the spatial size of ``like``: average pooling when the
+    factor is a whole number (which XLA compiles; its area resize it does not)."""
+    size, target = ab.shape[1], like.shape[1]
+    if size and target and size % target == 0 and ab.shape[2] == like.shape[2] * (size // target):
+        factor = size // target
+        return tf.nn.avg_pool2d(ab, factor, factor, "VALID")
+    return tf.image.resize(ab, tf.shape(like)[1:3], method="area")
 
 
 def pixel_bin_counts(batches: tf.data.Dataset, centres) -> tf.Tensor:

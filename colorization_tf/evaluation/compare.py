@@ -13,7 +13,7 @@ import tensorflow as tf
 
 from colorization_tf import color, quantize
 from colorization_tf.data import DataConfig, count_examples, make_dataset, spread_examples
-from colorization_tf.evaluation import reference
+from colorization_tf.evaluation import metrics, reference
 from colorization_tf.evaluation.scoring import BatchFn, no_colour, score
 from colorization_tf.inference import Predictor, load_run
 
@@ -88,6 +88,8 @@ def evaluate_runs(run_dirs: list[str], dataset: str | None = None, split: str = 
         full = score(predict, make_dataset(data, split, batch_size),
                      progress=_progress(data, split, batch_size, verbose),
                      on_batch=_feed(networks, collectors, predict=True))
+        if hasattr(predict.colorizer, "predict_rgb"):  # seed 004 reports RGB output's PSNR
+            full["psnr_rgb"] = raw_rgb_psnr(predict, make_dataset(data, split, batch_size))
         mae = {s: (full["mae"] if s == split else
                    score(predict, make_dataset(data, s, batch_size), names=("mae",))["mae"])
                for s in MAE_SPLITS}
@@ -107,6 +109,19 @@ def evaluate_runs(run_dirs: list[str], dataset: str | None = None, split: str = 
         results["distribution"] = _distribution_results(networks, first_data, split,
                                                         batch_size, results["runs"])
     return Evaluation(results, images, list(run_dirs))
+
+
+def raw_rgb_psnr(predictor: Predictor, batches: tf.data.Dataset) -> float:
+    """Mean PSNR (dB, uint8) of an RGB-predicting run's own sRGB output against the truth,
+    its predicted lightness included (what seed 004 reports for reconstruction)."""
+    values = []
+    for batch in batches:
+        truth = metrics.to_uint8_rgb(batch["L"], batch["ab"])
+        rgb = predictor.colorizer.predict_rgb(batch["L"])
+        values.append(metrics.psnr(truth, tf.cast(tf.round(tf.clip_by_value(rgb, 0.0, 1.0)
+                                                            * 255.0), tf.uint8)).numpy())
+    joined = np.concatenate(values)
+    return float(joined[np.isfinite(joined)].mean())
 
 
 def eval_data(predictor: Predictor, dataset: str | None,

@@ -130,8 +130,12 @@ def metrics_table(results: dict) -> str:
     rows = [[e["name"], *[_fmt(e["metrics"].get(m.key), i in best[m.key])
                           for m in METRICS]] for i, e in enumerate(entries)]
     rows.append([f"*{BASELINE}*", *[_fmt(results["no_colour"].get(m.key)) for m in METRICS]])
+    raw = [f"{e['name']} {_fmt(e['metrics']['psnr_rgb'])} dB" for e in entries
+           if e["metrics"].get("psnr_rgb") is not None]
+    note = (f"\n\nPSNR of the raw RGB output, its own lightness included (seed 004's "
+            f"reconstruction figure): {', '.join(raw)}." if raw else "")
     return (_table(header, rows)
-            + f"\n\nColorfulness of the ground truth: {_fmt(target)}.")
+            + f"\n\nColorfulness of the ground truth: {_fmt(target)}." + note)
 
 
 def decoder_table(decoders: list[dict]) -> str:

@@ -97,7 +97,8 @@ class MultipathGenerator(keras.Model):
         for index, block in enumerate(self.down):
             x = block(x, training=training)
             if index == FUSION_LAYER - 1:
-                fused = tf.image.resize(features, tf.shape(x)[1:3], antialias=True)
+                # bilinear without antialiasing: XLA compiles it (not ScaleAndTranslate)
+                fused = tf.image.resize(features, tf.shape(x)[1:3])
                 x = keras.ops.concatenate([x, tf.cast(fused, x.dtype)], axis=-1)
             skips.append(x)
         for block, skip in zip(self.up, skips[-2::-1], strict=True):

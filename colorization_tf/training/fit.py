@@ -75,6 +75,7 @@ def train(config: RunConfig, run_dir: str | RunDir, *, verbose: int | str = "aut
     """Trains ``config`` into ``run_dir``, resuming a backup found there, and returns the
     trained colorizer. Re-running a finished run returns at once (BackupAndRestore)."""
     run = run_dir if isinstance(run_dir, RunDir) else RunDir(run_dir)
+    strategies.make_strategy(config.runtime.strategy)  # multi-worker: before any other op
     config = with_data_facts(config.validate())
     run.create()
     run.check_same_run(config)

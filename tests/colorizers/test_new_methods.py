@@ -13,7 +13,7 @@ from support import build, tiny_config
 
 from colorization_tf import color, presets, training
 from colorization_tf.colorizers.reconstruction import RGBColorizer
-from colorization_tf.evaluation import compare
+from colorization_tf.evaluation import compare, report
 from colorization_tf.inference import load_run
 from colorization_tf.training import ConfigError, RunDir
 from colorization_tf.training.config import apply_flags
@@ -109,6 +109,9 @@ def test_both_runs_appear_in_the_report(trained):
     assert names == ["unet_rgb", "multipath"]
     for entry in found.results["runs"]:
         assert np.isfinite(entry["metrics"]["psnr"]) and np.isfinite(entry["mae"]["test"])
+    rgb, multipath = found.results["runs"]
+    assert 5 < rgb["metrics"]["psnr_rgb"] < 60 and "psnr_rgb" not in multipath["metrics"]
+    assert "PSNR of the raw RGB output" in report.metrics_table(found.results)
 
 
 @pytest.mark.slow

@@ -146,3 +146,12 @@ def test_short_epochs_resume_exactly(tmp_path):
     for a, b in zip(_generator_weights(tmp_path / "straight"),
                     _generator_weights(tmp_path / "resumed"), strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_area_downsample_equals_area_resize():
+    from colorization_tf.colorizers.classification import area_downsample
+
+    ab = tf.random.stateless_uniform([2, 32, 32, 2], [5, 6], -1.0, 1.0)
+    like = tf.zeros([2, 8, 8, 5])
+    np.testing.assert_allclose(area_downsample(ab, like),
+                               tf.image.resize(ab, [8, 8], method="area"), atol=1e-6)
