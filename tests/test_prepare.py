@@ -7,6 +7,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from colorization_tf import files
 from colorization_tf.data import sources, tfrecords
 
@@ -18,6 +20,7 @@ def _prepare(*flags: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, env=ENV, timeout=300)
 
 
+@pytest.mark.slow
 def test_prepare_cli_writes_shards_and_manifest(tmp_path):
     out = str(tmp_path / "samples")
     done = _prepare("--dataset=samples", "--max_examples=20", "--shard_size=16", f"--out={out}")

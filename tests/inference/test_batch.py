@@ -112,6 +112,7 @@ def test_fast_recombine_equals_the_reference(dtype):
     assert difference.max() <= 1 and difference.mean() < 0.01
 
 
+@pytest.mark.slow
 def test_cli_names_bad_files_in_one_line_each_and_exits_non_zero(run_dir, folder, tmp_path):
     out = tmp_path / "cli"
     done = subprocess.run([sys.executable, "-m", "colorization_tf.colorize",
