@@ -88,6 +88,13 @@ def model_to_rgb(lightness: tf.Tensor, ab: tf.Tensor) -> tf.Tensor:
     return lab_to_rgb(denormalize_lab(lightness, ab))
 
 
+def ab_of_rgb(rgb: tf.Tensor) -> tf.Tensor:
+    """Scaled ab of sRGB (clipped to [0, 1] first): how RGB-predicting methods report the
+    colour they predicted, setting their own lightness aside."""
+    _, ab = rgb_to_model(tf.clip_by_value(tf.cast(rgb, tf.float32), 0.0, 1.0))
+    return ab
+
+
 def ab_to_lab_units(ab: tf.Tensor) -> tf.Tensor:
     """Scaled ab in [-1, 1] -> a*, b* in Lab units."""
     return tf.cast(ab, tf.float32) * AB_HALF_RANGE - AB_OFFSET

@@ -81,15 +81,9 @@ class MultipathGAN(AdversarialColorizer):
     def _track(self, terms: dict, data, rgb_fake: tf.Tensor) -> dict:
         for name in ("l1", "gan", "saliency_weighted_l1", "saliency_map_l1"):
             self.trackers[f"g_{name}"].update_state(terms[name])
-        ab = self._ab_of(rgb_fake)
+        ab = color.ab_of_rgb((rgb_fake + 1.0) / 2.0)
         self.trackers["mae"].update_state(losses.per_example_l1(data["ab"], ab))
         return {m.name: m.result() for m in self.metrics}
-
-    @staticmethod
-    def _ab_of(rgb_tanh: tf.Tensor) -> tf.Tensor:
-        """Scaled ab of the generator's RGB (its own lightness is not used)."""
-        _, ab = color.rgb_to_model(tf.clip_by_value((rgb_tanh + 1.0) / 2.0, 0.0, 1.0))
-        return ab
 
     def predict_outputs(self, lightness: tf.Tensor, edges: tf.Tensor) -> dict[str, tf.Tensor]:
         """RGB in [0, 1] and the saliency map in [0, 1] for scaled L and its edges."""
@@ -104,7 +98,7 @@ class MultipathGAN(AdversarialColorizer):
         if edges is None:
             raise ValueError("multipath: predict_ab needs the Canny edges of L "
                              "(inference.Predictor computes them)")
-        return self._ab_of(to_tanh(self.predict_outputs(lightness, edges)["rgb"]))
+        return color.ab_of_rgb(self.predict_outputs(lightness, edges)["rgb"])
 
 
 def build(method: MethodConfig, num_classes: int = 0, seed: int | None = None) -> MultipathGAN:

@@ -48,19 +48,14 @@ class RGBColorizer(Colorizer):
 
     def _track(self, per_example, data, rgb):
         self.loss_tracker.update_state(per_example)
-        self.mae_tracker.update_state(losses.per_example_l1(data["ab"], self._ab_of(rgb)))
+        self.mae_tracker.update_state(losses.per_example_l1(data["ab"], color.ab_of_rgb(rgb)))
         return {m.name: m.result() for m in self.metrics}
-
-    @staticmethod
-    def _ab_of(rgb: tf.Tensor) -> tf.Tensor:
-        _, ab = color.rgb_to_model(tf.clip_by_value(rgb, 0.0, 1.0))
-        return ab
 
     def predict_ab(self, lightness: tf.Tensor, decode: str | None = None,
                    temperature: float | None = None) -> tf.Tensor:
         """Scaled ab of the predicted sRGB (its own lightness is set aside)."""
         del decode, temperature
-        return self._ab_of(self.predict_rgb(lightness))
+        return color.ab_of_rgb(self.predict_rgb(lightness))
 
 
 def build(method: MethodConfig, num_classes: int = 0, seed: int | None = None) -> RGBColorizer:

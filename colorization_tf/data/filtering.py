@@ -17,9 +17,7 @@ def image_stats(images: tf.data.Dataset, batch_size: int = 512) -> dict[str, np.
     """Mean chroma and mean hue (HSV hue in [0, 1)) of every image in ``images`` (a
     dataset of uint8 [H,W,3]); images are shrunk to 32x32 first, so this is one fast pass.
     (Whole pools of a source go through ``data.stats.pool_stats``, which caches.)"""
-    small = images.map(
-        lambda im: tf.image.resize(im, [STATS_SIZE, STATS_SIZE], antialias=True),
-        num_parallel_calls=tf.data.AUTOTUNE)
+    small = images.map(thumbnail, num_parallel_calls=tf.data.AUTOTUNE)
     chroma, hue = [], []
     batches = small.batch(batch_size).map(batch_stats, num_parallel_calls=tf.data.AUTOTUNE)
     for c, h in batches.prefetch(tf.data.AUTOTUNE):
@@ -28,6 +26,11 @@ def image_stats(images: tf.data.Dataset, batch_size: int = 512) -> dict[str, np.
     if not chroma:
         return {"chroma": np.zeros(0, np.float32), "hue": np.zeros(0, np.float32)}
     return {"chroma": np.concatenate(chroma), "hue": np.concatenate(hue)}
+
+
+def thumbnail(image: tf.Tensor) -> tf.Tensor:
+    """The 32x32 float thumbnail the statistics are taken on."""
+    return tf.image.resize(image, [STATS_SIZE, STATS_SIZE], antialias=True)
 
 
 def batch_stats(batch: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:

@@ -101,12 +101,12 @@ def _compute(source: Source, pool: str) -> dict[str, np.ndarray]:
         total = len(indexed)
         positions = tf.data.Dataset.range(total)
         thumbs = tf.data.Dataset.zip(positions, indexed.images()).map(
-            lambda i, ex: (i, _thumbnail(ex["image"])), num_parallel_calls=tf.data.AUTOTUNE,
+            lambda i, ex: (i, filtering.thumbnail(ex["image"])), num_parallel_calls=tf.data.AUTOTUNE,
             deterministic=True).ignore_errors()
     else:
         total = None
         thumbs = source.pools[pool].enumerate().map(
-            lambda i, ex: (i, _thumbnail(ex["image"])), num_parallel_calls=tf.data.AUTOTUNE,
+            lambda i, ex: (i, filtering.thumbnail(ex["image"])), num_parallel_calls=tf.data.AUTOTUNE,
             deterministic=True)
     show = total is None or (total >= PROGRESS_FROM and indexed.cache_dir is not None)
     if show:
@@ -130,12 +130,6 @@ def _compute(source: Source, pool: str) -> dict[str, np.ndarray]:
         result["hue"][found_idx] = np.concatenate(hue)
         result["readable"][found_idx] = True
     return result
-
-
-def _thumbnail(image: tf.Tensor) -> tf.Tensor:
-    """The 32x32 float thumbnail the statistics are taken on."""
-    size = [filtering.STATS_SIZE, filtering.STATS_SIZE]
-    return tf.image.resize(image, size, antialias=True)
 
 
 def _report_unreadable(source: Source, pool: str, stats: dict[str, np.ndarray]) -> None:

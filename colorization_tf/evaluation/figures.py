@@ -11,27 +11,6 @@ import numpy as np  # noqa: E402
 from colorization_tf import files  # noqa: E402
 
 
-def image_grid(rows: list[np.ndarray], row_labels: list[str], path: str,
-               cell_inches: float = 1.2) -> None:
-    """Saves a grid: one row per entry of ``rows`` (each [N,H,W,3] in [0,1] or uint8),
-    labelled on the left; e.g. gray / original / colorized."""
-    n_rows, n_cols = len(rows), len(rows[0])
-    fig, axes = plt.subplots(n_rows, n_cols, squeeze=False,
-                             figsize=(cell_inches * n_cols + 1, cell_inches * n_rows))
-    for r, (images, label) in enumerate(zip(rows, row_labels, strict=True)):
-        for c in range(n_cols):
-            ax = axes[r][c]
-            ax.imshow(images[c], interpolation="nearest")
-            ax.set_xticks([])
-            ax.set_yticks([])
-            if c == 0:
-                ax.set_ylabel(label, rotation=0, ha="right", va="center")
-    fig.tight_layout()
-    with files.atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=100)
-    plt.close(fig)
-
-
 def photo_table(rows: list[tuple[str, list[np.ndarray]]], column_labels: list[str], path: str,
                 cell_inches: float = 4.0) -> None:
     """Saves one row per photograph (``(name, [image per column])``, uint8 or [0, 1]),

@@ -7,7 +7,6 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from colorization_tf import color
 from colorization_tf.data import features
 from colorization_tf.inference import full_resolution
 
@@ -71,7 +70,3 @@ class Predictor:
         small = full_resolution.model_input(rgb[None], size)
         ab = self.predict(small)
         return full_resolution.recombine(rgb, ab[0]).numpy()
-
-    def colorize_lab_batch(self, lightness: tf.Tensor) -> tf.Tensor:
-        """sRGB in [0, 1] of a batch of scaled L at the model's size (for figures)."""
-        return color.model_to_rgb(lightness, self.predict(lightness))
