@@ -3,11 +3,18 @@
 Modules, one job each:
 - ``storage``: the SQLite study database (schema, transactions, ``turing_results``).
 - ``study``: the protocol: sessions, drawing and judging trials, figures with intervals.
-- ``images``: the image pool (originals, colorizations, attention checks) cached as PNGs,
-  and the only door to the inference and data layers.
-- ``app``: the FastAPI server and its pages (``pages/``, static, no build step).
+- ``exclusions``: the exclusion rules fixed with a study (attention, straight-lining, speed).
+- ``admin``: the experimenter's token; ``limits``: the per-address new-session rate.
+- ``images``: the image pool (originals, colorizations, attention checks) cached as PNGs.
+- ``uploads``: bounded reading of uploaded photos into integer codes.
+- ``app``: the FastAPI server and its pages (``pages/``, static, no build step);
+  ``colorize_api``: the colorize page's endpoint.
+- ``runs``: the only door to the inference and data layers (and TensorFlow), imported
+  when a run is loaded.
 - ``__main__``: the command line (``python -m colorization_tf.web``).
 
-Importing this package imports nothing heavy: ``storage`` and ``study`` need only the
-standard library, so ``evaluate`` can read a study database without FastAPI or a server.
+Importing any module but ``runs``' functions and ``__main__`` (the command line, which
+loads runs) imports no TensorFlow: ``storage`` and ``study`` need only the standard
+library, so ``evaluate`` can read a study database without FastAPI or a server, and the
+server and its tests run on fake colorizers without TensorFlow (a test checks this).
 """

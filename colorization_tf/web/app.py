@@ -1,21 +1,29 @@
-"""The study server: a FastAPI app over a ``Study`` (storage + image pool) and the
-colorize page.
+"""The study server: a FastAPI app over a ``Study`` (storage + image pool), the
+experimenter's results behind a token, and (with ``--colorize_page``) the colorize page.
 
-Routes:
-  GET  /                 the study page (pages/index.html)
+Routes for participants:
+  GET  /                 the study page (pages/index.html); a crowd platform opens it with
+                         ?PROLIFIC_PID=..&STUDY_ID=..&SESSION_ID=.. or ?participant=..
   GET  /api/study        what the page needs before the first trial (mode, counts, timing)
-  GET  /api/trial        the participant's current trial (a cookie names the participant)
-  POST /api/answer       {"trial_id", "answer"}: 200 once, 409 again, 404 unknown/others',
-                         422 malformed
-  GET  /img/{id}         a pool image by opaque id (no Last-Modified/ETag: those would tell
-                         originals, written first, from colorizations)
-  GET  /api/results, /results, /results.csv    the figures (JSON, HTML page, CSV)
-  GET  /colorize, /api/runs, POST /api/colorize   people's own photos through a run
+  GET  /api/trial        the participant's current trial (a cookie names the participant;
+                         the page passes the platform ids on); when done, the completion
+                         code and link. New sessions: 429 past the per-address rate, 403
+                         when the study has its --max_participants
+  POST /api/answer       {"trial_id", "answer", "response_ms"?}: 200 once, 409 again, 404
+                         unknown/others', 422 malformed
+  GET  /img/{trial}/{k}  image k of the participant's own trial (404 for anyone else's):
+                         URLs differ between participants and trials, and carry no
+                         Last-Modified/ETag (those would tell originals, written first)
+For the experimenter (token: ``admin``; 401 without it):
+  GET  /results, /api/results, /results.csv (one row per answer), /summary.csv (figures)
+With --colorize_page: GET /colorize, GET /api/runs, POST /api/colorize (``colorize_api``).
 
-Input is bounded everywhere: JSON bodies to ``MAX_JSON_BYTES`` (413), ids to 32 hex digits,
-answers to the mode's values (422), uploads to ``max_upload_bytes`` (413) and
-``max_pixels`` (413, against decompression bombs); an unreadable upload is 415 (not an
-image) or 422 (damaged), each with a one-line reason.
+Cookies are HttpOnly, SameSite=Lax, and Secure when the server runs behind HTTPS
+(``https``, or ``X-Forwarded-Proto: https`` from an address in ``forwarded_allow_ips``,
+whose ``X-Forwarded-For`` then also names the client for the rate limit). No response
+carries a participant's id except to that participant: results name participants by
+pseudonym. JSON bodies are bounded to ``MAX_JSON_BYTES`` (413), ids to 32 hex digits and
+answers to the mode's values (422).
 """
 
 from __future__ import annotations
@@ -23,35 +31,31 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+import math
 import re
-import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Literal
 
-import numpy as np
-from fastapi import FastAPI, File, Query, Request, UploadFile
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
 
+from colorization_tf.web import admin, colorize_api, limits
 from colorization_tf.web import images as images_lib
 from colorization_tf.web import storage as storage_lib
 from colorization_tf.web import study as study_lib
+from colorization_tf.web.runs import ColorizeFn
 
 PAGES = Path(__file__).parent / "pages"
 COOKIE = "participant"
 COOKIE_MAX_AGE = 60 * 60 * 24 * 30
 MAX_JSON_BYTES = 16 * 1024
-DEFAULT_MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-DEFAULT_MAX_PIXELS = 36_000_000
-MULTIPART_OVERHEAD = 64 * 1024
-COLORIZE_CONCURRENCY = 2
+MAX_RESPONSE_MS = 24 * 60 * 60 * 1000
 _ID = re.compile(r"[0-9a-f]{32}")
+_URL = re.compile(r"https?://[^\s\"'<>]{1,2000}")
 
 HexId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
-ColorizeFn = Callable[[np.ndarray, str], np.ndarray]
 
 
 class AnswerIn(BaseModel):
@@ -61,52 +65,78 @@ class AnswerIn(BaseModel):
 
     trial_id: HexId
     answer: Literal["real", "colorized"] | Annotated[StrictInt, Field(ge=0, le=1)]
+    response_ms: Annotated[float, Field(ge=0, le=MAX_RESPONSE_MS)] | None = None
 
 
-class UploadError(Exception):
-    """An upload the colorize page refuses: an HTTP status and a one-line reason."""
+@dataclasses.dataclass(frozen=True)
+class ServerOptions:
+    """How the study is served (flags of ``colorization-web``; none is part of the study's
+    identity, so they may change between starts)."""
 
-    def __init__(self, status: int, reason: str) -> None:
-        super().__init__(reason)
-        self.status = status
-        self.reason = reason
+    admin_token: str
+    colorize_page: bool = False
+    https: bool = False
+    forwarded_allow_ips: tuple[str, ...] = ()
+    completion_code: str = ""
+    completion_url: str = ""
+    max_participants: int = 0
+    new_sessions_per_hour: int = limits.NEW_SESSIONS_PER_HOUR
+    uploads: colorize_api.UploadLimits = colorize_api.UploadLimits()
+
+    def validate(self) -> None:
+        """Raises ValueError naming the flag whose value cannot work."""
+        if len(self.admin_token) < admin.MIN_LENGTH:
+            raise ValueError(f"--admin_token: expected at least {admin.MIN_LENGTH} characters")
+        if self.completion_url and not _URL.fullmatch(self.completion_url):
+            raise ValueError(f"--completion_url={self.completion_url}: expected an http(s) URL")
+        if len(self.completion_code) > 200 or not self.completion_code.isprintable():
+            raise ValueError("--completion_code: expected up to 200 printable characters")
+        if self.max_participants < 0:
+            raise ValueError(f"--max_participants={self.max_participants}: expected >= 0 "
+                             "(0: no limit)")
+        if self.new_sessions_per_hour < 1:
+            raise ValueError(f"--new_sessions_per_hour={self.new_sessions_per_hour}: "
+                             "expected >= 1")
+        self.uploads.validate()
 
 
 def create_app(study_config: study_lib.StudyConfig, storage: storage_lib.Storage,
-               image_store: images_lib.ImageStore, colorize_fn: ColorizeFn | None = None, *,
-               max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
-               max_pixels: int = DEFAULT_MAX_PIXELS, rng=None) -> FastAPI:
+               image_store: images_lib.ImageStore, options: ServerOptions,
+               colorize_fn: ColorizeFn | None = None, rng=None) -> FastAPI:
     """The app serving ``study_config`` from ``storage`` and ``image_store``;
-    ``colorize_fn(rgb float [H,W,3] in [0,1], run name) -> uint8 [H,W,3]`` serves the
-    colorize page (None: the page answers 503)."""
+    ``colorize_fn(codes uint8/uint16 [H,W,3], run name) -> uint8 [H,W,3]`` serves the
+    colorize page when ``options.colorize_page`` (None: that page answers 503)."""
+    options.validate()
     missing = [run for run in study_config.runs if run not in image_store.runs]
     if missing:
         raise ValueError(f"the image pool holds no colorizations of {', '.join(missing)}")
-    if max_upload_bytes < 1 or max_pixels < 1:
-        raise ValueError("max_upload_bytes and max_pixels must be positive")
     study = study_lib.Study(study_config, storage, image_store.image_id, image_store.count,
                             rng=rng)
+    new_sessions = limits.RateLimiter(options.new_sessions_per_hour)
     app = FastAPI(title="colorization_tf visual Turing test", docs_url=None, redoc_url=None,
                   openapi_url=None, max_body_size=MAX_JSON_BYTES)
     app.state.study = study
-    app.mount("/static", StaticFiles(directory=PAGES), name="static")
-    colorize_slots = threading.BoundedSemaphore(COLORIZE_CONCURRENCY)
+    app.state.storage = storage
+    app.state.new_sessions = new_sessions
+    if options.forwarded_allow_ips:
+        from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-    # ------------------------------------------------------------------ pages
+        app.add_middleware(ProxyHeadersMiddleware,
+                           trusted_hosts=list(options.forwarded_allow_ips))
+    app.mount("/static", StaticFiles(directory=PAGES), name="static")
+
+    def secure(request: Request) -> bool:
+        return options.https or request.url.scheme == "https"
+
+    def is_admin(request: Request) -> bool:
+        return admin.matches(options.admin_token, admin.presented_token(
+            request.headers, request.cookies, request.query_params))
+
+    # ------------------------------------------------------------------ the study
 
     @app.get("/", include_in_schema=False)
     def index_page() -> FileResponse:
         return _page("index.html")
-
-    @app.get("/results", include_in_schema=False)
-    def results_page() -> FileResponse:
-        return _page("results.html")
-
-    @app.get("/colorize", include_in_schema=False)
-    def colorize_page() -> FileResponse:
-        return _page("colorize.html")
-
-    # ------------------------------------------------------------------ the study
 
     @app.get("/api/study")
     def study_info() -> dict:
@@ -117,27 +147,50 @@ def create_app(study_config: study_lib.StudyConfig, storage: storage_lib.Storage
 
     @app.get("/api/trial")
     def next_trial(request: Request) -> JSONResponse:
-        participant, created = study.participant(_participant(request))
+        try:
+            external = study_lib.ExternalIds.from_query(request.query_params)
+        except ValueError as err:
+            return _error(422, str(err))
+        cookie = _participant(request)
+        participant = study.find(cookie, external)
+        if participant is None:
+            if options.max_participants and study.participant_count() >= options.max_participants:
+                return _study_full()
+            address = request.client.host if request.client else "unknown"
+            wait = new_sessions.take(address)
+            if wait:
+                minutes = max(1, math.ceil(wait / 60))
+                return _error(429, f"Too many new sessions from your network address; "
+                                   f"please try again in {minutes} minute"
+                                   f"{'s' if minutes > 1 else ''}.",
+                              {"Retry-After": str(math.ceil(wait))})
+            try:
+                participant = study.create(external, options.max_participants)
+            except study_lib.StudyFull:
+                return _study_full()
         trial = study.next_trial(participant)
         config = study.config
         body = {"mode": config.mode, "display_ms": config.display_ms}
         if trial is None:
             body.update(done=True, trial_id=None, images=[], practice=False,
-                        index=config.total, total=config.total)
+                        index=config.total, total=config.total,
+                        completion_code=options.completion_code or None,
+                        completion_url=options.completion_url or None)
         else:
             body.update(done=False, trial_id=trial.trial_id,
-                        images=[f"/img/{image}" for image in trial.images],
+                        images=[f"/img/{trial.trial_id}/{k}" for k in range(len(trial.images))],
                         practice=trial.practice, index=trial.index, total=trial.total)
         response = JSONResponse(body, headers={"Cache-Control": "no-store"})
-        if created:
+        if participant != cookie:
             response.set_cookie(COOKIE, participant, max_age=COOKIE_MAX_AGE, httponly=True,
-                                samesite="lax")
+                                samesite="lax", secure=secure(request))
         return response
 
     @app.post("/api/answer")
     def answer(body: AnswerIn, request: Request) -> JSONResponse:
         try:
-            reply = study.answer(_participant(request), body.trial_id, body.answer)
+            reply = study.answer(_participant(request), body.trial_id, body.answer,
+                                 body.response_ms)
         except study_lib.InvalidAnswer as err:
             return _error(422, str(err))
         except study_lib.UnknownTrial:
@@ -146,105 +199,94 @@ def create_app(study_config: study_lib.StudyConfig, storage: storage_lib.Storage
             return _error(409, "this trial has already been answered")
         return JSONResponse(reply, headers={"Cache-Control": "no-store"})
 
-    @app.get("/img/{image_id}")
-    def image(image_id: Annotated[str, StringConstraints(max_length=64)]) -> Response:
-        data = image_store.read_png(image_id)
+    @app.get("/img/{trial_id}/{slot}")
+    def image(trial_id: Annotated[str, StringConstraints(max_length=64)], slot: int,
+              request: Request) -> Response:
+        image_id = None
+        if _ID.fullmatch(trial_id):
+            image_id = study.trial_image(_participant(request), trial_id, slot)
+        data = None if image_id is None else image_store.read_png(image_id)
         if data is None:
             return _error(404, "no such image")
         return Response(data, media_type="image/png",
                         headers={"Cache-Control": "private, max-age=86400"})
 
+    # ------------------------------------------------------------------ the experimenter
+
+    @app.get("/results", include_in_schema=False)
+    def results_page(request: Request) -> Response:
+        if not is_admin(request):
+            return _unauthorized()
+        if "token" in request.query_params:  # keep the token out of the address bar
+            response = RedirectResponse("/results", status_code=303)
+            response.set_cookie(admin.COOKIE, options.admin_token, httponly=True,
+                                samesite="strict", secure=secure(request))
+            return response
+        return _page("results.html")
+
     @app.get("/api/results")
-    def results() -> JSONResponse:
+    def results(request: Request) -> Response:
+        if not is_admin(request):
+            return _unauthorized()
         return JSONResponse(study.results(), headers={"Cache-Control": "no-store"})
 
     @app.get("/results.csv")
-    def results_csv() -> Response:
-        return Response(results_to_csv(study.results()), media_type="text/csv",
-                        headers={"Content-Disposition": 'attachment; filename="results.csv"',
-                                 "Cache-Control": "no-store"})
+    def results_csv(request: Request) -> Response:
+        if not is_admin(request):
+            return _unauthorized()
+        return _csv(answers_to_csv(study.results()), "results.csv")
 
-    # ------------------------------------------------------------------ colorize page
+    @app.get("/summary.csv")
+    def summary_csv(request: Request) -> Response:
+        if not is_admin(request):
+            return _unauthorized()
+        return _csv(results_to_csv(study.results()), "summary.csv")
 
-    @app.get("/api/runs")
-    def runs() -> dict:
-        return {"runs": list(study.config.runs) if colorize_fn else [],
-                "max_upload_bytes": max_upload_bytes, "max_pixels": max_pixels}
-
-    @app.post("/api/colorize", max_body_size=max_upload_bytes + MULTIPART_OVERHEAD)
-    def colorize(image: Annotated[UploadFile, File()],
-                 run: Annotated[str | None, Query(max_length=200)] = None) -> Response:
-        if colorize_fn is None:
-            return _error(503, "no run is loaded for colorizing")
-        name = run if run is not None else study.config.runs[0]
-        if name not in study.config.runs:
-            return _error(422, f"unknown run {name!r}; loaded runs: "
-                               f"{', '.join(study.config.runs)}")
-        try:
-            rgb = read_upload(image.file, max_upload_bytes, max_pixels)
-        except UploadError as err:
-            return _error(err.status, err.reason)
-        with colorize_slots:
-            colored = np.asarray(colorize_fn(rgb, name))
-        if colored.shape != rgb.shape or colored.dtype != np.uint8:
-            return _error(500, "the colorizer returned an image of the wrong size")
-        return Response(images_lib.png_bytes(colored), media_type="image/png",
-                        headers={"Cache-Control": "no-store"})
-
+    if options.colorize_page:
+        colorize_api.add_routes(app, study.config.runs, colorize_fn, options.uploads)
     return app
 
 
-def read_upload(stream, max_bytes: int, max_pixels: int) -> np.ndarray:
-    """An uploaded image file as float32 sRGB ``[H, W, 3]`` in [0, 1] (the package's
-    reader: EXIF orientation, ICC profile, alpha on white). Raises ``UploadError``: 413
-    over ``max_bytes`` or ``max_pixels`` (checked from the header, before decoding),
-    415 not an image, 422 truncated or damaged."""
-    data = stream.read(max_bytes + 1)
-    if len(data) > max_bytes:
-        raise UploadError(413, f"file larger than {max_bytes} bytes")
-    if not data:
-        raise UploadError(415, "empty file, not an image")
-    to_rgb = _to_rgb_reader()
-    try:
-        with Image.open(io.BytesIO(data)) as picture:
-            width, height = picture.size
-            if width * height > max_pixels:
-                raise UploadError(413, f"image of {width}x{height} pixels is larger than "
-                                       f"{max_pixels} pixels")
-            picture.load()
-            return to_rgb(picture)
-    except Image.DecompressionBombError as err:
-        raise UploadError(413, f"image too large: {_one_line(err)}") from err
-    except Image.UnidentifiedImageError as err:
-        raise UploadError(415, "not an image (the format is not recognised)") from err
-    except (OSError, SyntaxError, ValueError, EOFError) as err:
-        raise UploadError(422, f"truncated or damaged image: {_one_line(err)}") from err
+ANSWER_COLUMNS = ("participant", "external_id", "external_study", "external_session",
+                  "trial", "practice", "attention", "run", "truth", "answer", "correct",
+                  "response_ms", "answered_at", "excluded_attention",
+                  "excluded_straight_lining", "excluded_fast", "excluded")
 
 
-def results_to_csv(results: dict) -> str:
-    """The results table as CSV: one row per run, then the originals."""
+def answers_to_csv(results: dict) -> str:
+    """``results.csv``: one row per acknowledged answer (README's codebook)."""
     buffer = io.StringIO()
-    columns = ["group", "name", "shown", "accuracy", "fooled_rate", "ci_low", "ci_high"]
-    writer = csv.DictWriter(buffer, columns, lineterminator="\n")
-    writer.writeheader()
-    for row in study_lib.summary_rows(results):
-        writer.writerow({key: "" if row[key] is None else row[key] for key in columns})
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(ANSWER_COLUMNS)
+    for answer in results["answers"]:
+        row = dict(answer, trial=answer["index"])
+        writer.writerow(["" if row[key] is None else _cell(row[key]) for key in ANSWER_COLUMNS])
     return buffer.getvalue()
 
 
-def serve(app: FastAPI, host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Serves ``app`` with uvicorn until interrupted."""
-    import uvicorn
+def results_to_csv(results: dict) -> str:
+    """``summary.csv``: one row per run, then the originals, with exclusions applied
+    (``exclusions`` = applied) and without (``exclusions`` = none)."""
+    buffer = io.StringIO()
+    columns = ["exclusions", "group", "name", "shown", "accuracy", "fooled_rate", "ci_low",
+               "ci_high"]
+    writer = csv.DictWriter(buffer, columns, lineterminator="\n")
+    writer.writeheader()
+    for label, figures in (("applied", results), ("none", results["without_exclusions"])):
+        for row in study_lib.summary_rows(figures):
+            writer.writerow({"exclusions": label, **{key: "" if row[key] is None else row[key]
+                                                     for key in columns[1:]}})
+    return buffer.getvalue()
 
-    uvicorn.run(app, host=host, port=port, log_level="info")
+
+def _cell(value) -> str:
+    return str(int(value)) if isinstance(value, bool) else str(value)
 
 
-def _to_rgb_reader():
-    """The package's robust reader (``to_rgb``), imported on first use (it brings no
-    TensorFlow, but keeps the app's import light)."""
-    from colorization_tf.inference.user_images import to_rgb
-
-    return to_rgb
+def _csv(text: str, name: str) -> Response:
+    return Response(text, media_type="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"',
+                             "Cache-Control": "no-store"})
 
 
 def _participant(request: Request) -> str | None:
@@ -257,40 +299,64 @@ def _page(name: str) -> FileResponse:
                         headers={"Cache-Control": "no-cache"})
 
 
-def _error(status: int, reason: str) -> JSONResponse:
-    return JSONResponse({"detail": reason}, status_code=status)
+def _error(status: int, reason: str, headers: dict | None = None) -> JSONResponse:
+    return JSONResponse({"detail": reason}, status_code=status, headers=headers)
 
 
-def _one_line(err: BaseException) -> str:
-    return " ".join(str(err).split())[:200] or type(err).__name__
+def _unauthorized() -> JSONResponse:
+    return _error(401, "the experimenter's token is required (Authorization: Bearer TOKEN, "
+                       "or open /results?token=TOKEN)", {"WWW-Authenticate": "Bearer"})
+
+
+def _study_full() -> JSONResponse:
+    return _error(403, "This study is full: it has all the participants it needs. "
+                       "Thank you for your interest.")
+
+
+def serve(app: FastAPI, host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Serves ``app`` with uvicorn until interrupted. uvicorn's own proxy-header handling
+    is off: only the app's ``forwarded_allow_ips`` decides whom to believe."""
+    import uvicorn
+
+    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
 
 
 def build_study_app(run_dirs, dataset: str, split: str, images: int, database: str,
                     image_size: int = 256, mode: str = "single", trials: int = 40,
                     practice_trials: int = 10, attention_checks: float = 0.1,
-                    display_ms: int = 0, max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
-                    max_pixels: int = DEFAULT_MAX_PIXELS):
+                    display_ms: int = 0, exclusions=None, admin_token: str | None = None,
+                    **options):
     """What ``colorization-web`` serves: loads the runs, prepares the image pool on the
-    database (computing only what is not cached) and returns ``(app, storage)``; close the
-    storage after serving. Raises ValueError/StorageError with a one-line reason."""
+    database (computing only what is not cached), resolves the admin token and returns
+    ``(app, storage)``; ``app.state.new_admin_token`` holds a token generated now (print it
+    once), else None. Close the storage after serving. ``options``: the other
+    ``ServerOptions`` fields. Raises ValueError/StorageError with a one-line reason."""
+    from colorization_tf.web import runs as runs_lib
+
     run_dirs = list(run_dirs)
     if not run_dirs:
         raise ValueError("--run_dirs is required: the run directories to judge")
     source = f"{dataset}:{split}:{image_size}"
     config = study_lib.StudyConfig(
-        runs=tuple(images_lib.run_name(run_dir) for run_dir in run_dirs), source=source,
+        runs=tuple(runs_lib.run_name(run_dir) for run_dir in run_dirs), source=source,
         images=images, mode=mode, trials=trials, practice_trials=practice_trials,
-        attention_checks=attention_checks, display_ms=display_ms)
+        attention_checks=attention_checks, display_ms=display_ms,
+        **({} if exclusions is None else {"exclusions": exclusions}))
     config.validate()
-    colorizers = images_lib.load_colorizers(run_dirs)
+    ServerOptions(admin_token="x" * admin.MIN_LENGTH, **options).validate()
+    if admin_token is not None:
+        admin.resolve_token(None, admin_token)  # checks the flag before loading anything
+    colorizers = runs_lib.load_colorizers(run_dirs)
     config = dataclasses.replace(config, runs=tuple(colorizers))
     storage = storage_lib.Storage(database)
     try:
+        token, generated = admin.resolve_token(storage, admin_token)
         pool = images_lib.build_pool(
             storage, images_lib.cache_dir_for(database), source, images, colorizers,
-            lambda: images_lib.load_originals(dataset, split, images, image_size))
-        app = create_app(config, storage, pool, images_lib.colorize_with(colorizers),
-                         max_upload_bytes=max_upload_bytes, max_pixels=max_pixels)
+            lambda: runs_lib.load_originals(dataset, split, images, image_size))
+        app = create_app(config, storage, pool, ServerOptions(admin_token=token, **options),
+                         runs_lib.colorize_with(colorizers))
+        app.state.new_admin_token = token if generated else None
     except BaseException:
         storage.close()
         raise

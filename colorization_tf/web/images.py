@@ -6,10 +6,8 @@ database's ``images`` table, so neither URL nor file name tells an original from
 colorization or names the run. Images are computed once: a restart on the same database
 reuses every registered PNG and computes only what is missing (a new run, a deleted file).
 
-This module is the web package's only door to the rest of colorization_tf: loading runs
-(``colorization_tf.inference.load_run``) and splits (``colorization_tf.data.load_split``)
-happens here, imported lazily, so the server, its tests and the storage never need
-TensorFlow unless a real run is loaded.
+Needs only Pillow and numpy: the runs and the split come from ``runs`` (the package's door
+to TensorFlow) as plain functions and arrays.
 """
 
 from __future__ import annotations
@@ -18,14 +16,16 @@ import io
 import os
 import re
 import secrets
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
-# A colorizer: sRGB float32 [H, W, 3] in [0, 1] (any size) -> uint8 [H, W, 3].
+from colorization_tf import files
+
+# A colorizer: sRGB codes [H, W, 3] (uint8, or uint16 for 16-bit photos; any size) ->
+# uint8 [H, W, 3] of the same size.
 Colorize = Callable[[np.ndarray], np.ndarray]
 
 IMAGE_ID = re.compile(r"[0-9a-f]{32}")
@@ -129,8 +129,7 @@ def _render(original: np.ndarray, kind: str, colorize: Colorize | None, seed: in
         return original
     if kind == ATTENTION:
         return random_hue(original, np.random.default_rng([seed, index]))
-    rgb = colorize(original.astype(np.float32) / 255.0)
-    rgb = np.asarray(rgb)
+    rgb = np.asarray(colorize(original))
     if rgb.shape != original.shape or rgb.dtype != np.uint8:
         raise ValueError(f"a colorizer returned {rgb.dtype} {list(rgb.shape)} for an image "
                          f"of {list(original.shape)}; expected uint8 of the same shape")
@@ -160,15 +159,9 @@ def _hsv_to_rgb(hsv: np.ndarray) -> np.ndarray:
 
 
 def _write_png(path: Path, rgb: np.ndarray) -> None:
-    """Writes uint8 RGB as a metadata-free PNG, atomically (temp file, then rename)."""
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".png", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            Image.fromarray(rgb, "RGB").save(handle, format="PNG")
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    """Writes uint8 RGB as a metadata-free PNG, atomically (``files.atomic_path``)."""
+    with files.atomic_path(os.fspath(path)) as tmp:
+        Image.fromarray(rgb, "RGB").save(tmp, format="PNG")
 
 
 def png_bytes(rgb: np.ndarray, compress_level: int = 1) -> bytes:
@@ -177,53 +170,3 @@ def png_bytes(rgb: np.ndarray, compress_level: int = 1) -> bytes:
     buffer = io.BytesIO()
     Image.fromarray(rgb, "RGB").save(buffer, format="PNG", compress_level=compress_level)
     return buffer.getvalue()
-
-
-# --------------------------------------------------------------------- the inference layer
-
-
-def run_name(run_dir: str) -> str:
-    """A run's name: its folder's name."""
-    return os.path.basename(os.path.normpath(run_dir))
-
-
-def load_colorizers(run_dirs: Sequence[str]) -> dict[str, Colorize]:
-    """``{run name: colorize}`` for the run directories, through the inference layer
-    (``load_run(run_dir).colorize_rgb``). Raises ValueError naming a run that cannot be
-    loaded."""
-    for run_dir in run_dirs:
-        if not os.path.isdir(run_dir):
-            raise ValueError(f"--run_dirs: {run_dir} is not a folder")
-    from colorization_tf.inference import load_run  # TensorFlow only when runs are loaded
-
-    colorizers: dict[str, Colorize] = {}
-    for run_dir in run_dirs:
-        try:
-            predictor = load_run(run_dir)
-        except (OSError, ValueError, KeyError) as err:
-            raise ValueError(f"--run_dirs: cannot load {run_dir}: {err}") from err
-        colorizers[getattr(predictor, "name", None) or run_name(run_dir)] = predictor.colorize_rgb
-    return colorizers
-
-
-def load_originals(dataset: str, split: str, count: int, image_size: int) -> np.ndarray:
-    """The first ``count`` images of a split (uint8 ``[count, S, S, 3]``), as the data
-    pipeline gives them (gray images filtered, resized to ``image_size``)."""
-    from colorization_tf.data import DataConfig, load_split
-
-    config = DataConfig(dataset=dataset, image_size=image_size)
-    config.validate()
-    images, _ = load_split(config, split)
-    pictures = [example["image"] for example in images.take(count).as_numpy_iterator()]
-    if len(pictures) < count:
-        raise ValueError(f"--images={count}: the {split} split of {dataset} holds only "
-                         f"{len(pictures)} images")
-    return np.stack(pictures).astype(np.uint8)
-
-
-def colorize_with(colorizers: Mapping[str, Colorize]) -> Callable[[np.ndarray, str], np.ndarray]:
-    """The colorize page's function: ``(rgb, run name) -> uint8``."""
-    def colorize(rgb: np.ndarray, run: str) -> np.ndarray:
-        return np.asarray(colorizers[run](rgb))
-
-    return colorize

@@ -13,6 +13,10 @@ Why it is built this way:
   forward step by step, refused when it is newer than this code.
 - All SQL is parameterised; the only formatted statement sets ``user_version`` from the
   integer constant below.
+- Version 2 (this issue's privacy work) gives every participant an opaque ``pseudonym``
+  (what results show; the cookie value never leaves the participants table), the crowd
+  platform's ids (``external_id``: one participation per id), answers a
+  ``response_ms``, and adds a ``secrets`` table (the generated admin token).
 
 ``turing_results(db_path)`` reads a finished study without starting a server (used by
 ``evaluate --turing_db``).
@@ -24,13 +28,14 @@ import contextlib
 import json
 import os
 import queue
+import secrets
 import sqlite3
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 30_000
 
 # MIGRATIONS[v] takes a database from version v - 1 to version v.
@@ -73,6 +78,20 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
             answer TEXT NOT NULL,
             correct INTEGER NOT NULL CHECK (correct IN (0, 1)),
             answered_at REAL NOT NULL)""",
+    ),
+    2: (
+        "ALTER TABLE participants ADD COLUMN pseudonym TEXT",
+        "ALTER TABLE participants ADD COLUMN external_id TEXT",
+        "ALTER TABLE participants ADD COLUMN external TEXT",
+        "UPDATE participants SET pseudonym = lower(hex(randomblob(8))) WHERE pseudonym IS NULL",
+        "CREATE UNIQUE INDEX participants_by_pseudonym ON participants (pseudonym)",
+        """CREATE UNIQUE INDEX participants_by_external ON participants (study_id, external_id)
+            WHERE external_id IS NOT NULL""",
+        "ALTER TABLE answers ADD COLUMN response_ms REAL",
+        """CREATE TABLE secrets (
+            name TEXT PRIMARY KEY,
+            value TEXT NOT NULL,
+            created_at REAL NOT NULL)""",
     ),
 }
 
@@ -133,10 +152,21 @@ class Transaction:
     # ------------------------------------------------------------------ participants
 
     def participant(self, study_id: int, participant_id: str) -> sqlite3.Row | None:
-        """The participant (id, method, plan) if it belongs to this study."""
+        """The participant (id, method, plan, external_id) if it belongs to this study."""
         return self._db.execute(
-            "SELECT id, method, plan FROM participants WHERE id = ? AND study_id = ?",
-            (participant_id, study_id)).fetchone()
+            "SELECT id, method, plan, external_id FROM participants WHERE id = ? AND "
+            "study_id = ?", (participant_id, study_id)).fetchone()
+
+    def participant_by_external(self, study_id: int, external_id: str) -> sqlite3.Row | None:
+        """The participant of this study with this crowd-platform id, if any."""
+        return self._db.execute(
+            "SELECT id, method, plan, external_id FROM participants WHERE study_id = ? AND "
+            "external_id = ?", (study_id, external_id)).fetchone()
+
+    def participant_count(self, study_id: int) -> int:
+        """How many participants the study has (started sessions)."""
+        return int(self._db.execute("SELECT COUNT(*) FROM participants WHERE study_id = ?",
+                                    (study_id,)).fetchone()[0])
 
     def method_counts(self, study_id: int) -> dict[str, int]:
         """How many participants of the study were given each method (pair mode)."""
@@ -146,12 +176,30 @@ class Transaction:
         return {str(method): int(count) for method, count in rows}
 
     def add_participant(self, participant_id: str, study_id: int, method: str | None,
-                        plan: Sequence[dict]) -> None:
-        """Registers a participant with their method (pair mode) and trial plan."""
+                        plan: Sequence[dict], pseudonym: str | None = None,
+                        external_id: str | None = None,
+                        external: dict[str, str] | None = None) -> None:
+        """Registers a participant with their method (pair mode), trial plan, the opaque
+        ``pseudonym`` results show (random when None) and crowd-platform ids. Raises
+        ``sqlite3.IntegrityError`` when ``external_id`` already takes part."""
         self._db.execute(
-            "INSERT INTO participants (id, study_id, method, plan, created_at) "
-            "VALUES (?, ?, ?, ?, ?)",
-            (participant_id, study_id, method, json.dumps(list(plan)), time.time()))
+            "INSERT INTO participants (id, study_id, method, plan, created_at, pseudonym, "
+            "external_id, external) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (participant_id, study_id, method, json.dumps(list(plan)), time.time(),
+             pseudonym or secrets.token_hex(8), external_id,
+             json.dumps(external) if external else None))
+
+    # ------------------------------------------------------------------ secrets
+
+    def secret(self, name: str) -> str | None:
+        """A stored server secret (e.g. the generated admin token), or None."""
+        row = self._db.execute("SELECT value FROM secrets WHERE name = ?", (name,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_secret(self, name: str, value: str) -> None:
+        """Stores a server secret once (a second call for the same name is an error)."""
+        self._db.execute("INSERT INTO secrets (name, value, created_at) VALUES (?, ?, ?)",
+                         (name, value, time.time()))
 
     # ------------------------------------------------------------------ trials
 
@@ -190,12 +238,16 @@ class Transaction:
 
     # ------------------------------------------------------------------ answers
 
-    def add_answer(self, trial_id: str, answer: str, correct: bool) -> None:
-        """Stores the answer to a trial; raises ``AlreadyAnswered`` for a second one."""
+    def add_answer(self, trial_id: str, answer: str, correct: bool,
+                   response_ms: float | None = None) -> None:
+        """Stores the answer to a trial and its response time (ms); raises
+        ``AlreadyAnswered`` for a second one."""
         try:
             self._db.execute(
-                "INSERT INTO answers (trial_id, answer, correct, answered_at) VALUES (?, ?, ?, ?)",
-                (trial_id, answer, int(correct), time.time()))
+                "INSERT INTO answers (trial_id, answer, correct, answered_at, response_ms) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (trial_id, answer, int(correct), time.time(),
+                 None if response_ms is None else float(response_ms)))
         except sqlite3.IntegrityError as err:
             if self._db.execute("SELECT 1 FROM answers WHERE trial_id = ?",
                                 (trial_id,)).fetchone():
@@ -203,10 +255,12 @@ class Transaction:
             raise
 
     def answered_trials(self, study_id: int) -> list[dict[str, Any]]:
-        """Every answered trial of the study with its answer, in answering order."""
+        """Every answered trial of the study with its answer, in answering order;
+        ``participant`` is the internal id (never shown), ``pseudonym`` what results show."""
         rows = self._db.execute(
-            "SELECT t.id AS trial_id, t.participant_id AS participant, t.position, t.practice, "
-            "t.attention, t.run, t.truth, a.answer, a.correct, a.answered_at "
+            "SELECT t.id AS trial_id, t.participant_id AS participant, p.pseudonym, "
+            "p.external_id, p.external, t.position, t.practice, t.attention, t.run, t.truth, "
+            "a.answer, a.correct, a.answered_at, a.response_ms, t.created_at AS drawn_at "
             "FROM answers a JOIN trials t ON t.id = a.trial_id "
             "JOIN participants p ON p.id = t.participant_id "
             "WHERE p.study_id = ? ORDER BY a.answered_at, t.id", (study_id,)).fetchall()
@@ -256,6 +310,14 @@ class Storage:
                 yield Transaction(connection)
             finally:
                 connection.execute("COMMIT")
+
+    def pragma(self, name: str) -> Any:
+        """The value of ``PRAGMA name`` on a pooled connection (what the server's own
+        transactions see); ``name`` is one of a fixed set."""
+        if name not in ("synchronous", "journal_mode", "busy_timeout", "foreign_keys"):
+            raise ValueError(f"unknown pragma {name!r}")
+        with self._connection() as connection:
+            return connection.execute(f"PRAGMA {name}").fetchone()[0]
 
     def close(self) -> None:
         """Closes every pooled connection (after the server has stopped)."""
@@ -338,7 +400,7 @@ def _user_version(connection: sqlite3.Connection) -> int:
 def turing_results(db_path: str | os.PathLike, study_id: int | None = None) -> dict[str, dict]:
     """The Turing-test figures of a study database, per run:
     ``{run: {"shown", "accuracy", "fooled_rate", "ci_low", "ci_high"}}`` (test trials of
-    attentive participants; the interval is Wilson 95% on accuracy). Reads the latest study
+    participants the study's exclusion rules keep; the interval is Wilson 95% on accuracy). Reads the latest study
     unless ``study_id`` is given; starts no server. Raises FileNotFoundError / ValueError
     with a one-line reason."""
     from colorization_tf.web import study as study_lib
@@ -356,4 +418,4 @@ def turing_results(db_path: str | os.PathLike, study_id: int | None = None) -> d
             raise ValueError(f"--turing_db={path}: the database holds no study")
         rows = tx.answered_trials(latest[0])
     config = study_lib.StudyConfig.from_json(latest[1])
-    return study_lib.summarize(rows, config.runs)["runs"]
+    return study_lib.summarize(rows, config.runs, config.exclusions)["runs"]

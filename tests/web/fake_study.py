@@ -25,14 +25,20 @@ def fake_originals(count: int = 12, size: int = 32, seed: int = 0) -> np.ndarray
     return np.stack(pictures)
 
 
-def hue_shift(rgb: np.ndarray) -> np.ndarray:
+def to_uint8(codes: np.ndarray) -> np.ndarray:
+    """sRGB codes (uint8, or uint16 as 257 x uint8) as uint8."""
+    codes = np.asarray(codes)
+    return codes if codes.dtype == np.uint8 else np.rint(codes / 257.0).astype(np.uint8)
+
+
+def hue_shift(codes: np.ndarray) -> np.ndarray:
     """A fake colorizer: rotates the channels (a 120 degree hue shift), full resolution."""
-    return np.round(np.roll(rgb, 1, axis=-1) * 255.0).astype(np.uint8)
+    return np.roll(to_uint8(codes), 1, axis=-1)
 
 
-def hue_shift_back(rgb: np.ndarray) -> np.ndarray:
+def hue_shift_back(codes: np.ndarray) -> np.ndarray:
     """A second fake colorizer: the opposite rotation."""
-    return np.round(np.roll(rgb, -1, axis=-1) * 255.0).astype(np.uint8)
+    return np.roll(to_uint8(codes), -1, axis=-1)
 
 
 def fake_colorizers(runs=RUNS) -> dict:
@@ -40,28 +46,46 @@ def fake_colorizers(runs=RUNS) -> dict:
     return {name: functions[i % 2] for i, name in enumerate(runs)}
 
 
+ADMIN_TOKEN = "test-admin-token-0123456789"
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
 def prepare(database, count: int = 12, mode: str = "single", trials: int = 10,
             practice_trials: int = 2, attention_checks: float = 0.1, display_ms: int = 0,
-            runs=RUNS, colorizers=None, log=lambda _: None):
+            runs=RUNS, colorizers=None, log=lambda _: None, exclusions=None):
     """``(config, storage, pool)`` of a fake study on ``database``."""
     colorizers = colorizers or fake_colorizers(runs)
     config = study.StudyConfig(runs=tuple(runs), source="fake:test:32", images=count,
                                mode=mode, trials=trials, practice_trials=practice_trials,
-                               attention_checks=attention_checks, display_ms=display_ms)
+                               attention_checks=attention_checks, display_ms=display_ms,
+                               **({} if exclusions is None else {"exclusions": exclusions}))
     db = storage.Storage(database)
     pool = images.build_pool(db, images.cache_dir_for(database), config.source, count,
                              colorizers, lambda: fake_originals(count), log=log)
     return config, db, pool
 
 
-def make_app(database, seed: int | None = 0, **options):
-    """``(app, storage)``: the FastAPI app of a fake study (colorize page included)."""
-    from colorization_tf.web import app as app_lib
+SERVER_OPTIONS = ("colorize_page", "https", "forwarded_allow_ips", "completion_code",
+                  "completion_url", "max_participants", "new_sessions_per_hour", "uploads",
+                  "admin_token")
 
-    limits = {key: options.pop(key) for key in ("max_upload_bytes", "max_pixels")
-              if key in options}
+
+def make_app(database, seed: int | None = 0, colorize_fn=True, **options):
+    """``(app, storage)``: the FastAPI app of a fake study; the colorize page is on unless
+    ``colorize_page=False``; ``colorize_fn`` True: the fake colorizers, None: none."""
+    from colorization_tf.web import app as app_lib
+    from colorization_tf.web import colorize_api, runs
+
+    server = {key: options.pop(key) for key in SERVER_OPTIONS if key in options}
+    server.setdefault("admin_token", ADMIN_TOKEN)
+    server.setdefault("colorize_page", True)
+    upload_limits = {key: options.pop(key) for key in ("max_upload_bytes", "max_pixels",
+                                                       "workers", "queue") if key in options}
+    if upload_limits:
+        server["uploads"] = colorize_api.UploadLimits(**upload_limits)
     config, db, pool = prepare(database, **options)
-    colorizers = fake_colorizers(config.runs)
+    if colorize_fn is True:
+        colorize_fn = runs.colorize_with(fake_colorizers(config.runs))
     rng = random.Random(seed) if seed is not None else None
-    return app_lib.create_app(config, db, pool, images.colorize_with(colorizers), rng=rng,
-                              **limits), db
+    return app_lib.create_app(config, db, pool, app_lib.ServerOptions(**server),
+                              colorize_fn, rng=rng), db

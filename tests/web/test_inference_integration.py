@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 
+import fake_study
 import numpy as np
 import pytest
 from PIL import Image
@@ -13,39 +14,18 @@ from PIL import Image
 pytest.importorskip("fastapi", reason="the [web] extra is not installed")
 
 
-def _untrained_run(path: str) -> str:
-    """A run directory as ``train`` leaves it, but with initial (untrained) weights."""
-    import tensorflow as tf
-    from support import tiny_config
-
-    from colorization_tf import colorizers
-    from colorization_tf.training import RunDir
-    from colorization_tf.training.fit import with_data_facts
-
-    config = with_data_facts(tiny_config())
-    run = RunDir(path)
-    run.create()
-    run.write_config(config)
-    colorizer = colorizers.build(config.method, config.num_classes, config.runtime.seed)
-    size = config.data.image_size
-    colorizer.build_networks(tf.zeros([1, size, size, 1]))
-    colorizer.generator.save_weights(run.generator_weights)
-    return path
-
-
 @pytest.mark.slow
 def test_study_and_colorize_page_on_a_loaded_run(tmp_path):
-    inference = pytest.importorskip("colorization_tf.inference")
-    if not hasattr(inference, "load_run"):
-        pytest.skip("colorization_tf.inference has no load_run yet")
     from fastapi.testclient import TestClient
+    from untrained_run import untrained_run
 
     from colorization_tf.web import app as app_lib
 
-    run_dir = _untrained_run(str(tmp_path / "tiny_unet"))
+    run_dir = untrained_run(str(tmp_path / "tiny_unet"))
     server, storage = app_lib.build_study_app(
         run_dirs=[run_dir], dataset="samples", split="test", images=3, image_size=32,
-        database=str(tmp_path / "study.sqlite"), trials=3, practice_trials=1)
+        database=str(tmp_path / "study.sqlite"), trials=3, practice_trials=1,
+        admin_token=fake_study.ADMIN_TOKEN, colorize_page=True)
     with storage, TestClient(server) as client:
         assert client.get("/api/runs").json()["runs"] == ["tiny_unet"]
         trial = client.get("/api/trial").json()

@@ -81,7 +81,7 @@ def test_methods_are_balanced_and_sources_drawn_without_replacement():
     used = Counter()
     drawn = []
     for _ in range(12):
-        index = study.draw_source(used, 5, rng)
+        index = study.draw_source(used, range(5), rng)
         drawn.append(index)
         used[index] += 1
     assert sorted(drawn[:5]) == [0, 1, 2, 3, 4]
@@ -121,10 +121,12 @@ def test_compose_trial_hides_the_truth_in_the_server_only():
     assert seen == {"0", "1"}
 
 
-def _row(participant, run, correct, attention=False, practice=False):
-    return {"trial_id": "t", "participant": participant, "position": 0, "practice": practice,
-            "attention": attention, "run": run, "truth": "colorized", "answer": "real",
-            "correct": int(correct), "answered_at": 0.0}
+def _row(participant, run, correct, attention=False, practice=False, answer="real",
+         response_ms=2000.0):
+    return {"trial_id": "t", "participant": participant, "pseudonym": "pseudo-" + participant,
+            "external_id": None, "external": None, "position": 0, "practice": practice,
+            "attention": attention, "run": run, "truth": "colorized", "answer": answer,
+            "correct": int(correct), "answered_at": 0.0, "response_ms": response_ms}
 
 
 def test_summarize_counts_test_trials_of_attentive_participants():
@@ -135,6 +137,8 @@ def test_summarize_counts_test_trials_of_attentive_participants():
             + [_row("p2", None, 0, attention=True), _row("p2", None, 1, attention=True)])
     results = study.summarize(rows, ["a", "b"])
     assert results["attention_failed"] == 1  # p2 caught 1 of 2 checks
+    assert results["excluded"] == {"attention": 1, "straight_lining": 0, "fast": 0, "any": 1}
+    assert results["without_exclusions"]["runs"]["a"]["shown"] == 9  # p2's 5 counted too
     assert results["participants"] == 2
     assert len(results["answers"]) == len(rows)
     assert set(results["runs"]) == {"a", "b"}
@@ -144,6 +148,8 @@ def test_summarize_counts_test_trials_of_attentive_participants():
     assert results["runs"]["b"]["shown"] == 0
     assert results["originals"]["shown"] == 1
     assert all("image" not in key for answer in results["answers"] for key in answer)
+    assert {a["participant"] for a in results["answers"]} == {"pseudo-p1", "pseudo-p2"}
+    assert [a["excluded_attention"] for a in results["answers"]] == [False] * 7 + [True] * 7
 
 
 class _Pool:
@@ -169,10 +175,12 @@ def test_study_session_draws_each_source_once_and_judges_on_the_server(tmp_path)
             assert session.next_trial(participant).trial_id == trial.trial_id  # same open one
             seen.append(trial.images[0].split("-")[-1])
             truth = "real" if trial.images[0].startswith("original") else "colorized"
-            replies.append(session.answer(participant, trial.trial_id, truth))
+            replies.append(session.answer(participant, trial.trial_id, truth, 1500.0))
             assert trial.index == len(seen) and trial.total == 8
         assert len(seen) == 8
-        assert Counter(seen).most_common(1)[0][1] <= 2  # 8 draws from 6: each at most twice
+        # practice draws from the first practice_images (2) sources, tests from the rest
+        assert set(seen[:2]) == {"0", "1"} and not set(seen[2:]) & {"0", "1"}
+        assert Counter(seen[2:]).most_common(1)[0][1] <= 2  # 6 draws from 4: at most twice
         assert all("feedback" in r for r in replies[:2])
         assert not any("feedback" in r for r in replies[2:])
         assert replies[0]["feedback"]["correct"] is True

@@ -2,7 +2,10 @@
 // The server decides and judges everything; this page only displays what it is given.
 "use strict";
 
-const state = { study: null, trial: null, busy: false, feedback: false, hideTimer: null };
+const state = { study: null, trial: null, busy: false, feedback: false, hideTimer: null,
+                shownAt: null };
+// A crowd platform's ids in the study URL go with every trial request: one id, one session.
+const PLATFORM_KEYS = ["PROLIFIC_PID", "STUDY_ID", "SESSION_ID", "participant"];
 const $ = (id) => document.getElementById(id);
 
 function show(id, visible) { $(id).hidden = !visible; }
@@ -35,9 +38,20 @@ async function init() {
 }
 
 function start() {
+  if ($("intro").hidden) { return; }
   show("intro", false);
   show("trial", true);
   nextTrial();
+}
+
+function trialURL() {
+  const given = new URLSearchParams(window.location.search);
+  const query = new URLSearchParams();
+  for (const key of PLATFORM_KEYS) {
+    if (given.has(key)) { query.set(key, given.get(key)); }
+  }
+  const text = query.toString();
+  return "/api/trial" + (text ? "?" + text : "");
 }
 
 async function nextTrial() {
@@ -45,11 +59,15 @@ async function nextTrial() {
   show("feedback", false);
   show("error", false);
   clearTimeout(state.hideTimer);
-  const { status, body } = await getJSON("/api/trial");
-  if (status !== 200) { return fail("Could not load the next trial; please reload the page."); }
+  const { status, body } = await getJSON(trialURL());
+  if (status !== 200) {
+    const reason = body && typeof body.detail === "string" ? body.detail
+      : "Could not load the next trial; please reload the page.";
+    return fail(reason);
+  }
   if (body.done) {
     show("trial", false);
-    show("done", true);
+    showDone(body);
     return;
   }
   state.trial = body;
@@ -72,6 +90,7 @@ async function nextTrial() {
   }));
   await Promise.all(loads);
   if (state.trial !== body) { return; }
+  state.shownAt = performance.now();
   setAnswering(true);
   if (body.display_ms > 0) {
     state.hideTimer = setTimeout(() => {
@@ -92,6 +111,9 @@ async function answer(value) {
   const trial = state.trial;
   const payload = { trial_id: trial.trial_id,
                     answer: trial.mode === "pair" ? Number(value) : value };
+  if (state.shownAt !== null) {
+    payload.response_ms = Math.max(0, Math.round(performance.now() - state.shownAt));
+  }
   const { status, body } = await getJSON("/api/answer", {
     method: "POST", headers: { "Content-Type": "application/json" },
     body: JSON.stringify(payload) });
@@ -137,6 +159,18 @@ function onKey(event) {
     ? { "1": "0", "ArrowLeft": "0", "2": "1", "ArrowRight": "1" }
     : { "r": "real", "R": "real", "c": "colorized", "C": "colorized" };
   if (key in choices) { event.preventDefault(); answer(choices[key]); }
+}
+
+function showDone(body) {
+  if (body.completion_code) {
+    $("completion-code").textContent = body.completion_code;
+    show("completion", true);
+  }
+  if (body.completion_url) {
+    $("completion-link").href = body.completion_url;
+    show("completion-return", true);
+  }
+  show("done", true);
 }
 
 function fail(message) {

@@ -20,8 +20,8 @@ function rows(results) {
   return list;
 }
 
-function table(list) {
-  const body = document.querySelector("#table tbody");
+function table(list, id) {
+  const body = document.querySelector("#" + id + " tbody");
   body.replaceChildren();
   for (const row of list) {
     const tr = document.createElement("tr");
@@ -76,14 +76,27 @@ function chart(list) {
 const $chart = () => document.getElementById("chart");
 
 async function load() {
-  const response = await fetch("/api/results");
+  const response = await fetch("/api/results", { credentials: "same-origin" });
+  if (response.status !== 200) {
+    document.getElementById("summary").textContent =
+      "The results need the experimenter's token: open /results?token=TOKEN.";
+    return;
+  }
   const results = await response.json();
   const answered = results.answers.length;
+  const excluded = results.excluded;
   document.getElementById("summary").textContent =
     `${results.participants} participants, ${answered} answers; ` +
-    `${results.attention_failed} participants failed the attention checks (left out).`;
+    `${excluded.any} participants excluded.`;
+  const rules = results.exclusion_rules;
+  document.getElementById("exclusions").textContent =
+    `Excluded by rule: attention checks below ${pct(rules.min_attention_accuracy)} right: ` +
+    `${excluded.attention}; one answer on ${pct(rules.max_same_answer_share)} or more of ` +
+    `the test trials: ${excluded.straight_lining}; median response time below ` +
+    `${rules.min_median_response_ms} ms: ${excluded.fast}.`;
   const list = rows(results);
-  table(list);
+  table(list, "table");
+  table(rows(results.without_exclusions), "table-all");
   chart(list);
 }
 

@@ -1,0 +1,120 @@
+"""The web package's only door to the rest of colorization_tf (and so to TensorFlow):
+loading runs (``inference.load_run``), colorizing photos held as integer codes, and
+loading a split's originals (``data.load_split``). Everything is imported when first
+called, so the study server, its storage and its tests import no TensorFlow until a real
+run is loaded.
+
+Colorizing keeps full-resolution data in integers and small strips: the model input is
+the photo's codes resized (antialiased) straight to the render size, and the colour comes
+from ``inference.full_resolution.recombine_uint16`` (the one recombination every consumer
+uses) applied strip by strip over ``STRIP_ROWS`` rows with ab upsampled once. A 36 MP
+photo then costs ~0.4 GB beyond its 108 MB of codes instead of ~2.6 GB through float copies.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+
+import numpy as np
+
+from colorization_tf.web import images
+
+STRIP_ROWS = 256
+
+# The colorize page's function: (sRGB codes [H, W, 3] uint8/uint16, run name) -> uint8.
+ColorizeFn = Callable[[np.ndarray, str], np.ndarray]
+
+
+def run_name(run_dir: str) -> str:
+    """A run's name: its folder's name."""
+    return os.path.basename(os.path.normpath(run_dir))
+
+
+def load_predictors(run_dirs: Sequence[str]) -> dict:
+    """``{run name: Predictor}`` for the run directories (``inference.load_run``). Raises
+    ValueError naming a run that cannot be loaded."""
+    for run_dir in run_dirs:
+        if not os.path.isdir(run_dir):
+            raise ValueError(f"--run_dirs: {run_dir} is not a folder")
+    from colorization_tf.inference import load_run  # TensorFlow only when runs are loaded
+
+    predictors = {}
+    for run_dir in run_dirs:
+        try:
+            predictor = load_run(run_dir)
+        except (OSError, ValueError, KeyError) as err:
+            raise ValueError(f"--run_dirs: cannot load {run_dir}: {err}") from err
+        predictors[getattr(predictor, "name", None) or run_name(run_dir)] = predictor
+    return predictors
+
+
+def load_colorizers(run_dirs: Sequence[str]) -> dict[str, images.Colorize]:
+    """``{run name: colorize(codes) -> uint8}`` for the run directories."""
+    return {name: _bound(predictor) for name, predictor in load_predictors(run_dirs).items()}
+
+
+def _bound(predictor) -> images.Colorize:
+    return lambda codes: colorize_codes(predictor, codes)
+
+
+def colorize_codes(predictor, codes: np.ndarray, render_size: int | None = None,
+                   strip_rows: int = STRIP_ROWS) -> np.ndarray:
+    """One photo as sRGB codes ``[H, W, 3]`` (uint8 or uint16, any size) -> uint8 RGB of
+    the same size keeping the photo's own L (``full_resolution.recombine_uint16``)."""
+    import tensorflow as tf
+
+    from colorization_tf.inference import full_resolution
+
+    codes = np.asarray(codes)
+    if codes.ndim != 3 or codes.shape[-1] != 3 or codes.dtype not in (np.uint8, np.uint16):
+        raise ValueError(f"expected uint8/uint16 codes [H, W, 3], got {codes.dtype} "
+                         f"{list(codes.shape)}")
+    lightness = model_input(codes, int(render_size or predictor.image_size))
+    ab = predictor.predict(lightness[None])[0]
+    height, width = codes.shape[:2]
+    ab_full = tf.image.resize(tf.cast(ab, tf.float32)[None], [height, width],
+                              method="bilinear")[0]
+    recombine = full_resolution.compiled_recombine()
+    out = np.empty((height, width, 3), np.uint8)
+    for top in range(0, height, strip_rows):
+        strip = full_resolution.to_uint16(tf.constant(codes[top:top + strip_rows]))
+        # ab already has the strip's size: recombine's bilinear resize is the identity
+        out[top:top + strip_rows] = recombine(strip, ab_full[top:top + strip_rows]).numpy()
+    return out
+
+
+def model_input(codes: np.ndarray, size: int):
+    """Scaled L ``[size, size, 1]`` of sRGB codes: ``full_resolution.model_input`` of the
+    codes resized (antialiased) as integers, which equals ``model_input_uint16`` within
+    float rounding without its full-size float copies."""
+    import tensorflow as tf
+
+    from colorization_tf.inference import full_resolution
+
+    scale = 255.0 if codes.dtype == np.uint8 else 65535.0
+    small = tf.image.resize(tf.constant(codes)[None], [size, size], antialias=True) / scale
+    return full_resolution.model_input(small, size)[0]
+
+
+def colorize_with(colorizers: Mapping[str, images.Colorize]) -> ColorizeFn:
+    """The colorize page's function: ``(codes, run name) -> uint8``."""
+    def colorize(codes: np.ndarray, run: str) -> np.ndarray:
+        return np.asarray(colorizers[run](codes))
+
+    return colorize
+
+
+def load_originals(dataset: str, split: str, count: int, image_size: int) -> np.ndarray:
+    """The first ``count`` images of a split (uint8 ``[count, S, S, 3]``), as the data
+    pipeline gives them (gray images filtered, resized to ``image_size``)."""
+    from colorization_tf.data import DataConfig, load_split
+
+    config = DataConfig(dataset=dataset, image_size=image_size)
+    config.validate()
+    pictures_ds, _ = load_split(config, split)
+    pictures = [example["image"] for example in pictures_ds.take(count).as_numpy_iterator()]
+    if len(pictures) < count:
+        raise ValueError(f"--images={count}: the {split} split of {dataset} holds only "
+                         f"{len(pictures)} images")
+    return np.stack(pictures).astype(np.uint8)

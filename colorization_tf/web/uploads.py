@@ -1,0 +1,139 @@
+"""People's uploaded photos, bounded before they cost memory, decoded to integer codes.
+
+An upload goes through three gates, cheapest first:
+1. bytes: the route's body limit counts bytes while they stream in (413 past the cap);
+2. pixels: ``check_header`` reads only the header (Pillow opens lazily) and refuses more
+   than ``max_pixels`` before anything is decoded (413; decompression bombs);
+3. decoding: ``decode`` runs only inside the colorize limit (``colorize_api``) and keeps
+   the photo as uint8 (or uint16 for 16-bit gray), never float: a 36 MP photo is 108 MB as
+   uint8 against 432 MB as float32 and 864 MB as float64.
+
+``to_codes`` follows the reading rules of ``colorization_tf.inference.user_images.to_rgb``
+(EXIF orientation, ICC profile to sRGB, transparency on white, 16-bit gray kept at 16 bits,
+first frame) but returns integer codes instead of floats; a test holds the two equal. It
+lives here, needing only Pillow, so the study server imports no TensorFlow.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import BinaryIO
+
+import numpy as np
+from PIL import Image, ImageCms, ImageOps
+
+SIXTEEN_BIT = ("I;16", "I;16L", "I;16B", "I;16N", "I")
+WITH_ALPHA = ("RGBA", "RGBa", "LA", "La", "PA")
+
+
+class UploadError(Exception):
+    """An upload the colorize page refuses: an HTTP status and a one-line reason."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+def check_header(stream: BinaryIO, max_pixels: int) -> tuple[int, int]:
+    """``(width, height)`` from the image header, without decoding. Raises
+    ``UploadError``: 415 not an image (or empty), 413 over ``max_pixels``, 422 damaged."""
+    with _opened(stream, max_pixels) as picture:
+        return picture.size
+
+
+def decode(stream: BinaryIO, max_pixels: int) -> np.ndarray:
+    """The uploaded image as sRGB codes ``[H, W, 3]``: uint8, or uint16 for 16-bit gray.
+    Raises ``UploadError`` (see ``check_header``; 422 truncated or damaged)."""
+    try:
+        with _opened(stream, max_pixels) as picture:
+            picture.load()
+            return to_codes(picture)
+    except UploadError:
+        raise
+    except Image.DecompressionBombError as err:
+        raise UploadError(413, f"image too large: {_one_line(err)}") from err
+    except (OSError, SyntaxError, ValueError, EOFError) as err:
+        raise UploadError(422, f"truncated or damaged image: {_one_line(err)}") from err
+
+
+def to_codes(image: Image.Image) -> np.ndarray:
+    """A loaded Pillow image -> sRGB codes ``[H, W, 3]``, uint8 (uint16 for 16-bit and
+    float gray), by the rules of the module docstring."""
+    image = ImageOps.exif_transpose(image)
+    if image.mode in SIXTEEN_BIT:
+        gray = np.clip(np.asarray(image), 0, 65535).astype(np.uint16)
+        return np.repeat(gray[..., None], 3, axis=-1)
+    if image.mode == "F":
+        gray = np.rint(np.clip(np.asarray(image, np.float32), 0.0, 1.0) * 65535.0)
+        return np.repeat(gray.astype(np.uint16)[..., None], 3, axis=-1)
+    image = _to_srgb_profile(image)
+    if image.mode == "P":
+        image = image.convert("RGBA" if "transparency" in image.info else "RGB")
+    if image.mode in WITH_ALPHA:
+        rgba = image.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        image = Image.alpha_composite(white, rgba)
+    if image.mode != "RGB":
+        image = image.convert("RGB")
+    return np.asarray(image)
+
+
+def read_upload(data: bytes, max_bytes: int, max_pixels: int) -> np.ndarray:
+    """``decode`` of an upload held in memory, after the byte cap (413)."""
+    if len(data) > max_bytes:
+        raise UploadError(413, f"file larger than {max_bytes} bytes")
+    return decode(io.BytesIO(data), max_pixels)
+
+
+class _opened:
+    """``Image.open`` with the header checks, as a context manager closing the image."""
+
+    def __init__(self, stream: BinaryIO, max_pixels: int) -> None:
+        self.stream = stream
+        self.max_pixels = max_pixels
+        self.picture: Image.Image | None = None
+
+    def __enter__(self) -> Image.Image:
+        self.stream.seek(0, io.SEEK_END)
+        if self.stream.tell() == 0:
+            raise UploadError(415, "empty file, not an image")
+        self.stream.seek(0)
+        try:
+            self.picture = Image.open(self.stream)
+        except Image.DecompressionBombError as err:
+            raise UploadError(413, f"image too large: {_one_line(err)}") from err
+        except Image.UnidentifiedImageError as err:
+            raise UploadError(415, "not an image (the format is not recognised)") from err
+        except (OSError, SyntaxError, ValueError, EOFError) as err:
+            raise UploadError(422, f"truncated or damaged image: {_one_line(err)}") from err
+        width, height = self.picture.size
+        if width * height > self.max_pixels:
+            self.picture.close()
+            raise UploadError(413, f"image of {width}x{height} pixels is larger than "
+                                   f"{self.max_pixels} pixels")
+        return self.picture
+
+    def __exit__(self, *exc) -> None:
+        if self.picture is not None:
+            self.picture.close()
+
+
+def _to_srgb_profile(image: Image.Image) -> Image.Image:
+    """Converts to sRGB through the embedded ICC profile, if there is a usable one."""
+    icc = image.info.get("icc_profile")
+    if not icc or image.mode not in ("RGB", "RGBA", "CMYK", "L", "LA"):
+        return image
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        srgb = ImageCms.createProfile("sRGB")
+        output_mode = "RGBA" if image.mode in ("RGBA", "LA") else "RGB"
+        if image.mode == "LA":
+            image = image.convert("RGBA")
+        return ImageCms.profileToProfile(image, source, srgb, outputMode=output_mode)
+    except (ImageCms.PyCMSError, OSError, ValueError):
+        return image  # a broken or mismatched profile: fall back to Pillow's conversion
+
+
+def _one_line(err: BaseException) -> str:
+    return " ".join(str(err).split())[:200] or type(err).__name__
