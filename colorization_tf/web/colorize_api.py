@@ -20,6 +20,7 @@ import asyncio
 import concurrent.futures
 import contextlib
 import dataclasses
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
@@ -62,23 +63,29 @@ class UploadLimits:
 
 
 class _Gate:
-    """Admission to the colorize work: ``workers`` at a time, ``queue`` more waiting.
-    Used from the event loop only, so the counter needs no lock."""
+    """Admission to the colorize work: a pool of ``workers`` threads (the semaphore: no
+    more photos are decoded at once) and at most ``queue`` more uploads waiting."""
 
     def __init__(self, limits: UploadLimits) -> None:
         self.capacity = limits.workers + limits.queue
         self.inside = 0
-        self.slots = asyncio.Semaphore(limits.workers)
+        self._lock = threading.Lock()
         self.pool = concurrent.futures.ThreadPoolExecutor(limits.workers,
                                                           thread_name_prefix="colorize")
 
     @contextlib.contextmanager
     def entered(self):
-        self.inside += 1
+        """Counts the request in, or raises ``uploads.UploadError`` (503) when full."""
+        with self._lock:
+            if self.inside >= self.capacity:
+                raise uploads.UploadError(503, f"the server is busy colorizing {self.inside} "
+                                               "photos; please try again shortly")
+            self.inside += 1
         try:
             yield
         finally:
-            self.inside -= 1
+            with self._lock:
+                self.inside -= 1
 
 
 def add_routes(app: FastAPI, runs: Sequence[str], colorize_fn: ColorizeFn | None,
@@ -88,6 +95,7 @@ def add_routes(app: FastAPI, runs: Sequence[str], colorize_fn: ColorizeFn | None
     limits.validate()
     runs = tuple(runs)
     gate = _Gate(limits)
+    app.state.colorize_gate = gate
 
     @app.get("/colorize", include_in_schema=False)
     def colorize_page() -> FileResponse:
@@ -107,26 +115,22 @@ def add_routes(app: FastAPI, runs: Sequence[str], colorize_fn: ColorizeFn | None
         name = run if run is not None else runs[0]
         if name not in runs:
             return _error(422, f"unknown run {name!r}; loaded runs: {', '.join(runs)}")
-        if gate.inside >= gate.capacity:
-            return _error(503, f"the server is busy colorizing {gate.inside} photos; try "
-                               f"again in {limits.retry_after_s} s",
-                          {"Retry-After": str(limits.retry_after_s)})
-        with gate.entered():
-            async with request.form(max_files=1, max_fields=8) as form:
-                upload = form.get("image")
-                if not isinstance(upload, UploadFile):
-                    return _error(422, "expected a file in the multipart field 'image'")
-                try:
+        try:
+            with gate.entered():
+                async with request.form(max_files=1, max_fields=8) as form:
+                    upload = form.get("image")
+                    if not isinstance(upload, UploadFile):
+                        return _error(422, "expected a file in the multipart field 'image'")
                     if upload.size is not None and upload.size > limits.max_upload_bytes:
                         raise uploads.UploadError(
                             413, f"file larger than {limits.max_upload_bytes} bytes")
                     uploads.check_header(upload.file, limits.max_pixels)
-                    async with gate.slots:
-                        png = await asyncio.get_running_loop().run_in_executor(
-                            gate.pool, _colorize_file, upload.file, name, colorize_fn,
-                            limits.max_pixels)
-                except uploads.UploadError as err:
-                    return _error(err.status, err.reason)
+                    png = await asyncio.get_running_loop().run_in_executor(
+                        gate.pool, _colorize_file, upload.file, name, colorize_fn,
+                        limits.max_pixels)
+        except uploads.UploadError as err:
+            headers = {"Retry-After": str(limits.retry_after_s)} if err.status == 503 else None
+            return _error(err.status, err.reason, headers)
         return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})
 
 

@@ -109,14 +109,15 @@ class _opened:
             raise UploadError(422, f"truncated or damaged image: {_one_line(err)}") from err
         width, height = self.picture.size
         if width * height > self.max_pixels:
-            self.picture.close()
+            self.__exit__()
             raise UploadError(413, f"image of {width}x{height} pixels is larger than "
                                    f"{self.max_pixels} pixels")
         return self.picture
 
     def __exit__(self, *exc) -> None:
-        if self.picture is not None:
-            self.picture.close()
+        if self.picture is not None:  # releases the image, never the caller's stream
+            self.picture.__exit__(*exc)
+            self.picture = None
 
 
 def _to_srgb_profile(image: Image.Image) -> Image.Image:

@@ -7,9 +7,12 @@ import csv
 import io
 import json
 
+import fake_study
 import pytest
 
 pytest.importorskip("fastapi", reason="the [web] extra is not installed")
+
+ADMIN = fake_study.ADMIN
 
 TRIAL_KEYS = {"trial_id", "images", "practice", "index", "total", "mode", "display_ms", "done"}
 
@@ -27,7 +30,7 @@ def test_pages_are_real_pages(make_client):
         assert text in page.text
     assert client.get("/static/app.js").status_code == 200
     assert "svg" in client.get("/static/results.js").text
-    assert client.get("/results").status_code == 200
+    assert client.get("/results", headers=ADMIN).status_code == 200
     assert 'type="file"' in client.get("/colorize").text
     assert client.get("/docs").status_code == 404
 
@@ -38,8 +41,7 @@ def test_trial_payload_reveals_nothing(make_client):
     for _ in range(12):
         trial = client.get("/api/trial").json()
         assert set(trial) == TRIAL_KEYS
-        assert trial["images"] and all(u.startswith("/img/") and len(u) == 5 + 32
-                                       for u in trial["images"])
+        assert trial["images"] == [f"/img/{trial['trial_id']}/0"]
         texts.append(json.dumps(trial))
         client.post("/api/answer", json={"trial_id": trial["trial_id"], "answer": "real"})
         image = client.get(trial["images"][0])
@@ -72,7 +74,7 @@ def test_an_answer_is_taken_once(make_client):
     assert client.post("/api/answer", json=body).status_code == 200
     again = client.post("/api/answer", json=dict(body, answer="colorized"))
     assert again.status_code == 409 and "already" in again.json()["detail"]
-    results = client.get("/api/results").json()
+    results = client.get("/api/results", headers=ADMIN).json()
     assert [a["answer"] for a in results["answers"]] == ["real"]
 
 
@@ -142,25 +144,36 @@ def test_pair_mode_takes_indexes(make_client):
 
 
 def test_results_json_csv_and_runs_keys(make_client):
-    client, _ = make_client(trials=8, practice_trials=2, attention_checks=0.0)
+    client, _ = make_client(trials=10, practice_trials=2, attention_checks=0.0)
     answered = 0
     while not (trial := client.get("/api/trial").json())["done"]:
         client.post("/api/answer", json={"trial_id": trial["trial_id"], "answer": "colorized"})
         answered += 1
-    results = client.get("/api/results").json()
+    results = client.get("/api/results", headers=ADMIN).json()
     assert set(results) == {"answers", "participants", "runs", "originals",
-                            "attention_failed"}
+                            "attention_failed", "without_exclusions", "excluded",
+                            "exclusion_rules"}
     assert set(results["runs"]) == {"run_a", "run_b"}
-    assert len(results["answers"]) == answered == 10
+    assert len(results["answers"]) == answered == 12
     assert results["participants"] == 1 and results["attention_failed"] == 0
-    # always answering "colorized": every colorization judged right, every original wrong
-    for figures in results["runs"].values():
+    # always answering "colorized" (fast): excluded, so the headline figures are empty...
+    assert results["excluded"]["straight_lining"] == results["excluded"]["any"] == 1
+    assert results["originals"]["shown"] == 0
+    # ...and without exclusions every colorization is judged right, every original wrong
+    everyone = results["without_exclusions"]
+    for figures in everyone["runs"].values():
         assert figures["accuracy"] in (None, 1.0)
-    assert results["originals"]["accuracy"] == 0.0
-    assert sum(f["shown"] for f in results["runs"].values()) + \
-        results["originals"]["shown"] == 8
+    assert everyone["originals"]["accuracy"] == 0.0
+    assert sum(f["shown"] for f in everyone["runs"].values()) + \
+        everyone["originals"]["shown"] == 10
     for answer in results["answers"]:
         assert not any("image" in key for key in answer)
-    table = list(csv.DictReader(io.StringIO(client.get("/results.csv").text)))
-    assert [row["name"] for row in table] == ["run_a", "run_b", "original photos"]
-    assert float(table[2]["accuracy"]) == 0.0
+    table = list(csv.DictReader(io.StringIO(client.get("/summary.csv", headers=ADMIN).text)))
+    assert [(row["exclusions"], row["name"]) for row in table] == [
+        ("applied", "run_a"), ("applied", "run_b"), ("applied", "original photos"),
+        ("none", "run_a"), ("none", "run_b"), ("none", "original photos")]
+    assert float(table[5]["accuracy"]) == 0.0 and table[2]["accuracy"] == ""
+    answers = list(csv.DictReader(io.StringIO(client.get("/results.csv", headers=ADMIN).text)))
+    assert len(answers) == 12
+    assert [row["trial"] for row in answers] == [str(i) for i in range(1, 13)]
+    assert {row["excluded_straight_lining"] for row in answers} == {"1"}

@@ -54,7 +54,7 @@ def test_colorize_returns_a_png_at_the_uploads_resolution(make_client):
     reply = _post(client, upload)
     assert reply.status_code == 200 and reply.headers["content-type"] == "image/png"
     out = np.asarray(Image.open(io.BytesIO(reply.content)))
-    original = np.asarray(Image.open(io.BytesIO(upload)), np.float32) / 255.0
+    original = np.asarray(Image.open(io.BytesIO(upload)))
     assert out.shape == (45, 123, 3)
     assert np.array_equal(out, fake_study.hue_shift(original))  # the first run: run_a
     other = _post(client, upload, run="run_b")
@@ -119,6 +119,80 @@ def test_without_a_colorizer_the_page_answers_503(tmp_path):
     from colorization_tf.web import app as app_lib
 
     config, db, pool = fake_study.prepare(tmp_path / "s.sqlite", count=2)
-    with db, TestClient(app_lib.create_app(config, db, pool)) as client:
+    options = app_lib.ServerOptions(admin_token=fake_study.ADMIN_TOKEN, colorize_page=True)
+    with db, TestClient(app_lib.create_app(config, db, pool, options)) as client:
         assert _post(client, _png(4, 4)).status_code == 503
         assert client.get("/api/runs").json()["runs"] == []
+
+
+def test_the_colorize_page_is_off_unless_asked_for(make_client):
+    client, _ = make_client(colorize_page=False)
+    assert client.get("/colorize").status_code == 404
+    assert client.get("/api/runs").status_code == 404
+    assert _post(client, _png(8, 6)).status_code in (404, 405)
+    assert client.get("/api/study").status_code == 200
+
+
+def test_photos_reach_the_colorizer_as_integers(make_client):
+    seen = []
+
+    def colorize(codes, run):
+        seen.append((codes.dtype, codes.shape))
+        return fake_study.hue_shift(codes)
+
+    client, _ = make_client(colorize_fn=colorize)
+    gray16 = np.linspace(0, 65535, 30 * 20).reshape(20, 30).astype(np.uint16)
+    buffer = io.BytesIO()
+    Image.fromarray(gray16).save(buffer, format="PNG")
+    jpeg = io.BytesIO()
+    Image.fromarray(np.zeros((10, 12, 3), np.uint8)).save(jpeg, format="JPEG")
+    for data in (_png(12, 10), jpeg.getvalue(), buffer.getvalue()):
+        assert _post(client, data).status_code == 200
+    assert seen == [(np.uint8, (10, 12, 3)), (np.uint8, (10, 12, 3)),
+                    (np.uint16, (20, 30, 3))]
+
+
+def test_excess_uploads_get_503_and_decoding_waits_for_a_worker(make_client, monkeypatch):
+    """One worker, one waiting place: while the worker is held, a second upload waits
+    undecoded and a third is refused at once with 503 and Retry-After."""
+    import threading
+    import time
+
+    from colorization_tf.web import uploads
+
+    release, started = threading.Event(), threading.Event()
+    decoded = []
+    real_decode = uploads.decode
+    monkeypatch.setattr(uploads, "decode",
+                        lambda stream, pixels: decoded.append(1) or real_decode(stream, pixels))
+
+    def slow(codes, run):
+        started.set()
+        assert release.wait(60)
+        return fake_study.hue_shift(codes)
+
+    client, _ = make_client(colorize_fn=slow, workers=1, queue=1)
+    replies = {}
+
+    def post(key):
+        replies[key] = _post(client, _png(16, 16))
+
+    first = threading.Thread(target=post, args=("first",))
+    first.start()
+    assert started.wait(60), replies
+    second = threading.Thread(target=post, args=("second",))
+    second.start()
+    gate = client.app.state.colorize_gate
+    deadline = time.monotonic() + 60
+    while gate.inside < 2 and time.monotonic() < deadline:  # the second one waits
+        time.sleep(0.01)
+    third = _post(client, _png(16, 16))
+    assert third.status_code == 503 and third.headers["Retry-After"] == "10"
+    assert "busy" in third.json()["detail"]
+    assert len(decoded) == 1  # the waiting upload is not decoded yet
+    assert client.get("/api/study").status_code == 200  # the study is still served
+    release.set()
+    first.join(30)
+    second.join(30)
+    assert replies["first"].status_code == replies["second"].status_code == 200
+    assert len(decoded) == 2
