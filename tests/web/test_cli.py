@@ -9,8 +9,6 @@ import sys
 import fake_study
 import pytest
 
-from colorization_tf.web import images
-
 pytest.importorskip("fastapi", reason="the [web] extra is not installed")
 
 
@@ -23,6 +21,9 @@ def _cli(*flags: str, cwd=None) -> subprocess.CompletedProcess:
     ((), "--run_dirs is required"),
     (("--run_dirs=/no/such/run",), "--run_dirs: /no/such/run is not a folder"),
     (("--run_dirs=a,a", "--mode=pair"), "--run_dirs: run names"),
+    (("--run_dirs=a", "--admin_token=short"), "--admin_token"),
+    (("--run_dirs=a", "--completion_url=javascript:alert(1)"), "--completion_url"),
+    (("--run_dirs=a", "--exclude_same_answer_at=0.3"), "--exclude_same_answer_at"),
 ])
 def test_user_errors_are_one_line(tmp_path, flags, expected):
     result = _cli(*flags, f"--database={tmp_path / 's.sqlite'}", cwd=tmp_path)
@@ -41,29 +42,37 @@ def test_build_study_app_prepares_the_pool_once(tmp_path, monkeypatch):
     from fastapi.testclient import TestClient
 
     from colorization_tf.web import app as app_lib
+    from colorization_tf.web import runs
 
     (tmp_path / "run_a").mkdir()
     (tmp_path / "run_b").mkdir()
     loads = []
-    monkeypatch.setattr(images, "load_colorizers",
+    monkeypatch.setattr(runs, "load_colorizers",
                         lambda dirs: fake_study.fake_colorizers(
-                            tuple(images.run_name(d) for d in dirs)))
-    monkeypatch.setattr(images, "load_originals",
+                            tuple(runs.run_name(d) for d in dirs)))
+    monkeypatch.setattr(runs, "load_originals",
                         lambda *args: loads.append(args) or fake_study.fake_originals(4))
     options = dict(run_dirs=[str(tmp_path / "run_a"), str(tmp_path / "run_b") + "/"],
                    dataset="samples", split="test", images=4, image_size=32,
                    database=str(tmp_path / "study.sqlite"), mode="pair", trials=3,
                    practice_trials=0)
     server, storage = app_lib.build_study_app(**options)
+    token = server.state.new_admin_token  # generated at the first start
+    assert token and len(token) >= 16
     with storage, TestClient(server) as client:
         trial = client.get("/api/trial").json()
         assert len(trial["images"]) == 2
         assert client.post("/api/answer", json={"trial_id": trial["trial_id"],
                                                 "answer": 0}).status_code == 200
-        assert set(client.get("/api/results").json()["runs"]) == {"run_a", "run_b"}
+        assert client.get("/api/results").status_code == 401
+        results = client.get("/api/results", headers={"Authorization": f"Bearer {token}"})
+        assert set(results.json()["runs"]) == {"run_a", "run_b"}
+        assert client.get("/colorize").status_code == 404  # off without --colorize_page
     assert loads == [("samples", "test", 4, 32)]
     server, storage = app_lib.build_study_app(**options)  # a restart reuses the pool
-    with storage:
-        pass
+    with storage, TestClient(server) as client:
+        assert server.state.new_admin_token is None  # kept, not printed again
+        assert client.get("/api/results", headers={"Authorization": f"Bearer {token}"}
+                          ).status_code == 200
     assert len(loads) == 1
     assert len(list((tmp_path / "study.sqlite.images").glob("*.png"))) == 4 * 4
