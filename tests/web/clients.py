@@ -1,9 +1,10 @@
-"""Study participants as HTTP clients (httpx, one cookie jar each), for tests and the
-benchmark that run against a real server."""
+"""Study participants and colorize-page uploads as HTTP clients (httpx, one cookie jar
+each), for tests and the benchmarks that run against a real server."""
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 
 import httpx
@@ -59,3 +60,46 @@ def run_participants(url: str, clients: int, answers: int | None = None) -> list
     if errors:
         raise errors[0]
     return participants
+
+
+def post_photo(url: str, data: bytes, timeout: float = 600.0) -> tuple[int, float, str]:
+    """``(status, seconds, Retry-After)`` of one POST /api/colorize of ``data``."""
+    start = time.perf_counter()
+    try:
+        with httpx.Client(base_url=url, timeout=timeout) as client:
+            reply = client.post("/api/colorize", files={"image": ("photo.jpg", data,
+                                                                  "image/jpeg")})
+    except httpx.HTTPError as err:  # a dropped connection counts as a failure, not a crash
+        return -1, time.perf_counter() - start, type(err).__name__
+    return reply.status_code, time.perf_counter() - start, reply.headers.get("Retry-After", "")
+
+
+def flood(url: str, data: bytes, uploads: int) -> list[tuple[int, float, str]]:
+    """``uploads`` concurrent POST /api/colorize of ``data``, released together."""
+    barrier = threading.Barrier(uploads)
+    results: list = [None] * uploads
+
+    def work(index: int) -> None:
+        barrier.wait()
+        results[index] = post_photo(url, data)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(uploads)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def trial_latencies(url: str, stop: threading.Event, pause_s: float = 0.05) -> list[tuple]:
+    """One participant asking for their trial again and again until ``stop``:
+    ``(status, seconds)`` of each GET /api/trial."""
+    measured = []
+    with httpx.Client(base_url=url, timeout=60.0) as client:
+        client.get("/api/trial")  # the session exists before the measurements
+        while not stop.is_set():
+            start = time.perf_counter()
+            status = client.get("/api/trial").status_code
+            measured.append((status, time.perf_counter() - start))
+            stop.wait(pause_s)
+    return measured

@@ -4,6 +4,7 @@ with uvicorn, as ``colorization-web`` would, for tests that need a real server p
   python tests/web/fake_server.py --database=DB --port=PORT [--mode=single] [--trials=N]
       [--practice_trials=N] [--attention_checks=S] [--count=N] [--completion_code=C]
       [--new_sessions_per_hour=N] [--workers=N] [--queue=N] [--colorizer=fake|untrained]
+      [--colorize_delay_s=S]
 """
 
 from __future__ import annotations
@@ -11,11 +12,22 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import fake_study  # noqa: E402
 import uvicorn  # noqa: E402
+
+from colorization_tf.web import runs  # noqa: E402
+
+
+def _delayed(colorize_fn, seconds: float):
+    def colorize(codes, run):
+        time.sleep(seconds)
+        return colorize_fn(codes, run)
+
+    return colorize
 
 
 def main() -> None:
@@ -38,12 +50,17 @@ def main() -> None:
     parser.add_argument("--colorizer", choices=["fake", "untrained"], default="fake",
                         help="untrained: a freshly initialised tiny U-Net through the real "
                              "inference path (TensorFlow)")
+    parser.add_argument("--colorize_delay_s", type=float, default=0.0,
+                        help="fake colorizer: hold a worker this long per photo")
     args = parser.parse_args()
-    colorize_fn = True
     if args.colorizer == "untrained":
         from untrained_run import untrained_colorize_fn
 
         colorize_fn = untrained_colorize_fn(fake_study.RUNS)
+    else:
+        colorize_fn = runs.colorize_with(fake_study.fake_colorizers())
+    if args.colorize_delay_s:
+        colorize_fn = _delayed(colorize_fn, args.colorize_delay_s)
     app, storage = fake_study.make_app(
         args.database, seed=None, count=args.count, mode=args.mode, trials=args.trials,
         practice_trials=args.practice_trials, attention_checks=args.attention_checks,

@@ -8,6 +8,7 @@ import sqlite3
 import threading
 import time
 
+import httpx
 import pytest
 
 pytest.importorskip("uvicorn", reason="the [web] extra is not installed")
@@ -69,3 +70,41 @@ def test_acknowledged_answers_survive_kill_9(server_process):
     survivor.answer_all(limit=3)
     survivor.close()
     assert len(_answers(restarted.database)) == len(stored) + 3
+
+
+def _jpeg(width: int, height: int) -> bytes:
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    y, x = np.mgrid[0:height, 0:width].astype(np.float32)
+    rgb = np.stack([x / width, y / height, 0.5 + 0.5 * np.sin(x / 37.0 + y / 23.0)], -1)
+    buffer = io.BytesIO()
+    Image.fromarray((rgb * 255).astype(np.uint8)).save(buffer, format="JPEG", quality=85)
+    return buffer.getvalue()
+
+
+@pytest.mark.slow
+def test_an_upload_flood_is_bounded_and_the_study_keeps_answering(server_process):
+    """20 concurrent uploads (a 2 MP photo; the benchmark uses 36 MP) against 2 workers and
+    8 waiting places, each photo holding its worker 3 s: every request is answered 200 or
+    503 with Retry-After, no other 5xx, and a participant's GET /api/trial keeps working."""
+    from clients import flood, trial_latencies
+
+    server = server_process(workers=2, queue=8, colorize_delay_s=3)
+    stop = threading.Event()
+    latencies = []
+    watcher = threading.Thread(target=lambda: latencies.extend(trial_latencies(server.url,
+                                                                               stop)))
+    watcher.start()
+    results = flood(server.url, _jpeg(1600, 1200), uploads=20)
+    stop.set()
+    watcher.join()
+    statuses = [status for status, _, _ in results]
+    assert set(statuses) <= {200, 503}, statuses
+    assert 10 <= statuses.count(200) < 20 and statuses.count(503) >= 1
+    assert all(retry == "10" for status, _, retry in results if status == 503)
+    assert latencies and {status for status, _ in latencies} == {200}
+    assert server.process.poll() is None  # still running
+    assert httpx.get(server.url + "/api/study").status_code == 200
