@@ -9,6 +9,7 @@ import os
 import shutil
 import sqlite3
 
+import fake_study
 import numpy as np
 import pytest
 from PIL import Image
@@ -113,10 +114,49 @@ def test_single_mode_by_clicking_and_keyboard(server_process, browser):
     _wait(browser, lambda d: _visible(d, "done"))
     assert _stored(server.database) == [(i, int(i < 2), a) for i, a in enumerate(sent)]
 
-    browser.get(server.url + "/results")
+    browser.get(server.url + "/results")  # without the token: nothing
+    assert "token" in browser.find_element(By.TAG_NAME, "body").text
+    browser.get(server.url + "/results?token=" + fake_study.ADMIN_TOKEN)
     _wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#table tbody tr")) >= 2)
+    assert browser.current_url == server.url + "/results"  # the token left the address
     assert browser.find_elements(By.CSS_SELECTOR, "#chart svg g.bar")
     assert "1 participants, 6 answers" in browser.find_element(By.ID, "summary").text
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#table-all tbody tr")) >= 2
+    assert "Excluded by rule" in browser.find_element(By.ID, "exclusions").text
+
+
+def test_a_prolific_participant_gets_the_completion_code(server_process, browser):
+    server = server_process(trials=2, practice_trials=0, attention_checks=0.0,
+                            completion_code="C0DE-7781",
+                            completion_url="https://app.prolific.com/submissions/complete")
+    query = "?PROLIFIC_PID=5f1a2b3c4d5e6f7a8b9c0d1e&STUDY_ID=st-1&SESSION_ID=se-2"
+    browser.get(server.url + "/" + query)
+    _wait(browser, lambda d: _visible(d, "start"))
+    browser.find_element(By.ID, "start").click()
+    _wait_for_trial(browser, 1, 2)
+    browser.find_element(By.ID, "answer-real").click()
+    _wait_for_trial(browser, 2, 2)
+    browser.refresh()  # a reload (or a second visit) resumes the same session
+    _wait(browser, lambda d: _visible(d, "start"))
+    browser.find_element(By.ID, "start").click()
+    _wait_for_trial(browser, 2, 2)
+    _key(browser, "c")
+    _wait(browser, lambda d: _visible(d, "done"))
+    assert browser.find_element(By.ID, "completion-code").text == "C0DE-7781"
+    link = browser.find_element(By.ID, "completion-link")
+    assert link.is_displayed()
+    assert link.get_attribute("href") == "https://app.prolific.com/submissions/complete"
+    with sqlite3.connect(server.database) as db:
+        rows = db.execute("SELECT external_id, external FROM participants").fetchall()
+    assert [row[0] for row in rows] == ["5f1a2b3c4d5e6f7a8b9c0d1e"]
+    assert '"STUDY_ID": "st-1"' in rows[0][1]
+    assert [row[2] for row in _stored(server.database)] == ["real", "colorized"]
+    assert all(ms is not None and ms >= 0 for ms in _response_times(server.database))
+
+
+def _response_times(database: str) -> list:
+    with sqlite3.connect(database) as db:
+        return [row[0] for row in db.execute("SELECT response_ms FROM answers")]
 
 
 def test_pair_mode_hides_images_after_display_ms(server_process, browser):
