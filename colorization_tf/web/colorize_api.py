@@ -137,8 +137,10 @@ def add_routes(app: FastAPI, runs: Sequence[str], colorize_fn: ColorizeFn | None
 def _colorize_file(stream, run: str, colorize_fn: ColorizeFn, max_pixels: int) -> bytes:
     """Decode, colorize, encode: the work done inside the limit (a colorize thread)."""
     codes = uploads.decode(stream, max_pixels)
+    shape = codes.shape
     colored = np.asarray(colorize_fn(codes, run))
-    if colored.shape != codes.shape or colored.dtype != np.uint8:
+    del codes  # not needed while the PNG is encoded
+    if colored.shape != shape or colored.dtype != np.uint8:
         raise uploads.UploadError(500, "the colorizer returned an image of the wrong size")
     return images.png_bytes(colored)
 

@@ -59,8 +59,9 @@ def decode(stream: BinaryIO, max_pixels: int) -> np.ndarray:
 
 def to_codes(image: Image.Image) -> np.ndarray:
     """A loaded Pillow image -> sRGB codes ``[H, W, 3]``, uint8 (uint16 for 16-bit and
-    float gray), by the rules of the module docstring."""
-    image = ImageOps.exif_transpose(image)
+    float gray), by the rules of the module docstring. The image is turned upright in
+    place (no copy of a photo that needs no turning)."""
+    ImageOps.exif_transpose(image, in_place=True)
     if image.mode in SIXTEEN_BIT:
         gray = np.clip(np.asarray(image), 0, 65535).astype(np.uint16)
         return np.repeat(gray[..., None], 3, axis=-1)
