@@ -76,3 +76,33 @@ def test_build_study_app_prepares_the_pool_once(tmp_path, monkeypatch):
                           ).status_code == 200
     assert len(loads) == 1
     assert len(list((tmp_path / "study.sqlite.images").glob("*.png"))) == 4 * 4
+
+
+def test_the_generated_token_is_printed_once_with_the_results_url(tmp_path, monkeypatch,
+                                                                  capsys):
+    from absl import flags
+
+    from colorization_tf.web import __main__ as web_main
+    from colorization_tf.web import app as app_lib
+    from colorization_tf.web import runs
+
+    (tmp_path / "run_a").mkdir()
+    monkeypatch.setattr(runs, "load_colorizers", lambda dirs: fake_study.fake_colorizers(
+        ("run_a",)))
+    monkeypatch.setattr(runs, "load_originals", lambda *args: fake_study.fake_originals(4))
+    served = []
+    monkeypatch.setattr(app_lib, "serve", lambda app, host, port: served.append(app))
+    argv = ["colorization-web", f"--run_dirs={tmp_path / 'run_a'}", "--images=4",
+            "--image_size=32", f"--database={tmp_path / 'study.sqlite'}", "--port=8123"]
+    try:
+        flags.FLAGS(argv)
+        web_main.main(argv[:1])
+        first = capsys.readouterr().out
+        web_main.main(argv[:1])
+        second = capsys.readouterr().out
+    finally:
+        flags.FLAGS.unparse_flags()
+    token = served[0].state.new_admin_token
+    assert token and f"http://127.0.0.1:8123/results?token={token}" in first
+    assert token not in second and "/results (with the admin token)" in second
+    assert "/colorize" not in first  # off without --colorize_page

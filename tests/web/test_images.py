@@ -106,3 +106,18 @@ def test_random_hue_is_an_obviously_wrong_colouring():
 
 def _hue(rgb: np.ndarray) -> np.ndarray:
     return np.asarray(Image.fromarray(rgb).convert("HSV"))[..., 0].astype(int)
+
+
+def test_a_failed_cache_write_leaves_no_file(tmp_path, monkeypatch):
+    """The cache writes through ``files.atomic_path``: a crash mid-write leaves neither a
+    half PNG under the final name nor a temporary file."""
+    real_save = Image.Image.save
+
+    def failing_save(self, fp, format=None, **params):
+        real_save(self, fp, format=format, **params)
+        raise OSError("disk full")
+
+    monkeypatch.setattr(Image.Image, "save", failing_save)
+    with pytest.raises(OSError, match="disk full"):
+        images._write_png(tmp_path / "a.png", fake_study.fake_originals(1)[0])
+    assert list(tmp_path.iterdir()) == []
