@@ -156,11 +156,14 @@ def condition_differences(results: dict, table: papers.PaperTable) -> list[str]:
         elif done is not None and done != epochs:
             out.append(f"Epochs: {row.label} ({entry['name']}) trained {done} epoch(s), the "
                        f"paper {epochs}.")
-    limits = sorted({m for m in [results.get("max_examples")] +
-                     [(e.get("conditions") or {}).get("max_examples") for _, e in matched] if m})
-    if limits:
-        out.append(f"Images: at most {', '.join(map(str, limits))} images per split here; "
-                   f"the paper used the whole dataset (evaluated on {cond.evaluated_on}).")
+    trained = sorted({m for m in [(e.get("conditions") or {}).get("max_examples")
+                                  for _, e in matched] if m})
+    scored = results.get("max_examples")
+    if trained or scored:
+        said = ([f"trained on at most {', '.join(map(str, trained))}"] if trained else []) + \
+               ([f"scored on at most {scored}"] if scored else [])
+        out.append(f"Images: {' and '.join(said)} images per split here; the paper used the "
+                   f"whole dataset ({cond.evaluated_on or 'its test split'}).")
     return out
 
 

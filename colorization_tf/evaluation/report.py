@@ -15,8 +15,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from colorization_tf import files  # noqa: E402
-from colorization_tf.evaluation.compare import MAE_SPLITS, Evaluation  # noqa: E402
 from colorization_tf.evaluation import paper_report  # noqa: E402
+from colorization_tf.evaluation.compare import MAE_SPLITS, Evaluation  # noqa: E402
 from colorization_tf.evaluation.loss_curves import plot_loss_curves  # noqa: E402
 from colorization_tf.evaluation.scoring import METRICS  # noqa: E402
 from colorization_tf.training.run_dir import RunDir  # noqa: E402
