@@ -162,8 +162,8 @@ def condition_differences(results: dict, table: papers.PaperTable) -> list[str]:
     if trained or scored:
         said = ([f"trained on at most {', '.join(map(str, trained))}"] if trained else []) + \
                ([f"scored on at most {scored}"] if scored else [])
-        out.append(f"Images: {' and '.join(said)} images per split here; the paper used the "
-                   f"whole dataset ({cond.evaluated_on or 'its test split'}).")
+        out.append(f"Images: {' and '.join(said)} images per split here, where the paper "
+                   "used whole splits.")
     return out
 
 
