@@ -103,8 +103,8 @@ def reproduce(paper: str, out: str, *, dataset: str | None = None, scale: str = 
 
     reference_dir = None
     if plan.reference_classifier:
-        reference_dir = _reference(plan, dataset, size, settings, out, verbose, trained,
-                                   skipped)
+        reference_dir, was_trained = _reference(plan, dataset, size, settings, out, verbose)
+        (trained if was_trained else skipped).append(REFERENCE)
 
     names, dirs, decoders = [], [], []
     for method in plan.methods:
@@ -123,14 +123,13 @@ def reproduce(paper: str, out: str, *, dataset: str | None = None, scale: str = 
 
 
 def _reference(plan: plans.PaperPlan, dataset: str, size: plans.Scale,
-               settings: dict | None, out: str, verbose: int, trained: list,
-               skipped: list) -> str:
-    """The reference classifier of ``out/runs/reference``, trained unless it is there."""
+               settings: dict | None, out: str, verbose: int) -> tuple[str, bool]:
+    """The reference classifier of ``out/runs/reference`` (trained unless it is there)
+    and whether this call trained it."""
     run = RunDir(os.path.join(out, RUNS, REFERENCE))
     if os.path.isfile(run.classifier_weights) and run.read_metrics() is not None:
         _say(verbose, f"reference classifier: finished earlier ({run.path})")
-        skipped.append(REFERENCE)
-        return run.path
+        return run.path, False
     given = {**size.settings, **(settings or {})}
     data = DataConfig(dataset=dataset, image_size=plan.reference_image_size,
                       max_examples=given.get("max_examples"), data_dir=given.get("data_dir"))
@@ -140,5 +139,4 @@ def _reference(plan: plans.PaperPlan, dataset: str, size: plans.Scale,
     reference.train_reference(data, run.path, epochs=epochs,
                               batch_size=size.reference_batch_size,
                               verbose="auto" if verbose else 0)
-    trained.append(REFERENCE)
-    return run.path
+    return run.path, True
