@@ -4,6 +4,7 @@ metrics.json, comparison.png, loss curves and (classification runs) the decoder 
   python -m colorization_tf.evaluate --run_dirs=runs/a,runs/b --dataset=cifar10 \\
       --split=test --out=reports/cifar10
   python -m colorization_tf.evaluate --train_reference=runs/reference --dataset=cifar10 ...
+  python -m colorization_tf.evaluate --run_dirs=runs/unet_l1,runs/cgan --paper=galvao ...
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from absl import flags
 
 from colorization_tf import cli
 from colorization_tf.data import DataConfig
-from colorization_tf.evaluation import compare, reference, report
+from colorization_tf.evaluation import compare, papers, reference, report
 
 FLAGS = flags.FLAGS
 flags.DEFINE_list("run_dirs", [], "Run directories to compare, in report order.")
@@ -32,6 +33,9 @@ flags.DEFINE_integer("reference_epochs", 10, "Epochs for --train_reference.")
 flags.DEFINE_integer("image_size", 32, "Image size for --train_reference.")
 flags.DEFINE_string("turing_db", None, "A Turing-test study database (colorization-web): "
                     "adds its accuracy, fooled rate, interval and n to Table 1.")
+flags.DEFINE_string("paper", None, "Put this paper's published tables beside the measured "
+                    "figures: galvao | li_wang | tran (colorization_tf/evaluation/"
+                    "paper_results.json).")
 flags.DEFINE_string("inception_weights", None, "Local InceptionV3 weights file (.h5): also "
                     "compute the distribution scores with InceptionV3.")
 
@@ -43,6 +47,8 @@ def main(argv):
         value = FLAGS[name].value
         if value is not None and value < 1:
             raise ValueError(f"--{name}={value}: expected a positive integer")
+    if FLAGS.paper:
+        papers.get(FLAGS.paper)  # an unknown name fails before any work
     reference_dir = FLAGS.reference
     if FLAGS.train_reference:
         data = DataConfig(dataset=FLAGS.dataset or "samples", image_size=FLAGS.image_size,
@@ -66,7 +72,7 @@ def main(argv):
         from colorization_tf.web.storage import turing_results
 
         found.results["turing"] = turing_results(FLAGS.turing_db)
-    written = report.write_outputs(found, FLAGS.out)
+    written = report.write_outputs(found, FLAGS.out, paper=FLAGS.paper)
     for entry in found.results["runs"]:
         m = entry["metrics"]
         print(f"{entry['name']}: MAE {m['mae']:.4f}, PSNR {m['psnr']:.2f} dB, "

@@ -10,8 +10,9 @@ import os
 import colorization_tf
 
 ROOT = os.path.dirname(colorization_tf.__file__)
-LAYERS = ("data", "models", "losses", "colorizers", "training", "evaluation", "inference")
-DOWNSTREAM_OF_MODELS = ("data", "training", "evaluation", "inference")
+LAYERS = ("data", "models", "losses", "colorizers", "training", "evaluation", "inference",
+          "reproduction")
+DOWNSTREAM_OF_MODELS = ("data", "training", "evaluation", "inference", "reproduction")
 
 
 def _modules() -> dict[str, str]:

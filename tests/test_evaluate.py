@@ -152,3 +152,22 @@ def test_table_1_gains_the_turing_columns():
     assert "| 40.0% | 60.0% | 26.3% - 55.4% | 40 |" in lines[2]
     assert lines[3].endswith("| - | - | - | 0 |")
     assert "Turing" not in report.table_1({"runs": results["runs"]})
+
+
+@pytest.mark.slow
+def test_cli_paper_puts_the_published_table_beside_the_runs(trained_runs, tmp_path):
+    out = tmp_path / "out"
+    result = _cli(f"--run_dirs={trained_runs[0]}", "--dataset=samples", f"--out={out}",
+                  "--max_examples=16", "--batch_size=8", "--num_images=2", "--paper=galvao")
+    assert result.returncode == 0, result.stderr[-3000:]
+    text = (out / "report.md").read_text()
+    unet = next(line for line in text.splitlines() if line.startswith("| UNET |"))
+    cells = [cell.strip() for cell in unet.strip("|").split("|")]
+    stored = json.loads((out / "metrics.json").read_text())
+    measured = stored["runs"][0]["mae"]["test"]
+    assert cells[1] == "`unet`" and cells[8:11] == [
+        f"{measured:.4f}", "0.0677", f"{measured - 0.0677:+.4f}"]
+    assert "Dataset: the paper used cifar10; these runs were trained on samples" in text
+    assert stored["paper"] == "galvao"
+    row = stored["paper_comparison"]["tables"][0]["rows"][0]
+    assert row["values"]["mae_test"]["difference"] == pytest.approx(measured - 0.0677)

@@ -16,6 +16,7 @@ from colorization_tf.data import DataConfig, count_examples, make_dataset, sprea
 from colorization_tf.evaluation import metrics, reference
 from colorization_tf.evaluation.scoring import BatchFn, no_colour, score
 from colorization_tf.inference import Predictor, load_run
+from colorization_tf.training.run_dir import RunDir
 
 MAE_SPLITS = ("train", "val", "test")
 # Seed 004's decoders plus seed 002's annealed mean; names are matched to DECODERS loosely.
@@ -64,13 +65,19 @@ def evaluate_runs(run_dirs: list[str], dataset: str | None = None, split: str = 
                   batch_size: int = 64, max_examples: int | None = None,
                   decode: str | None = None, temperature: float | None = None,
                   num_images: int = 8, reference_dir: str | None = None,
-                  inception_weights: str | None = None, verbose: int = 1) -> Evaluation:
+                  inception_weights: str | None = None, verbose: int = 1,
+                  decoders: list[tuple[str | None, float | None]] | None = None,
+                  names: list[str] | None = None) -> Evaluation:
     """Scores every run on ``split`` of ``dataset`` (default: each run's own): MAE on
     train/val/test (Table 1), every metric of ``METRICS`` on ``split``, the decoders of
     classification runs, and, with a reference classifier, seed 002's accuracy table and
-    the distribution scores. Raises ``RunDirError`` naming a run that cannot load."""
-    loaded = [load_run(run_dir, decode, temperature) for run_dir in run_dirs]
-    names = run_names(loaded)
+    the distribution scores. ``decoders`` (one (decode, temperature) per run) and
+    ``names`` let one run directory be scored twice, e.g. with the mode and the annealed
+    mean. Raises ``RunDirError`` naming a run that cannot load."""
+    decoders = decoders or [(decode, temperature)] * len(run_dirs)
+    loaded = [load_run(run_dir, *decoding)
+              for run_dir, decoding in zip(run_dirs, decoders, strict=True)]
+    names = names or run_names(loaded)
     networks = _distribution_networks(reference_dir, inception_weights)
     first_data = eval_data(loaded[0], dataset, max_examples)
     pick = spread_examples(first_data, split, num_images)
@@ -94,12 +101,17 @@ def evaluate_runs(run_dirs: list[str], dataset: str | None = None, split: str = 
                    score(predict, make_dataset(data, s, batch_size), names=("mae",))["mae"])
                for s in MAE_SPLITS}
         entry = {"name": name, "run_dir": run_dir, "preset": predict.config.preset,
-                 "method": predict.method, "mae": mae, "metrics": full}
+                 "method": predict.method, "mae": mae, "metrics": full,
+                 "conditions": run_conditions(predict, run_dir, data)}
+        if predict.method == "classification":  # the decoder this entry was scored with
+            entry["decode"] = predict.decode or predict.config.method.decode
+            entry["temperature"] = predict.temperature or predict.config.method.temperature
         sample = spread_examples(data, split, num_images)
         images["runs"][name] = _resized(_rgb(sample["L"], predict(sample["L"])), display_size)
         if collectors:
             entry["distribution"] = collectors
-        if predict.method == "classification":
+        if predict.method == "classification" and run_dir not in run_dirs[:len(
+                results["runs"])]:  # a run scored twice compares its decoders once
             entry["decoders"], images["decoders"][name] = _compare_decoders(
                 predict, data, split, batch_size, sample, display_size, verbose)
         results["runs"].append(entry)
@@ -109,6 +121,16 @@ def evaluate_runs(run_dirs: list[str], dataset: str | None = None, split: str = 
         results["distribution"] = _distribution_results(networks, first_data, split,
                                                         batch_size, results["runs"])
     return Evaluation(results, images, list(run_dirs))
+
+
+def run_conditions(predictor: Predictor, run_dir: str, data: DataConfig) -> dict:
+    """What a paper comparison checks: the training dataset, resolution, epochs asked for
+    and trained, and the image limit."""
+    config = predictor.config
+    return {"train_dataset": config.data.dataset, "eval_dataset": data.dataset,
+            "image_size": config.data.image_size, "epochs": config.runtime.epochs,
+            "epochs_trained": RunDir(run_dir).resume_epoch(),
+            "batch_size": config.runtime.batch_size, "max_examples": config.data.max_examples}
 
 
 def raw_rgb_psnr(predictor: Predictor, batches: tf.data.Dataset) -> float:

@@ -15,6 +15,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from colorization_tf import files  # noqa: E402
+from colorization_tf.evaluation import paper_report  # noqa: E402
 from colorization_tf.evaluation.compare import MAE_SPLITS, Evaluation  # noqa: E402
 from colorization_tf.evaluation.loss_curves import plot_loss_curves  # noqa: E402
 from colorization_tf.evaluation.scoring import METRICS  # noqa: E402
@@ -25,10 +26,16 @@ SPLIT_LABELS = {"train": "Train (MAE)", "val": "Validation (MAE)", "test": "Test
 BASELINE = "No colour (baseline)"
 
 
-def write_outputs(evaluation: Evaluation, out_dir: str) -> dict[str, str]:
-    """Writes every output into ``out_dir`` and returns {what: path}."""
+def write_outputs(evaluation: Evaluation, out_dir: str,
+                  paper: str | None = None) -> dict[str, str]:
+    """Writes every output into ``out_dir`` and returns {what: path}; with ``paper`` (a
+    short name of ``papers``), report.md and metrics.json put that paper's tables beside
+    the measured figures."""
     os.makedirs(out_dir, exist_ok=True)
     results, images = evaluation.results, evaluation.images
+    if paper:
+        results = {**results, "paper": paper,
+                   "paper_comparison": paper_report.compare(results, paper)}
     written = {"comparison": os.path.join(out_dir, COMPARISON)}
     comparison_figure([("(a) Grayscale", images["gray"]), ("(b) Original", images["original"])]
                       + [(f"({chr(ord('c') + i)}) {name}", rgb)
@@ -69,6 +76,8 @@ def markdown_report(results: dict, loss_notes: dict[str, str] | None = None) -> 
              + ", ".join(f"`{e['name']}` ({e['run_dir']})" for e in entries) + ".",
              *([f"Images per split: at most {results['max_examples']}."]
                if results.get("max_examples") else []), "",
+             *([paper_report.markdown(results, results["paper"]), ""]
+               if results.get("paper") else []),
              "## Table 1: MAE on the paper's ab scale", "", table_1(results), "",
              f"## Every metric on the {split} split", "", metrics_table(results), "",
              METRIC_NOTES, ""]
