@@ -14,6 +14,12 @@ reads) come out as H.264 with the same frame count, size and rate and the audio 
 --temporal_smoothing averages colour over time, restarted at scene cuts. A file that
 cannot be read is reported on stderr and skipped; the exit status is then non-zero.
 Inputs are never written over; an existing output is kept unless --overwrite.
+
+Interactive colorization from user hints, with no run (Levin et al. 2004; README,
+"Interactive colorization (hints)"):
+
+  python -m colorization_tf.colorize --method=optimization --hints=h.json photo.jpg \\
+      [--output_dir=out (default: ./colorized)] [--render_size=256]
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from __future__ import annotations
 from absl import flags
 
 from colorization_tf import cli
-from colorization_tf.inference import batch
+from colorization_tf.inference import batch, guided, optimization
 from colorization_tf.inference.photos import colorize_paths
 
 FLAGS = flags.FLAGS
@@ -31,7 +37,8 @@ flags.DEFINE_string("decode", None, "Decoder of classification colorizers (annea
                     "mode, mean, topk); default: the run's own. Other methods ignore it.")
 flags.DEFINE_float("temperature", None, "Annealed-mean temperature; default: the run's.")
 flags.DEFINE_integer("render_size", None, "Resolution the network sees (like DeOldify's "
-                     "render_factor); default: the run's image size.")
+                     "render_factor); default: the run's image size. --method=optimization: "
+                     "long side of the solve grid (default 256; 0 = full resolution).")
 flags.DEFINE_integer("batch_size", 8, "Photos (or video frames) per model call.")
 flags.DEFINE_enum("format", "png", list(batch.FORMATS), "Output format of photos.")
 flags.DEFINE_integer("quality", 92, "JPEG/WebP quality (1-100).")
@@ -47,10 +54,21 @@ flags.DEFINE_bool("saliency", False, "multipath runs: also write NAME.saliency.p
                   "predicted saliency map, beside each colorized photo.")
 
 
+flags.DEFINE_enum("method", None, list(guided.METHODS), "Colorize from --hints with no "
+                  "run: optimization (Levin et al. 2004). Default: the model of --run_dir.")
+flags.DEFINE_string("hints", None, "--method=optimization: a hints JSON file for every "
+                    "photo, or a folder of <photo stem>.json (README: hints).")
+
+
 def main(argv):
     inputs = argv[1:]
     if not inputs:
         raise ValueError("give at least one INPUT file or folder")
+    if FLAGS.method:
+        return _main_hints(inputs)
+    if FLAGS.hints:
+        raise ValueError("--hints: only --method=optimization reads hints (give it "
+                         "instead of --run_dir)")
     for name in ("run_dir", "output_dir"):
         if not FLAGS[name].value:
             raise ValueError(f"--{name} is required")
@@ -61,6 +79,21 @@ def main(argv):
                              overwrite=FLAGS.overwrite,
                              temporal_smoothing=FLAGS.temporal_smoothing, progress=True,
                              saliency=FLAGS.saliency)
+    print(summary.line())
+    return 1 if summary.failed else 0
+
+
+def _main_hints(inputs):
+    """--method=optimization: no run directory; --output_dir defaults to ./colorized."""
+    if FLAGS.run_dir:
+        raise ValueError(f"--run_dir: --method={FLAGS.method} needs no run; give one or "
+                         "the other")
+    encoder = batch.Encoder(FLAGS.format, FLAGS.quality, FLAGS.png_compress_level)
+    solve_size = (optimization.DEFAULT_SOLVE_SIZE if FLAGS.render_size is None
+                  else FLAGS.render_size)
+    summary = guided.colorize_with_hints(inputs, FLAGS.output_dir or "colorized", FLAGS.hints,
+                                         method=FLAGS.method, solve_size=solve_size,
+                                         encoder=encoder, overwrite=FLAGS.overwrite)
     print(summary.line())
     return 1 if summary.failed else 0
 
