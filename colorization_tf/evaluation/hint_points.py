@@ -80,7 +80,8 @@ def automatic(predict: Callable[[tf.Tensor], tf.Tensor]) -> HintColorizeFn:
 
 def score_against_hints(colorize: HintColorizeFn, batches, counts: Sequence[int], *,
                         seed: int = 0, patch_size: int = 1) -> dict[str, list[float]]:
-    """Mean PSNR (dB, uint8 sRGB; identical images left out as in ``scoring.score``) and
+    """Mean PSNR (dB, uint8 sRGB; identical images left out as in ``scoring.score``, inf
+    when every image is) and
     ab MAE (scaled) over every image of ``batches`` for each number of points in
     ``counts``: ``{"points": [...], "psnr": [...], "mae": [...]}``."""
     psnr = {n: [] for n in counts}
@@ -101,7 +102,8 @@ def score_against_hints(colorize: HintColorizeFn, batches, counts: Sequence[int]
 
     def finite_mean(values: list[np.ndarray]) -> float:
         joined = np.concatenate(values)
-        return float(joined[np.isfinite(joined)].mean())
+        finite = joined[np.isfinite(joined)]
+        return float(finite.mean()) if finite.size else float("inf")
 
     return {"points": list(counts), "psnr": [finite_mean(psnr[n]) for n in counts],
             "mae": [float(np.concatenate(mae[n]).mean()) for n in counts]}
