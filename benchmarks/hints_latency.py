@@ -8,11 +8,16 @@ costs).
 
     python benchmarks/hints_latency.py [--solve_sizes 128,192,256,384] [--repeats 3]
                                        [--full_resolution] [--run_dir RUN]
+                                       [--compare_solvers 512]
 
 The photo is scikit-image's astronaut at 1280 x 800, saved as JPEG quality 90; the 10 points
 (radius 2) sit at fixed random places (seed 0) and carry the photo's own colour there.
 --full_resolution also solves at 1280 x 800 (about a minute on two cores).
 --run_dir (a learned-hints run): see :func:`learned_hints_latency`.
+--compare_solvers N also times other solvers of the same system on an N-pixel-long grid
+(:func:`compare_solvers`): SuperLU (what the package uses), scipy's GMRES and BiCGStab
+with an incomplete-LU preconditioner, and pyamg's multigrid when pyamg is installed (it is
+not a dependency).
 """
 
 from __future__ import annotations
@@ -108,6 +113,63 @@ def psnr(output: str, true: np.ndarray) -> float:
     return float(10 * np.log10(255.0 ** 2 / error))
 
 
+def compare_solvers(photo: str, hints_path: str, solve_size: int) -> dict:
+    """Seconds (and the largest error against SuperLU, scaled ab) of each solver on the
+    system ``optimization.solve_ab`` builds for the photo at ``solve_size``."""
+    import scipy.sparse.linalg
+
+    from colorization_tf.inference import batch, hints, optimization
+
+    codes = batch.read_codes(photo)
+    height, width = codes.shape[:2]
+    shape = optimization.solve_shape(height, width, solve_size)
+    lightness = optimization.lightness_at(codes, shape)
+    hint_ab, hint_mask = hints.rasterize(hints.load_hints(hints_path), (height, width), shape)
+    fixed = hint_mask[..., 0].ravel() > 0.5
+    matrix = optimization.system_matrix((lightness + 1.0) / 2.0, fixed.reshape(shape))
+    free_matrix = matrix[~fixed][:, ~fixed].tocsc()
+    rhs = -(matrix[~fixed][:, fixed] @ hint_ab.reshape(-1, 2)[fixed])
+    found = {"grid": f"{shape[1]}x{shape[0]}"}
+    start = time.perf_counter()
+    exact = scipy.sparse.linalg.splu(free_matrix).solve(rhs)
+    found["superlu"] = {"seconds": round(time.perf_counter() - start, 3)}
+
+    def timed(name, solve_channel):
+        start = time.perf_counter()
+        try:
+            got = np.stack([solve_channel(rhs[:, k]) for k in range(2)], 1)
+        except Exception as err:  # a solver that breaks down is a result too
+            found[name] = {"failed": f"{type(err).__name__}: {err}"}
+            return
+        found[name] = {"seconds": round(time.perf_counter() - start, 3),
+                       "max_error": float(np.abs(got - exact).max())}
+
+    def krylov(method):
+        def solve(b):
+            ilu = scipy.sparse.linalg.spilu(free_matrix, drop_tol=1e-4, fill_factor=10)
+            preconditioner = scipy.sparse.linalg.LinearOperator(free_matrix.shape, ilu.solve)
+            x, info = method(free_matrix, b, M=preconditioner, rtol=1e-6, maxiter=500)
+            if info != 0:
+                raise RuntimeError(f"did not converge (info {info})")
+            return x
+        return solve
+
+    timed("gmres_ilu", krylov(scipy.sparse.linalg.gmres))
+    timed("bicgstab_ilu", krylov(scipy.sparse.linalg.bicgstab))
+    try:
+        import pyamg
+    except ImportError:
+        found["pyamg"] = "not installed"
+        return found
+    csr = free_matrix.tocsr()
+    for name, build in (("pyamg_air", lambda: pyamg.air_solver(csr)),
+                        ("pyamg_smoothed_aggregation", lambda: pyamg.smoothed_aggregation_solver(
+                            csr, symmetry="nonsymmetric"))):
+        timed(name, lambda b, build=build: build().solve(b, tol=1e-6, accel="gmres",
+                                                         maxiter=200))
+    return found
+
+
 def learned_hints_latency(run_dir: str, photo: str, hints_path: str, repeats: int) -> dict:
     """HOOK for the learned-hints model (Zhang et al. 2017; presets ``unet_hints``,
     ``unet_hints_global``): the lead wires it once the hint-reading Predictor is merged.
@@ -124,6 +186,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--full_resolution", action="store_true")
     parser.add_argument("--run_dir", default=None)
+    parser.add_argument("--compare_solvers", type=int, default=0)
     args = parser.parse_args()
     sizes = [int(s) for s in args.solve_sizes.split(",")] + ([0] if args.full_resolution
                                                                else [])
@@ -149,12 +212,14 @@ def main() -> None:
                 "stages_seconds": stages(photo, hints_path, size),
                 "psnr_db": round(psnr(output, true), 2)})
             print(json.dumps(results[-1]), file=sys.stderr, flush=True)
+        solvers = (compare_solvers(photo, hints_path, args.compare_solvers)
+                   if args.compare_solvers else None)
         learned = (learned_hints_latency(args.run_dir, photo, hints_path, args.repeats)
                    if args.run_dir else None)
     print(json.dumps({
         "photo": f"{PHOTO_SIZE[0]}x{PHOTO_SIZE[1]}", "points": NUM_POINTS,
         "default_solve_size": optimization.DEFAULT_SOLVE_SIZE, "goal_seconds": 2.0,
-        "optimization": results, "learned": learned,
+        "optimization": results, "solvers": solvers, "learned": learned,
         "cpu_count": os.cpu_count(), "machine": platform.processor() or platform.machine(),
     }, indent=2))
 

@@ -14,12 +14,12 @@ side). The hinted unknowns are eliminated and the remaining sparse system (the s
 for a and b) is factorised once by SuperLU (``scipy.sparse.linalg.splu``) and solved for
 both channels.
 
-A direct solve costs about 0.5 s for 256 x 256 pixels and grows faster than the pixel
-count (4-5 s at 512 x 512 on this project's CPU; multigrid from pyamg and Krylov methods
-were slower still on these badly conditioned systems, see ``benchmarks/hints_latency.py``),
-so photos are solved at a long side of :data:`DEFAULT_SOLVE_SIZE` pixels and the ab is
-upsampled and joined with the photo's full-resolution L exactly as the networks' ab is
-(:func:`full_resolution.recombine_uint16`).
+A direct solve grows faster than the pixel count (0.7 s at 256 x 160, 7 s at 512 x 320 on
+two shared cores); incomplete-LU-preconditioned GMRES and BiCGStab and pyamg's multigrid
+were slower still on these ill-conditioned systems (``benchmarks/hints_latency.py
+--compare_solvers``), so photos are solved at a long side of :data:`DEFAULT_SOLVE_SIZE`
+pixels and the ab is upsampled and joined with the photo's full-resolution L exactly as
+the networks' ab is (:func:`full_resolution.recombine_uint16`).
 """
 
 from __future__ import annotations

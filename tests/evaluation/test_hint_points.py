@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -113,3 +115,19 @@ def test_evaluate_with_hints_writes_json_figure_and_section(tmp_path):
     assert stored["methods"]["optimization"]["points"] == [0, 2, 20]
     assert os.path.getsize(tmp_path / "out" / hint_points.HINTS_FIGURE) > 1000
     assert "| unet |" in section and "| optimization |" in section
+
+
+@pytest.mark.slow
+def test_evaluate_command_line_with_hints_only(tmp_path):
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""}
+    command = [sys.executable, "-m", "colorization_tf.evaluate", f"--out={tmp_path}",
+               "--max_examples=4", "--batch_size=4"]
+    done = subprocess.run(command + ["--hints=0,3"], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "| optimization |" in done.stdout
+    report = (tmp_path / "report.md").read_text()
+    assert report.startswith("# Evaluation with hints") and "| PSNR @0 | PSNR @3 |" in report
+    done = subprocess.run(command + ["--hints=1,x"], capture_output=True, text=True, env=env)
+    assert done.returncode == 2
+    assert done.stderr.strip() == ("colorization-evaluate: --hints=1,x: expected "
+                                   "comma-separated point counts such as 0,1,2,5,10,20,50")
