@@ -78,6 +78,19 @@ def automatic(predict: Callable[[tf.Tensor], tf.Tensor]) -> HintColorizeFn:
     return lambda lightness, hint_ab, hint_mask: np.asarray(predict(tf.constant(lightness)))
 
 
+def run_colorize(predictor) -> HintColorizeFn:
+    """A run's colorize function: a Predictor that reads hints (``accepts_hints``, the
+    learned-hints presets of Zhang et al. 2017) gets the maps; any other is automatic."""
+    if not getattr(predictor, "accepts_hints", False):
+        return automatic(predictor.predict)
+
+    def colorize(lightness, hint_ab, hint_mask):
+        return np.asarray(predictor.predict(tf.constant(lightness), tf.constant(hint_ab),
+                                            tf.constant(hint_mask)))
+
+    return colorize
+
+
 def score_against_hints(colorize: HintColorizeFn, batches, counts: Sequence[int], *,
                         seed: int = 0, patch_size: int = 1) -> dict[str, list[float]]:
     """Mean PSNR (dB, uint8 sRGB; identical images left out as in ``scoring.score``, inf
@@ -152,7 +165,8 @@ def evaluate_with_hints(run_dirs: Sequence[str], counts: Sequence[int], out_dir:
                         dataset: str | None = None, split: str = "test",
                         batch_size: int = 64, max_examples: int | None = None,
                         image_size: int = 32, seed: int = 0) -> tuple[dict, str]:
-    """Scores ``optimization`` and every run (automatic runs read no hints: flat lines)
+    """Scores ``optimization`` and every run (:func:`run_colorize`: automatic runs read no
+    hints and draw flat lines)
     against ``counts`` points on ``split``; writes ``hints.json`` and ``hints_psnr.png``
     into ``out_dir`` and returns ``(results, markdown section for report.md)``. The data
     are the first run's (on ``dataset`` when given), or ``dataset`` (default ``samples``)
@@ -169,7 +183,7 @@ def evaluate_with_hints(run_dirs: Sequence[str], counts: Sequence[int], out_dir:
         optimization_colorize, make_dataset(data, split, batch_size), counts, seed=seed)}
     for name, predictor in zip(run_names(loaded), loaded, strict=True):
         own = eval_data(predictor, dataset, max_examples)
-        results[name] = score_against_hints(automatic(predictor),
+        results[name] = score_against_hints(run_colorize(predictor),
                                             make_dataset(own, split, batch_size), counts,
                                             seed=seed)
     files.write_json(os.path.join(out_dir, HINTS_JSON), {
@@ -178,7 +192,7 @@ def evaluate_with_hints(run_dirs: Sequence[str], counts: Sequence[int], out_dir:
     hints_figure(results, os.path.join(out_dir, HINTS_FIGURE))
     section = ("\n## PSNR against the number of revealed points (Zhang et al. 2017)\n\n"
                f"Points revealed from the ground truth of the {split} split of {data.dataset} "
-               f"(one pixel each, seed {seed}, the same for every method); automatic runs "
-               "read no hints. Figure: "
+               f"(one pixel each, seed {seed}, the same for every method); runs that read no "
+               "hints are flat lines. Figure: "
                f"{HINTS_FIGURE}.\n\n" + hints_table(results))
     return results, section

@@ -76,6 +76,25 @@ def test_automatic_methods_are_flat_and_match_the_plain_scoring():
     np.testing.assert_allclose(found["mae"], [plain["mae"]] * 3, rtol=1e-6)
 
 
+def test_a_run_that_reads_hints_gets_the_maps_and_others_do_not():
+    class Reader:  # a stand-in for a hint-reading Predictor: returns the hints it reads
+        accepts_hints = True
+
+        def predict(self, lightness, hint_ab=None, hint_mask=None):
+            return hint_ab * hint_mask
+
+    class Plain:
+        def predict(self, lightness):
+            return scoring.no_colour(lightness)
+
+    reader = hint_points.score_against_hints(hint_points.run_colorize(Reader()), _batches(),
+                                             [0, 256])
+    plain = hint_points.score_against_hints(hint_points.run_colorize(Plain()), _batches(),
+                                            [0, 256])
+    assert reader["mae"][1] < 1e-6 < reader["mae"][0]  # every pixel revealed: exact
+    assert plain["mae"][0] == plain["mae"][1] > 0.1
+
+
 def test_optimization_rises_with_the_number_of_points():
     """A single point colours the whole image (one fixed value: the solution is constant),
     so it helps only once both regions hold a point (seed 2: from 2 points on)."""
