@@ -217,10 +217,11 @@ def rasterize(hints: Hints, photo_size: tuple[int, int],
     mask = np.zeros([height, width], bool)
     colors = hex_to_ab([s.color for s in hints.strokes] + [p.color for p in hints.points])
     frame = _Frame(photo_h, photo_w, height, width)
-    shapes = [frame.stroke(s) for s in hints.strokes] + [frame.point(p) for p in hints.points]
-    for (rows, cols, covered), ab in zip(shapes, colors, strict=True):
-        hint_ab[rows, cols][covered] = ab  # basic slices are views: this writes through
-        mask[rows, cols] |= covered
+    shapes = [frame.stroke(s) for s in hints.strokes] + [[frame.point(p)] for p in hints.points]
+    for parts, ab in zip(shapes, colors, strict=True):
+        for rows, cols, covered in parts:
+            hint_ab[rows, cols][covered] = ab  # basic slices are views: this writes through
+            mask[rows, cols] |= covered
     return hint_ab, mask[..., None].astype(np.float32)
 
 
@@ -234,11 +235,6 @@ class _Frame:
 
     def _to_target(self, x: float, y: float) -> tuple[float, float]:
         return (x + 0.5) / self.sx - 0.5, (y + 0.5) / self.sy - 0.5
-
-    def _nearest(self, x: float, y: float) -> tuple[int, int]:
-        tx, ty = self._to_target(x, y)
-        return (min(max(int(round(ty)), 0), self.height - 1),
-                min(max(int(round(tx)), 0), self.width - 1))
 
     def _block(self, x0: float, y0: float, x1: float, y1: float, reach: float):
         """Slices of target pixels that may lie within ``reach`` (photo pixels) of the box
@@ -256,42 +252,37 @@ class _Frame:
     def point(self, point: Point):
         rows, cols, xs, ys = self._block(point.x, point.y, point.x, point.y, point.radius)
         covered = (xs - point.x) ** 2 + (ys - point.y) ** 2 <= point.radius ** 2 + 1e-9
-        return self._with_nearest(rows, cols, covered, [(point.x, point.y)])
+        return self._with_nearest(rows, cols, covered, np.array([point.x]),
+                                  np.array([point.y]))
 
-    def stroke(self, stroke: Stroke):
+    def stroke(self, stroke: Stroke) -> list:
+        """One shape per segment (a one-point stroke is a dot), so the work follows the
+        stroke's length, not the area of its bounding box."""
         pts = np.array(stroke.points, np.float64)
-        reach = stroke.width / 2.0
-        rows, cols, xs, ys = self._block(pts[:, 0].min(), pts[:, 1].min(), pts[:, 0].max(),
-                                         pts[:, 1].max(), reach)
-        distance2 = (xs - pts[0, 0]) ** 2 + (ys - pts[0, 1]) ** 2
-        for (ax, ay), (bx, by) in zip(pts[:-1], pts[1:], strict=True):
-            dx, dy = bx - ax, by - ay
-            length2 = dx * dx + dy * dy
-            t = 0.0 if length2 == 0 else np.clip(((xs - ax) * dx + (ys - ay) * dy) / length2,
-                                                 0.0, 1.0)
-            distance2 = np.minimum(distance2, (xs - ax - t * dx) ** 2 + (ys - ay - t * dy) ** 2)
-        covered = distance2 <= reach ** 2 + 1e-9
-        return self._with_nearest(rows, cols, covered, self._along(pts))
+        pairs = list(zip(pts[:-1], pts[1:], strict=True)) or [(pts[0], pts[0])]
+        return [self._segment(a, b, stroke.width / 2.0) for a, b in pairs]
 
-    def _along(self, pts: np.ndarray) -> list[tuple[float, float]]:
-        """Samples of the polyline at most half a target pixel apart."""
-        samples = [tuple(pts[0])]
-        step = 0.5 * min(self.sx, self.sy)
-        for a, b in zip(pts[:-1], pts[1:], strict=True):
-            n = max(int(math.ceil(np.hypot(*(b - a)) / step)), 1)
-            samples += [tuple(a + (b - a) * k / n) for k in range(1, n + 1)]
-        return samples
+    def _segment(self, a: np.ndarray, b: np.ndarray, reach: float):
+        rows, cols, xs, ys = self._block(min(a[0], b[0]), min(a[1], b[1]), max(a[0], b[0]),
+                                         max(a[1], b[1]), reach)
+        (ax, ay), (dx, dy) = a, b - a
+        length2 = dx * dx + dy * dy
+        t = 0.0 if length2 == 0 else np.clip(((xs - ax) * dx + (ys - ay) * dy) / length2,
+                                             0.0, 1.0)
+        covered = (xs - ax - t * dx) ** 2 + (ys - ay - t * dy) ** 2 <= reach ** 2 + 1e-9
+        step = 0.5 * min(self.sx, self.sy)  # samples at most half a target pixel apart
+        fractions = np.linspace(0.0, 1.0, max(int(math.ceil(np.hypot(dx, dy) / step)), 1) + 1)
+        return self._with_nearest(rows, cols, covered, ax + fractions * dx, ay + fractions * dy)
 
     def _with_nearest(self, rows: slice, cols: slice, covered: np.ndarray,
-                      samples: list[tuple[float, float]]):
+                      sample_x: np.ndarray, sample_y: np.ndarray):
         """Grows the block to hold the target pixel nearest each sample and marks it."""
-        nearest = [self._nearest(x, y) for x, y in samples]
-        r0 = min([rows.start] + [r for r, _ in nearest])
-        r1 = max([rows.stop] + [r + 1 for r, _ in nearest])
-        c0 = min([cols.start] + [c for _, c in nearest])
-        c1 = max([cols.stop] + [c + 1 for _, c in nearest])
+        near_r = np.clip(np.round((sample_y + 0.5) / self.sy - 0.5), 0, self.height - 1)
+        near_c = np.clip(np.round((sample_x + 0.5) / self.sx - 0.5), 0, self.width - 1)
+        near_r, near_c = near_r.astype(int), near_c.astype(int)
+        r0, r1 = min(rows.start, near_r.min()), max(rows.stop, near_r.max() + 1)
+        c0, c1 = min(cols.start, near_c.min()), max(cols.stop, near_c.max() + 1)
         grown = np.zeros([r1 - r0, c1 - c0], bool)
         grown[rows.start - r0:rows.stop - r0, cols.start - c0:cols.stop - c0] = covered
-        for r, c in nearest:
-            grown[r - r0, c - c0] = True
+        grown[near_r - r0, near_c - c0] = True
         return slice(r0, r1), slice(c0, c1), grown
