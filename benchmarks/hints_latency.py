@@ -8,7 +8,7 @@ costs).
 
     python benchmarks/hints_latency.py [--solve_sizes 128,192,256,384] [--repeats 3]
                                        [--full_resolution] [--run_dir RUN]
-                                       [--compare_solvers 512]
+                                       [--compare_solvers 512] [--rasterize]
 
 The photo is scikit-image's astronaut at 1280 x 800, saved as JPEG quality 90; the 10 points
 (radius 2) sit at fixed random places (seed 0) and carry the photo's own colour there.
@@ -18,6 +18,8 @@ The photo is scikit-image's astronaut at 1280 x 800, saved as JPEG quality 90; t
 (:func:`compare_solvers`): SuperLU (what the package uses), scipy's GMRES and BiCGStab
 with an incomplete-LU preconditioner, and pyamg's multigrid when pyamg is installed (it is
 not a dependency).
+--rasterize also times :func:`hints.rasterize` on the largest hints file allowed (10,000
+points, or one stroke of 10,000 vertices) over a 4032 x 3024 photo (:func:`rasterize_worst`).
 """
 
 from __future__ import annotations
@@ -170,6 +172,31 @@ def compare_solvers(photo: str, hints_path: str, solve_size: int) -> dict:
     return found
 
 
+def rasterize_worst() -> dict:
+    """Seconds of ``hints.rasterize`` for 10,000 points (radius 3) and for one stroke of
+    10,000 vertices (a random walk, steps of about 30 px, width 8) in a 12 MP photo, at the
+    default solve grid and at full resolution."""
+    from colorization_tf.inference import hints, optimization
+
+    photo = (3024, 4032)
+    rng = np.random.default_rng(0)
+    walk = np.abs(np.cumsum(rng.normal(0, 30, (hints.MAX_POINTS, 2)), 0)) % [4031, 3023]
+    cases = {
+        "10000_points": {"points": [{"x": float(x), "y": float(y), "color": "#ff0000",
+                                     "radius": 3} for x, y in walk]},
+        "10000_vertex_stroke": {"strokes": [{"points": walk.round(1).tolist(),
+                                             "color": "#ff0000", "width": 8}]}}
+    found = {}
+    for name, payload in cases.items():
+        parsed = hints.parse_hints(json.dumps(payload))
+        for label, target in (("solve_grid", optimization.solve_shape(*photo)),
+                              ("full_resolution", photo)):
+            start = time.perf_counter()
+            hints.rasterize(parsed, photo, target)
+            found[f"{name}_{label}_seconds"] = round(time.perf_counter() - start, 3)
+    return found
+
+
 def learned_hints_latency(run_dir: str, photo: str, hints_path: str, repeats: int) -> dict:
     """HOOK for the learned-hints model (Zhang et al. 2017; presets ``unet_hints``,
     ``unet_hints_global``): the lead wires it once the hint-reading Predictor is merged.
@@ -187,9 +214,10 @@ def main() -> None:
     parser.add_argument("--full_resolution", action="store_true")
     parser.add_argument("--run_dir", default=None)
     parser.add_argument("--compare_solvers", type=int, default=0)
+    parser.add_argument("--rasterize", action="store_true")
     args = parser.parse_args()
-    sizes = [int(s) for s in args.solve_sizes.split(",")] + ([0] if args.full_resolution
-                                                               else [])
+    sizes = [int(s) for s in args.solve_sizes.split(",") if s] + ([0] if args.full_resolution
+                                                                     else [])
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
     from colorization_tf.inference import optimization
@@ -220,6 +248,7 @@ def main() -> None:
         "photo": f"{PHOTO_SIZE[0]}x{PHOTO_SIZE[1]}", "points": NUM_POINTS,
         "default_solve_size": optimization.DEFAULT_SOLVE_SIZE, "goal_seconds": 2.0,
         "optimization": results, "solvers": solvers, "learned": learned,
+        "rasterize": rasterize_worst() if args.rasterize else None,
         "cpu_count": os.cpu_count(), "machine": platform.processor() or platform.machine(),
     }, indent=2))
 
