@@ -133,10 +133,10 @@ def test_a_photo_gets_the_hints_colours_and_keeps_its_lightness():
 
 def test_hints_are_in_the_frame_of_the_exif_rotated_photo(tmp_path):
     """A JPEG stored 60 wide x 40 high with orientation 6 shows 40 wide x 60 high; hints
-    use the shown frame (y = 55 is outside the stored frame)."""
-    stored = _two_tone_photo(40, 60)
-    stored[:, :] = 120
-    stored[30:, :] = 200  # in the shown frame this band is the left side (x < 10)
+    use the shown frame (y = 55 is outside the stored frame), where the light band stored
+    at the bottom is the left edge (x < 10)."""
+    stored = np.full((40, 60, 3), 110, np.uint8)
+    stored[30:] = 210
     path = str(tmp_path / "rotated.jpg")
     exif = Image.Exif()
     exif[0x0112] = 6
@@ -144,10 +144,12 @@ def test_hints_are_in_the_frame_of_the_exif_rotated_photo(tmp_path):
     codes = batch.read_codes(path)
     assert codes.shape == (60, 40, 3)
     parsed = hints.parse_hints(json.dumps({"points": [
-        {"x": 30, "y": 55, "color": "#2f6fb0", "radius": 2}]}), "rotated.json")
+        {"x": 4, "y": 55, "color": "#2f6fb0", "radius": 1},
+        {"x": 30, "y": 20, "color": "#e0a060", "radius": 1}]}), "rotated.json")
     with pytest.raises(ValueError, match="rotated.json: points.0.: y=55 is outside the "
                                          "60x40 image"):
         parsed.check_inside(60, 40)
     out = optimization.colorize_codes(codes, parsed, solve_size=0)
     assert out.shape == (60, 40, 3)
-    assert _ab_at(out, 55, 30)[1] < -15  # blue where the hint is, in the shown frame
+    for row in (5, 30, 55):  # the band follows the blue point, the rest the orange one
+        assert _ab_at(out, row, 4)[1] < -15 and _ab_at(out, row, 30)[1] > 15, row
