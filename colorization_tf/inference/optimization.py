@@ -33,6 +33,7 @@ from colorization_tf import color
 from colorization_tf.inference import full_resolution, hints
 
 DEFAULT_SOLVE_SIZE = 256  # long side of the grid the system is solved on
+MAX_SOLVE_PIXELS = 1024 * 1024  # the direct solve takes about a minute and GBs at 1 MP
 VARIANCE_FACTOR = 0.6  # 2 sigma_r^2 = 0.6 x local variance (Levin et al. 2004's code)
 MIN_NEIGHBOUR_WEIGHT = 0.01  # the most similar neighbour keeps at least this weight
 MIN_TWO_SIGMA2 = 2e-6
@@ -104,10 +105,23 @@ def solve_ab(lightness: np.ndarray, hint_ab: np.ndarray, hint_mask: np.ndarray) 
 def solve_shape(height: int, width: int, solve_size: int = DEFAULT_SOLVE_SIZE
                 ) -> tuple[int, int]:
     """The grid a ``height`` x ``width`` photo is solved on: long side ``solve_size`` with
-    the photo's aspect ratio, never larger than the photo; 0 means full resolution."""
+    the photo's aspect ratio, never larger than the photo; 0 means full resolution. A grid
+    of more than ``MAX_SOLVE_PIXELS`` is refused (``ValueError``)."""
     if solve_size < 0:
         raise ValueError(f"--render_size must be 0 (full resolution) or positive, got "
                          f"{solve_size}")
+    shape = _scaled(height, width, solve_size)
+    if shape[0] * shape[1] > MAX_SOLVE_PIXELS:
+        largest = int((MAX_SOLVE_PIXELS * max(height, width) / min(height, width)) ** 0.5)
+        while np.prod(_scaled(height, width, largest)) > MAX_SOLVE_PIXELS:
+            largest -= 1
+        raise ValueError(f"--render_size={solve_size}: a {shape[1]}x{shape[0]} solve grid is "
+                         f"too large for the direct solver (at most {MAX_SOLVE_PIXELS} "
+                         f"pixels); give --render_size={largest} or less")
+    return shape
+
+
+def _scaled(height: int, width: int, solve_size: int) -> tuple[int, int]:
     long_side = max(height, width)
     if solve_size == 0 or solve_size >= long_side:
         return height, width

@@ -99,6 +99,10 @@ def test_solve_shape_keeps_the_aspect_ratio_and_never_upsamples():
     assert optimization.solve_shape(1000, 750, 0) == (1000, 750)
     with pytest.raises(ValueError, match="--render_size"):
         optimization.solve_shape(10, 10, -1)
+    assert optimization.solve_shape(3024, 4032, 1182) == (886, 1182)
+    with pytest.raises(ValueError, match=r"--render_size=0: a 4032x3024 solve grid is too "
+                                         r"large .* give --render_size=1182 or less"):
+        optimization.solve_shape(3024, 4032, 0)
 
 
 def _two_tone_photo(height: int, width: int) -> np.ndarray:
