@@ -35,6 +35,7 @@ import tensorflow as tf
 from colorization_tf import color
 
 MAX_POINTS = 10_000  # points plus stroke vertices in one file
+MAX_BYTES = 4_000_000  # 10,000 points take under 1 MB of JSON
 _HEX = re.compile(r"#[0-9a-fA-F]{6}")
 _POINT_KEYS = ("x", "y", "color", "radius")
 _STROKE_KEYS = ("points", "color", "width")
@@ -97,15 +98,19 @@ def _number(value: float) -> str:
 def load_hints(path: str) -> Hints:
     """Reads and checks the hints file at ``path`` (see :func:`parse_hints`); an unreadable
     file raises ``OSError``."""
-    with open(path, encoding="utf-8") as handle:
-        text = handle.read()
+    with open(path, "rb") as handle:
+        text = handle.read(MAX_BYTES + 1)
     return parse_hints(text, source=path)
 
 
 def parse_hints(text: str | bytes, source: str = "hints") -> Hints:
     """Parses hints JSON; anything malformed (bad JSON, unknown keys, a colour that is not
-    ``#rrggbb``, a negative or non-numeric value, more than ``MAX_POINTS`` points) raises a
-    one-line ``ValueError`` naming ``source`` and the entry."""
+    ``#rrggbb``, a negative or non-numeric value, more than ``MAX_POINTS`` points or
+    ``MAX_BYTES`` of text) raises a one-line ``ValueError`` naming ``source`` and the
+    entry."""
+    if len(text) > MAX_BYTES:
+        raise ValueError(f"{source}: larger than {MAX_BYTES} bytes; a hints file holds at "
+                         f"most {MAX_POINTS} points")
     try:
         data = json.loads(text)
     except (json.JSONDecodeError, UnicodeDecodeError) as err:

@@ -36,6 +36,7 @@ def test_a_good_file_parses_with_defaults(tmp_path):
 
 @pytest.mark.parametrize("text, message", [
     ("{\"points\": [", "hints.json: not valid JSON"),
+    (b"\x89PNG\r\n\x1a\n\xff\xd8", "hints.json: not valid JSON"),
     ("[1, 2]", "hints.json: expected a JSON object"),
     ('{"dots": []}', "hints.json: unknown key 'dots' (expected points, strokes)"),
     ('{"points": {}}', 'hints.json: "points" must be a list'),
@@ -71,6 +72,13 @@ def test_more_than_ten_thousand_points_are_refused():
     with pytest.raises(ValueError, match=r"hints.json: 10001 points .* at most 10000"):
         _parse({"points": [point] * 9_999, "strokes": [{"points": [[0, 0]] * 2,
                                                          "color": "#ffffff"}]})
+
+
+def test_a_huge_file_is_refused_before_parsing(tmp_path):
+    path = tmp_path / "huge.json"
+    path.write_text('{"points": []' + " " * hints.MAX_BYTES + "}")
+    with pytest.raises(ValueError, match=f"huge.json: larger than {hints.MAX_BYTES} bytes"):
+        hints.load_hints(str(path))
 
 
 def test_coordinates_outside_the_photo_name_the_entry():
