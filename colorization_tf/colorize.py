@@ -15,11 +15,12 @@ reads) come out as H.264 with the same frame count, size and rate and the audio 
 cannot be read is reported on stderr and skipped; the exit status is then non-zero.
 Inputs are never written over; an existing output is kept unless --overwrite.
 
-Interactive colorization from user hints, with no run (Levin et al. 2004; README,
-"Interactive colorization (hints)"):
+Interactive colorization from user hints, with no run (Levin et al. 2004) or with a run
+that reads hints (README, "Interactive colorization (hints)"):
 
   python -m colorization_tf.colorize --method=optimization --hints=h.json photo.jpg \\
       [--output_dir=out (default: ./colorized)] [--render_size=256]
+  python -m colorization_tf.colorize --run_dir=RUN --hints=h.json photo.jpg [...]
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from __future__ import annotations
 from absl import flags
 
 from colorization_tf import cli
-from colorization_tf.inference import batch, guided, optimization
+from colorization_tf.inference import batch, guided, load_run
 from colorization_tf.inference.photos import colorize_paths
 
 FLAGS = flags.FLAGS
@@ -56,19 +57,17 @@ flags.DEFINE_bool("saliency", False, "multipath runs: also write NAME.saliency.p
 
 flags.DEFINE_enum("method", None, list(guided.METHODS), "Colorize from --hints with no "
                   "run: optimization (Levin et al. 2004). Default: the model of --run_dir.")
-flags.DEFINE_string("hints", None, "--method=optimization: a hints JSON file for every "
-                    "photo, or a folder of <photo stem>.json (README: hints).")
+flags.DEFINE_string("hints", None, "A hints JSON file for every photo, or a folder of "
+                    "<photo stem>.json (README: hints); for --method=optimization or a "
+                    "--run_dir that reads hints.")
 
 
 def main(argv):
     inputs = argv[1:]
     if not inputs:
         raise ValueError("give at least one INPUT file or folder")
-    if FLAGS.method:
+    if FLAGS.method or FLAGS.hints:
         return _main_hints(inputs)
-    if FLAGS.hints:
-        raise ValueError("--hints: only --method=optimization reads hints (give it "
-                         "instead of --run_dir)")
     for name in ("run_dir", "output_dir"):
         if not FLAGS[name].value:
             raise ValueError(f"--{name} is required")
@@ -84,15 +83,21 @@ def main(argv):
 
 
 def _main_hints(inputs):
-    """--method=optimization: no run directory; --output_dir defaults to ./colorized."""
-    if FLAGS.run_dir:
+    """--hints: --method=optimization (no run; --output_dir defaults to ./colorized), or a
+    --run_dir whose model reads hints (learned hints)."""
+    if FLAGS.method and FLAGS.run_dir:
         raise ValueError(f"--run_dir: --method={FLAGS.method} needs no run; give one or "
                          "the other")
+    predictor = None
+    if not FLAGS.method:
+        if not FLAGS.run_dir:
+            raise ValueError("--hints: give --run_dir (a run that reads hints) or "
+                             "--method=optimization")
+        predictor = load_run(FLAGS.run_dir, FLAGS.decode, FLAGS.temperature)
     encoder = batch.Encoder(FLAGS.format, FLAGS.quality, FLAGS.png_compress_level)
-    solve_size = (optimization.DEFAULT_SOLVE_SIZE if FLAGS.render_size is None
-                  else FLAGS.render_size)
     summary = guided.colorize_with_hints(inputs, FLAGS.output_dir or "colorized", FLAGS.hints,
-                                         method=FLAGS.method, solve_size=solve_size,
+                                         method=FLAGS.method or "optimization",
+                                         predictor=predictor, solve_size=FLAGS.render_size,
                                          encoder=encoder, overwrite=FLAGS.overwrite)
     print(summary.line())
     return 1 if summary.failed else 0

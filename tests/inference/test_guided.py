@@ -10,10 +10,11 @@ import sys
 
 import numpy as np
 import pytest
+import tensorflow as tf
 from PIL import Image
 from skimage.color import rgb2lab
 
-from colorization_tf.inference import guided
+from colorization_tf.inference import guided, hints
 
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""}
 BLUE, ORANGE = "#2f6fb0", "#e0a060"
@@ -54,7 +55,7 @@ def test_one_hints_file_for_every_photo_and_one_bad_photo_does_not_stop_the_rest
     reasons = dict(summary.failed)
     assert reasons[small] == f"{hints_path}: points[1]: x=70 is outside the 40x30 image"
     assert "not an image" in reasons[str(broken)]
-    assert reasons[str(video)] == "--method=optimization colours photos, not videos"
+    assert reasons[str(video)] == "--hints: hints colour photos, not videos"
     assert sorted(os.listdir(out)) == ["big.png"]  # no temporaries left behind
     assert _b_star(str(out / "big.png"), 20, 10) < -10  # blue
     assert _b_star(str(out / "big.png"), 20, 70) > 10  # orange
@@ -90,6 +91,45 @@ def test_a_bad_hints_file_or_flag_is_one_error_for_the_command(tmp_path):
         guided.colorize_with_hints([photo], str(tmp_path / "out"), str(bad), solve_size=-3)
 
 
+class _HintReader:
+    """A stand-in for a learned-hints Predictor: paints the hints it is given (gray
+    elsewhere) and keeps what it saw."""
+
+    accepts_hints = True
+    image_size = 16
+    name, method = "fake", "hints"
+
+    def predict(self, lightness, hint_ab, hint_mask):
+        self.seen = (np.asarray(lightness), np.asarray(hint_ab), np.asarray(hint_mask))
+        gray = 0.5 / 127.5
+        return tf.constant(np.where(hint_mask > 0, hint_ab, gray), tf.float32)
+
+
+def test_a_run_that_reads_hints_gets_them_on_its_render_grid(tmp_path):
+    photo = _photo(tmp_path / "p.png", 60, 80)
+    hints_path = tmp_path / "h.json"
+    hints_path.write_text(json.dumps({"points": [{"x": 70, "y": 10, "color": ORANGE,
+                                                  "radius": 1}]}))
+    reader = _HintReader()
+    summary = guided.colorize_with_hints([photo], str(tmp_path / "out"), str(hints_path),
+                                         predictor=reader, solve_size=20)
+    assert not summary.failed
+    lightness, hint_ab, hint_mask = reader.seen
+    assert lightness.shape == (1, 20, 20, 1) and hint_mask.shape == (1, 20, 20, 1)
+    # x=70 of 80 -> column (70.5 / 4 - 0.5) = 17.1; y=10 of 60 -> row (10.5 / 3 - 0.5) = 3
+    assert hint_mask[0, 3, 17, 0] == 1 and hint_mask.sum() >= 1
+    assert np.allclose(hint_ab[0, 3, 17], hints.hex_to_ab([ORANGE])[0])
+    assert _b_star(summary.written[0][1], 10, 70) > 10  # orange at the point, full size
+
+
+def test_a_run_that_reads_no_hints_is_refused():
+    class Plain:
+        name, method = "unet", "supervised"
+
+    with pytest.raises(ValueError, match=r"--hints: run unet \(supervised\) reads no hints"):
+        guided.colorize_with_hints(["p.png"], "out", "h.json", predictor=Plain())
+
+
 @pytest.mark.slow
 def test_command_line(tmp_path):
     photo = _photo(tmp_path / "photo.jpg", 48, 64)
@@ -108,3 +148,24 @@ def test_command_line(tmp_path):
     done = subprocess.run(command + ["--run_dir=somewhere"], capture_output=True, text=True,
                           env=ENV)
     assert done.returncode == 2 and "--run_dir: --method=optimization needs no run" in done.stderr
+
+
+@pytest.mark.slow
+def test_command_line_refuses_hints_for_a_run_that_reads_none(tmp_path):
+    from support import tiny_config
+
+    from colorization_tf import training
+
+    run_dir = str(tmp_path / "unet")
+    training.train(tiny_config(), run_dir, verbose=0)
+    photo = _photo(tmp_path / "photo.png", 20, 20)
+    hints_path = _hints(tmp_path / "h.json", 2, 15, 10)
+    done = subprocess.run([sys.executable, "-m", "colorization_tf.colorize",
+                           f"--run_dir={run_dir}", f"--hints={hints_path}", photo,
+                           f"--output_dir={tmp_path / 'out'}"],
+                          capture_output=True, text=True, env=ENV)
+    assert done.returncode == 2
+    assert done.stderr.strip() == ("colorization-colorize: --hints: run unet (supervised) "
+                                   "reads no hints; use a learned-hints run (unet_hints) or "
+                                   "--method=optimization")
+    assert not (tmp_path / "out").exists()
