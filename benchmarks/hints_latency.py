@@ -13,7 +13,8 @@ costs).
 The photo is scikit-image's astronaut at 1280 x 800, saved as JPEG quality 90; the 10 points
 (radius 2) sit at fixed random places (seed 0) and carry the photo's own colour there.
 --full_resolution also solves at 1280 x 800 (about a minute on two cores).
---run_dir (a learned-hints run): see :func:`learned_hints_latency`.
+--run_dir RUN (a learned-hints run) also times it on the same photo and hints
+(:func:`learned_hints_latency`); without it "learned" is null.
 --compare_solvers N also times other solvers of the same system on an N-pixel-long grid
 (:func:`compare_solvers`): SuperLU (what the package uses), scipy's GMRES and BiCGStab
 with an incomplete-LU preconditioner, and pyamg's multigrid when pyamg is installed (it is
@@ -197,14 +198,32 @@ def rasterize_worst() -> dict:
     return found
 
 
-def learned_hints_latency(run_dir: str, photo: str, hints_path: str, repeats: int) -> dict:
-    """HOOK for the learned-hints model (Zhang et al. 2017; presets ``unet_hints``,
-    ``unet_hints_global``): the lead wires it once the hint-reading Predictor is merged.
-    It should time, like :func:`end_to_end`, ``colorization-colorize --run_dir=RUN
-    --hints=...`` on the same photo and hints, and return ``{"seconds": median,
-    "render_size": ..., "photo": "1280x800", "points": 10}`` (goal: under 1 s)."""
-    raise NotImplementedError("learned_hints_latency: not wired yet (needs the learned-hints "
-                              f"Predictor); --run_dir={run_dir} was given")
+def learned_hints_latency(run_dir: str, photo: str, hints_path: str, repeats: int,
+                          folder: str) -> dict:
+    """The learned-hints model's latency (Zhang et al. 2017; presets ``unet_hints``,
+    ``unet_hints_global``), timed like :func:`end_to_end`: ``colorization-colorize
+    --run_dir=RUN --hints=...`` on the same photo and hints, in a running process, after
+    one warm-up call (goal: under 1 s). A run that reads no hints raises ``ValueError``."""
+    from colorization_tf.inference import guided, load_run
+
+    predictor = load_run(run_dir)
+
+    def once() -> float:
+        out = tempfile.mkdtemp(dir=folder)
+        start = time.perf_counter()
+        summary = guided.colorize_with_hints([photo], out, hints_path, predictor=predictor,
+                                             log=lambda line: None)
+        seconds = time.perf_counter() - start
+        if summary.failed:
+            raise RuntimeError(summary.failed)
+        return seconds
+
+    once()  # warm-up: graph tracing
+    seconds = [once() for _ in range(repeats)]
+    return {"run": run_dir, "preset": predictor.config.preset,
+            "render_size": predictor.image_size, "goal_seconds": 1.0,
+            "end_to_end_seconds": round(statistics.median(seconds), 3),
+            "all_seconds": [round(s, 3) for s in seconds]}
 
 
 def main() -> None:
@@ -242,8 +261,8 @@ def main() -> None:
             print(json.dumps(results[-1]), file=sys.stderr, flush=True)
         solvers = (compare_solvers(photo, hints_path, args.compare_solvers)
                    if args.compare_solvers else None)
-        learned = (learned_hints_latency(args.run_dir, photo, hints_path, args.repeats)
-                   if args.run_dir else None)
+        learned = (learned_hints_latency(args.run_dir, photo, hints_path, args.repeats,
+                                         folder) if args.run_dir else None)
     print(json.dumps({
         "photo": f"{PHOTO_SIZE[0]}x{PHOTO_SIZE[1]}", "points": NUM_POINTS,
         "default_solve_size": optimization.DEFAULT_SOLVE_SIZE, "goal_seconds": 2.0,
