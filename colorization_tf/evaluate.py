@@ -5,15 +5,18 @@ metrics.json, comparison.png, loss curves and (classification runs) the decoder 
       --split=test --out=reports/cifar10
   python -m colorization_tf.evaluate --train_reference=runs/reference --dataset=cifar10 ...
   python -m colorization_tf.evaluate --run_dirs=runs/unet_l1,runs/cgan --paper=galvao ...
+  python -m colorization_tf.evaluate --hints=0,1,2,5,10,20,50 [--run_dirs=...] --out=DIR
 """
 
 from __future__ import annotations
 
+import os
+
 from absl import flags
 
-from colorization_tf import cli
+from colorization_tf import cli, files
 from colorization_tf.data import DataConfig
-from colorization_tf.evaluation import compare, papers, reference, report
+from colorization_tf.evaluation import compare, hint_points, papers, reference, report
 
 FLAGS = flags.FLAGS
 flags.DEFINE_list("run_dirs", [], "Run directories to compare, in report order.")
@@ -38,6 +41,10 @@ flags.DEFINE_string("paper", None, "Put this paper's published tables beside the
                     "paper_results.json).")
 flags.DEFINE_string("inception_weights", None, "Local InceptionV3 weights file (.h5): also "
                     "compute the distribution scores with InceptionV3.")
+flags.DEFINE_string("hints", None, "Also score PSNR and ab MAE against this many points "
+                    "revealed from the ground truth (e.g. 0,1,2,5,10,20,50) for "
+                    "optimization (Levin et al. 2004) and every run (automatic runs: flat "
+                    "lines); without --run_dirs, optimization alone on --dataset.")
 
 
 def main(argv):
@@ -59,6 +66,9 @@ def main(argv):
         print(f"reference classifier: {FLAGS.train_reference} "
               f"(val accuracy {scores['val_accuracy']:.3f})")
         reference_dir = FLAGS.train_reference
+    counts = hint_points.parse_counts(FLAGS.hints) if FLAGS.hints is not None else None
+    if not FLAGS.run_dirs and counts:
+        return _hints_only(counts)
     if not FLAGS.run_dirs:
         if FLAGS.train_reference:
             return
@@ -80,7 +90,26 @@ def main(argv):
               f"colorfulness {m['colorfulness']:.2f} (ground truth "
               f"{m['colorfulness_true']:.2f}), acc@2% {m['acc_2']:.3f}, "
               f"acc@5% {m['acc_5']:.3f}")
+    if counts:
+        hinted, section = hint_points.evaluate_with_hints(
+            FLAGS.run_dirs, counts, FLAGS.out, dataset=FLAGS.dataset, split=FLAGS.split,
+            batch_size=FLAGS.batch_size, max_examples=FLAGS.max_examples)
+        with open(written["report"]) as handle:
+            files.write_text(written["report"], handle.read() + section)
+        print(hint_points.hints_table(hinted), end="")
     print(f"report: {written['report']}")
+
+
+def _hints_only(counts):
+    """--hints without runs: optimization alone; its table is the whole report."""
+    results, section = hint_points.evaluate_with_hints(
+        [], counts, FLAGS.out, dataset=FLAGS.dataset, split=FLAGS.split,
+        batch_size=FLAGS.batch_size, max_examples=FLAGS.max_examples,
+        image_size=FLAGS.image_size)
+    path = os.path.join(FLAGS.out, report.REPORT)
+    files.write_text(path, "# Evaluation with hints\n" + section)
+    print(hint_points.hints_table(results), end="")
+    print(f"report: {path}")
 
 
 def run():

@@ -1,0 +1,128 @@
+"""Colorizing photo files from user hints: with no trained run (``colorization-colorize
+--method=optimization --hints=...``, Levin et al. 2004's optimization), or with a run that
+reads hints (``--run_dir=RUN --hints=...``, a ``Predictor`` with ``accepts_hints``: the
+learned hints of Zhang et al. 2017), one photo at a time, written like every other
+colorized photo (:mod:`photos`' output naming, ``batch.Encoder``'s atomic writes). One bad
+photo, or hints that do not fit it, is reported and skipped.
+
+``--hints`` is either one hints file, applied to every photo given (the usual case: one
+photo), or a folder holding ``<photo stem>.json`` for each photo (``beach.jpg`` reads
+``HINTS/beach.json``); a photo without its file fails with a message naming the file.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import tensorflow as tf
+
+from colorization_tf.inference import batch, full_resolution, hints, optimization, photos
+from colorization_tf.inference.user_images import ImageReadError
+
+METHODS = ("optimization",)
+
+
+class HintSource:
+    """Where each photo's hints come from: one file for all, or a folder of
+    ``<stem>.json``. A single file is read (and its format checked) once, up front."""
+
+    def __init__(self, path: str):
+        if not path:
+            raise ValueError("--hints is required with --method=optimization (a hints "
+                             "JSON file, or a folder of <photo stem>.json)")
+        self.path = path
+        self.folder = os.path.isdir(path)
+        if not self.folder and not os.path.isfile(path):
+            raise ValueError(f"--hints: {path} is neither a hints file nor a folder")
+        self._shared = None if self.folder else hints.load_hints(path)
+
+    def for_photo(self, photo: str) -> hints.Hints:
+        """The hints of ``photo`` (``ValueError``/``OSError`` if its file is bad or absent)."""
+        if self._shared is not None:
+            return self._shared
+        stem = os.path.splitext(os.path.basename(photo))[0]
+        path = os.path.join(self.path, stem + ".json")
+        if not os.path.isfile(path):
+            raise ValueError(f"--hints: no hints file {path} for this photo")
+        return hints.load_hints(path)
+
+
+def colorize_codes_with_run(predictor, codes: np.ndarray, photo_hints: hints.Hints,
+                            render_size: int | None = None) -> np.ndarray:
+    """One photo (16-bit sRGB codes ``[H,W,3]``) through a run that reads hints: the hints
+    are checked against the photo and rasterised straight onto the ``S x S`` grid the
+    network sees (``S``: ``render_size`` or the run's size), so even a one-pixel hint on
+    a large photo reaches it; uint8 RGB keeping the photo's own L."""
+    height, width = np.shape(codes)[:2]
+    photo_hints.check_inside(width, height)
+    size = int(render_size or predictor.image_size)
+    codes = tf.constant(codes, tf.uint16)
+    lightness = full_resolution.model_input_uint16(codes, size)
+    hint_ab, hint_mask = hints.rasterize(photo_hints, (height, width), (size, size))
+    ab = predictor.predict(lightness[None], hint_ab[None], hint_mask[None])[0]
+    return full_resolution.compiled_recombine()(codes, tf.cast(ab, tf.float32)).numpy()
+
+
+def colorize_with_hints(inputs: Sequence[str], output_dir: str, hints_path: str, *,
+                        method: str = "optimization", predictor=None,
+                        solve_size: int | None = None,
+                        encoder: batch.Encoder | None = None, overwrite: bool = False,
+                        log: Callable[[str], None] = print) -> photos.Summary:
+    """Colorizes every photo among ``inputs`` (files or folders) into ``output_dir`` with
+    the hints at ``hints_path`` (module docstring) and ``method``, or with ``predictor``
+    (a run that reads hints) when given. ``solve_size`` is, for the optimization, the
+    long side of the grid it is solved on (default ``optimization.DEFAULT_SOLVE_SIZE``;
+    0: full resolution) and, for a run, its render size (default: the run's)."""
+    if predictor is not None:
+        if not getattr(predictor, "accepts_hints", False):
+            raise ValueError(f"--hints: run {predictor.name or '?'} "
+                             f"({predictor.method or 'unknown method'}) reads no hints; use "
+                             "a learned-hints run (unet_hints) or --method=optimization")
+        if solve_size is not None and solve_size < 8:
+            raise ValueError(f"--render_size must be at least 8, got {solve_size}")
+
+        def colorize(codes, photo_hints):
+            return colorize_codes_with_run(predictor, codes, photo_hints, solve_size)
+    elif method in METHODS:
+        solve_size = optimization.DEFAULT_SOLVE_SIZE if solve_size is None else solve_size
+        optimization.solve_shape(1, 1, solve_size)  # checks the value up front
+
+        def colorize(codes, photo_hints):
+            return optimization.colorize_codes(codes, photo_hints, solve_size)
+    else:
+        raise ValueError(f"--method must be one of {', '.join(METHODS)}, got {method!r}")
+    encoder = encoder or batch.Encoder()
+    source = HintSource(hints_path)
+    jobs, failures = photos.plan(inputs, output_dir, encoder.extension)
+    summary = photos.Summary()
+    for path, reason in failures:
+        _fail(summary, path, reason)
+    if not overwrite:
+        summary.skipped = [job for job in jobs if os.path.exists(job[1])]
+        jobs = [job for job in jobs if not os.path.exists(job[1])]
+    for photo, output in jobs:
+        if photos.is_video(photo):
+            _fail(summary, photo, "--hints: hints colour photos, not videos")
+            continue
+        try:
+            codes = batch.read_codes(photo)
+            rgb = colorize(codes, source.for_photo(photo))
+        except (ImageReadError, ValueError, OSError) as err:
+            _fail(summary, photo, " ".join(str(err).split()))
+            continue
+        try:
+            encoder.save(rgb, output)
+        except OSError as err:
+            _fail(summary, photo, f"cannot write {output}: {err}")
+            continue
+        summary.written.append((photo, output))
+        log(f"{photo} -> {output}")
+    return summary
+
+
+def _fail(summary: photos.Summary, path: str, reason: str) -> None:
+    summary.failed.append((path, reason))
+    print(f"{path}: {reason}", file=sys.stderr)
