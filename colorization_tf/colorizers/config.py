@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from colorization_tf import quantize
+from colorization_tf.colorizers import quantize
 
 METHODS = ("supervised", "cgan", "vacgan", "wgan_gp", "classification", "rgb", "multipath")
 

@@ -12,7 +12,7 @@ import tensorflow as tf
 from support import build, tiny_config
 
 from colorization_tf import color, presets, training
-from colorization_tf.colorizers.reconstruction import RGBColorizer
+from colorization_tf.colorizers.rgb import RGBColorizer
 from colorization_tf.evaluation import compare, report
 from colorization_tf.inference import load_run
 from colorization_tf.training import ConfigError, RunDir
