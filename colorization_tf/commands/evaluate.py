@@ -24,7 +24,7 @@ flags.DEFINE_float("temperature", None, "Annealed-mean temperature for classific
 flags.DEFINE_integer("max_examples", None, "Use at most N images per split.")
 flags.DEFINE_integer("batch_size", 64, "Evaluation batch size.")
 flags.DEFINE_integer("num_images", 8, "Images (rows) in comparison.png.")
-flags.DEFINE_string("reference", None, "Reference-classifier run directory (seed 002's "
+flags.DEFINE_string("reference", None, "Reference-classifier run directory (Li and Wang's "
                     "accuracy table, Inception-style score, Frechet distance).")
 flags.DEFINE_string("train_reference", None, "Train a reference classifier on the colour "
                     "training images of --dataset into this directory, then use it.")

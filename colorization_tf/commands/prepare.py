@@ -23,9 +23,9 @@ flags.DEFINE_string("dataset", "samples",
                     "tfrecords:PATH")
 flags.DEFINE_string("out", None, "Output folder (default: tfrecords/DATASET).")
 flags.DEFINE_integer("image_size", 32, "Side of the square images written.")
-flags.DEFINE_enum("split_method", "hue", SPLIT_METHODS, "Train/val split (seed 000 §3.1).")
+flags.DEFINE_enum("split_method", "hue", SPLIT_METHODS, "Train/val split (Galvão et al. §3.1).")
 flags.DEFINE_float("val_ratio", 0.1, "Share of training images held out for validation.")
-flags.DEFINE_bool("filter_gray", True, "Drop near-gray images (seed 000 §3.2).")
+flags.DEFINE_bool("filter_gray", True, "Drop near-gray images (Galvão et al. §3.2).")
 flags.DEFINE_float("gray_threshold", DEFAULT_GRAY_THRESHOLD,
                    "Mean Lab chroma under which an image counts as gray.")
 flags.DEFINE_integer("seed", 0, "Seed of the random split.")

@@ -37,9 +37,9 @@ flags.DEFINE_string("strategy", None, "tf.distribute strategy: default | mirrore
 flags.DEFINE_integer("seed", None, "Seed for splits, shuffling and initialisation.")
 flags.DEFINE_integer("image_size", None, "Model input size (default: the preset's).")
 flags.DEFINE_float("learning_rate", None, "Generator learning rate (default: the preset's).")
-flags.DEFINE_string("split_method", None, "Train/val split (seed 000 §3.1): hue | random.")
+flags.DEFINE_string("split_method", None, "Train/val split (Galvão et al. §3.1): hue | random.")
 flags.DEFINE_float("val_ratio", None, "Share of training images held out for validation.")
-flags.DEFINE_bool("filter_gray", None, "Drop near-gray images (seed 000 §3.2).")
+flags.DEFINE_bool("filter_gray", None, "Drop near-gray images (Galvão et al. §3.2).")
 flags.DEFINE_float("gray_threshold", None,
                    "Mean Lab chroma under which an image counts as gray.")
 flags.DEFINE_string("data_dir", None, "TFDS data_dir (where prepared datasets live).")

@@ -1,4 +1,4 @@
-"""Per-image guidance features for seed 001's multi-path GAN, as pure TF ops for tf.data:
+"""Per-image guidance features for Sarkar et al.'s multi-path GAN, as pure TF ops for tf.data:
 Canny edge maps (the generator's second input channel) and spectral-residual saliency maps
 (its fourth output channel's target; a weight-free stand-in for SCGAN's pretrained detector).
 

@@ -1,5 +1,5 @@
 """Comparing several runs on one split (what ``colorization-evaluate`` reports): Table 1
-MAE on every split, every metric, the decoders of classification runs, seed 002's
+MAE on every split, every metric, the decoders of classification runs, Li and Wang's
 accuracy table and the distribution scores."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from colorization_tf.evaluation.scoring import BatchFn, no_colour, score
 from colorization_tf.inference import Predictor, load_run
 
 MAE_SPLITS = ("train", "val", "test")
-# Seed 004's decoders plus seed 002's annealed mean; names are matched to DECODERS loosely.
+# Tran and Ly's decoders plus Li and Wang's annealed mean; names are matched to DECODERS loosely.
 DECODER_SETTINGS = (("mode", "mode", None), ("mean", "mean", None),
                     ("annealed T=0.38", "annealed", 0.38), ("annealed T=0.89", "annealed", 0.89),
                     ("top-k", "topk", None))
@@ -68,7 +68,7 @@ def evaluate_runs(run_dirs: list[str], dataset: str | None = None, split: str = 
                   inception_weights: str | None = None, verbose: int = 1) -> Evaluation:
     """Scores every run on ``split`` of ``dataset`` (default: each run's own): MAE on
     train/val/test (Table 1), every metric of ``METRICS`` on ``split``, the decoders of
-    classification runs, and, with a reference classifier, seed 002's accuracy table and
+    classification runs, and, with a reference classifier, Li and Wang's accuracy table and
     the distribution scores. Raises ``RunDirError`` naming a run that cannot load."""
     loaded = [load_run(run_dir, decode, temperature) for run_dir in run_dirs]
     names = run_names(loaded)
@@ -89,7 +89,7 @@ def evaluate_runs(run_dirs: list[str], dataset: str | None = None, split: str = 
         full = score(predict, make_dataset(data, split, batch_size),
                      progress=_progress(data, split, batch_size, verbose),
                      on_batch=_feed(networks, collectors, predict=True))
-        if hasattr(predict.colorizer, "predict_rgb"):  # seed 004 reports RGB output's PSNR
+        if hasattr(predict.colorizer, "predict_rgb"):  # Tran and Ly report RGB output's PSNR
             full["psnr_rgb"] = raw_rgb_psnr(predict, make_dataset(data, split, batch_size))
         mae = {s: (full["mae"] if s == split else
                    score(predict, make_dataset(data, s, batch_size), names=("mae",))["mae"])
@@ -114,7 +114,7 @@ def evaluate_runs(run_dirs: list[str], dataset: str | None = None, split: str = 
 
 def raw_rgb_psnr(predictor: Predictor, batches: tf.data.Dataset) -> float:
     """Mean PSNR (dB, uint8) of an RGB-predicting run's own sRGB output against the truth,
-    its predicted lightness included (what seed 004 reports for reconstruction)."""
+    its predicted lightness included (what Tran and Ly report for reconstruction)."""
     values = []
     for batch in batches:
         truth = metrics.to_uint8_rgb(batch["L"], batch["ab"])
@@ -213,7 +213,7 @@ def _feed(networks: dict, collectors: dict, predict: bool = False,
 
 
 def _distribution_results(networks, data, split, batch_size, run_entries) -> dict:
-    """Seed 002's table and the distribution scores: accuracy, Inception-style score and
+    """Li and Wang's table and the distribution scores: accuracy, Inception-style score and
     Frechet distance to the ground truth for gray, each run and the ground truth."""
     truth = {key: _new_collector() for key in networks}
     gray = {key: _new_collector() for key in networks}
