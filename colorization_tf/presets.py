@@ -1,4 +1,4 @@
-"""Named experiments: the seeds' hyperparameters, one typed ``RunConfig`` each.
+"""Named experiments: the papers' hyperparameters, one typed ``RunConfig`` each.
 
 A preset says which colorizer (``MethodConfig.name``) to build, its networks (as
 ``models.build`` specs), losses, optimiser schedule (``OptimConfig``), and the paper's
