@@ -67,13 +67,14 @@ def batched(predictor, paths: list[str], out: str, fmt: str, batch_size: int) ->
 
 def baseline(predictor, paths: list[str], out: str) -> dict:
     """The loop of commit 3c3a893 (photos.colorize_paths before batching)."""
-    from colorization_tf.inference import photos, user_images
+    from colorization_tf.inference import batch, user_images
 
+    encoder = batch.Encoder("png", compress_level=6)
     start = time.perf_counter()
     for path in paths:
         rgb = user_images.read_rgb(path)
-        photos.write_png(os.path.join(out, os.path.basename(path) + ".png"),
-                         predictor.colorize_rgb(rgb))
+        encoder.save(predictor.colorize_rgb(rgb), os.path.join(out, os.path.basename(path)
+                                                                + ".png"))
     return _rates(paths, time.perf_counter() - start)
 
 

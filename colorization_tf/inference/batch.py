@@ -11,7 +11,7 @@ Stages (each one overlaps the others):
    sRGB codes, and the model input (L at the render size), in a tf.data map with
    ``num_parallel_calls``; a file that fails gives its error instead of an image;
 2. model: ``predictor.predict`` on batches of ``batch_size`` render-size L maps;
-3. recombine (:func:`full_resolution.recombine_uint16`, one compiled graph) and encode
+3. recombine (:func:`full_resolution.recombine`, one compiled graph) and encode
    (Pillow; PNG at ``compress_level`` 1 by default: about as small as level 6 on photos,
    several times faster) and the atomic write, in a thread pool.
 """
@@ -102,7 +102,7 @@ def _decoded(paths: Sequence[str], size: int, workers: int,
         codes, error = tf.numpy_function(read, [index], [tf.uint16, tf.string])
         codes = tf.ensure_shape(codes, [None, None, 3])
         lightness = tf.cond(tf.size(codes) > 0,
-                            lambda: full_resolution.model_input_uint16(codes, size),
+                            lambda: full_resolution.model_input(codes, size),
                             lambda: tf.zeros([size, size, 1]))
         return index, codes, lightness, error
 

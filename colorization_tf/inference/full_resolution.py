@@ -1,6 +1,8 @@
 """Full-resolution colorization (what DeOldify users expect): the network sees the photo
-resized to its render size; its ab is upsampled to the photo's size, clipped to the
-valid Lab range, and joined with the photo's own full-resolution L."""
+resized to its render size (:func:`model_input`); its ab is upsampled to the photo's size,
+clipped to the valid Lab range, and joined with the photo's own full-resolution L
+(:func:`recombine`). Every consumer (``Predictor.colorize_rgb``, batched photos, video,
+the exported SavedModel, the web app) goes through these two functions."""
 
 from __future__ import annotations
 
@@ -11,31 +13,10 @@ import tensorflow as tf
 
 from colorization_tf import color
 
-
-def model_input(rgb: tf.Tensor, size: int) -> tf.Tensor:
-    """Scaled L ``[B,size,size,1]`` of sRGB images ``[B,H,W,3]`` in [0, 1] (antialiased)."""
-    small = tf.clip_by_value(tf.image.resize(rgb, [size, size], antialias=True), 0.0, 1.0)
-    lightness, _ = color.rgb_to_model(small)
-    return lightness
-
-
-def recombine(rgb: tf.Tensor, ab_small: tf.Tensor) -> tf.Tensor:
-    """uint8 RGB ``[H,W,3]``: the L of ``rgb`` (float ``[H,W,3]`` in [0, 1]) with
-    ``ab_small`` (scaled ``[h,w,2]``) upsampled bilinearly and clipped to [-1, 1] (a*, b*
-    in [-128, 127]) before the conversion back, which clips to the sRGB gamut."""
-    lightness, _ = color.rgb_to_model(rgb)
-    ab = tf.image.resize(ab_small[None], tf.shape(rgb)[:2], method="bilinear")[0]
-    out = color.model_to_rgb(lightness, tf.clip_by_value(ab, -1.0, 1.0))
-    return tf.cast(tf.round(out * 255.0), tf.uint8)
-
-
-# ------------------------------------------------------------- the fast, graph-only path
-#
-# ``colorize`` (batched), the video loop and the exported SavedModel share these. The input
-# is 16-bit sRGB (8-bit images are scaled by 257, exactly), so linearisation is one table
-# look-up, and only the input's luminance Y is computed (f(Y) is all that Lab's L carries);
-# the output needs the full Lab -> sRGB conversion. All steps are TF ops, so a caller can
-# trace them into one graph (tf.function / SavedModel) that runs on every core.
+# The input is integer sRGB (8-bit images are scaled by 257 to 16-bit codes, exactly), so
+# linearisation is one table look-up, and only the input's luminance Y is computed (f(Y) is
+# all that Lab's L carries); the output needs the full Lab -> sRGB conversion. All steps
+# are TF ops, so a caller can trace them into one graph (tf.function / SavedModel).
 
 _CODE_MAX = 65535.0
 _XYZ_FROM_RGB = np.array(color._XYZ_FROM_RGB, np.float64)
@@ -65,17 +46,33 @@ def to_uint16(image: tf.Tensor) -> tf.Tensor:
     return tf.cast(scaled, tf.uint16)
 
 
-def model_input_uint16(image: tf.Tensor, size: int) -> tf.Tensor:
-    """:func:`model_input` of one 16-bit sRGB image ``[H,W,3]`` -> scaled L ``[size,size,1]``."""
-    rgb = tf.cast(image, tf.float32) / _CODE_MAX
-    return model_input(rgb[None], size)[0]
+def to_unit(image: tf.Tensor) -> tf.Tensor:
+    """uint8, uint16 or float (in [0, 1]) sRGB -> float32 in [0, 1]."""
+    if image.dtype == tf.uint8:
+        return tf.cast(image, tf.float32) / 255.0
+    if image.dtype == tf.uint16:
+        return tf.cast(image, tf.float32) / _CODE_MAX
+    return tf.clip_by_value(tf.cast(image, tf.float32), 0.0, 1.0)
 
 
-def recombine_uint16(image: tf.Tensor, ab_small: tf.Tensor) -> tf.Tensor:
-    """:func:`recombine` for 16-bit sRGB ``[H,W,3]``: uint8 RGB with the image's own L and
-    ``ab_small`` upsampled bilinearly and clipped to [-1, 1], then converted (gamut-clipped
-    like :func:`colorization_tf.color.lab_to_rgb`). Agrees with :func:`recombine` within one
-    level (float rounding)."""
+def model_input(image: tf.Tensor, size: int) -> tf.Tensor:
+    """Scaled L ``[..., size, size, 1]`` of sRGB images ``[..., H, W, 3]`` (uint8, uint16 or
+    float in [0, 1]; one image or a batch): resized with antialiasing, then converted."""
+    image = tf.convert_to_tensor(image)
+    batched = image.shape.rank == 4
+    rgb = to_unit(image if batched else image[None])
+    small = tf.clip_by_value(tf.image.resize(rgb, [size, size], antialias=True), 0.0, 1.0)
+    lightness, _ = color.rgb_to_model(small)
+    return lightness if batched else lightness[0]
+
+
+def recombine(image: tf.Tensor, ab_small: tf.Tensor) -> tf.Tensor:
+    """uint8 RGB ``[H,W,3]``: the L of ``image`` (sRGB ``[H,W,3]``, uint8, uint16 or float in
+    [0, 1], taken as 16-bit codes) with ``ab_small`` (scaled ``[h,w,2]``) upsampled
+    bilinearly and clipped to [-1, 1] (a*, b* in [-128, 127]) before the conversion back,
+    which clips to the sRGB gamut like :func:`colorization_tf.color.lab_to_rgb`. Agrees with
+    ``skimage.color`` within one level."""
+    image = to_uint16(tf.convert_to_tensor(image))
     linear = tf.gather(tf.constant(_LINEAR_FROM_CODE), tf.cast(image, tf.int32))
     luminance = tf.tensordot(linear, tf.constant(_LUMINANCE), 1)
     fy = tf.where(luminance > color._EPSILON,
@@ -96,7 +93,7 @@ def recombine_uint16(image: tf.Tensor, ab_small: tf.Tensor) -> tf.Tensor:
 
 @functools.cache
 def compiled_recombine():
-    """:func:`recombine_uint16` traced once for every image size (a concrete graph, safe to
-    call from several threads at once); one per process."""
-    return tf.function(recombine_uint16, input_signature=[
+    """:func:`recombine` of 16-bit codes traced once for every image size (a concrete graph,
+    safe to call from several threads at once); one per process."""
+    return tf.function(recombine, input_signature=[
         tf.TensorSpec([None, None, 3], tf.uint16), tf.TensorSpec([None, None, 2], tf.float32)])

@@ -41,12 +41,6 @@ class Summary:
         return text
 
 
-def write_png(path: str, rgb: np.ndarray) -> None:
-    """Writes uint8 RGB as a PNG, atomically (the one-at-a-time path before batching)."""
-    with files.atomic_path(path) as tmp:
-        Image.fromarray(rgb, "RGB").save(tmp, format="PNG")
-
-
 # ---------------------------------------------------------------- which file goes where
 
 
@@ -182,15 +176,18 @@ def write_saliency_maps(predictor, summary: Summary, render_size: int | None) ->
             _fail(summary, source, f"saliency map {path}: {err}")
 
 
-def video_callables(predictor, render_size: int | None = None):
-    """``(predict_ab, recombine)`` for :func:`video.colorize_video` on the compiled fast
-    path (:func:`full_resolution.recombine_uint16`): the same colours as photos get."""
+def video_callables(predictor, render_size: int | None = None
+                    ) -> tuple[video.PredictAb, video.Recombine]:
+    """``(predict_ab, recombine)`` for :func:`video.colorize_video` from a loaded run: the
+    model sees each frame's L resized to ``render_size`` (default: its image size);
+    ``recombine`` is :func:`full_resolution.recombine` (one compiled graph), so frames get
+    the colours photos get."""
     size = int(render_size or predictor.image_size)
     recombine_graph = full_resolution.compiled_recombine()
 
     @tf.function(input_signature=[tf.TensorSpec([None, None, None, 3], tf.uint8)])
     def model_input(frames):
-        return full_resolution.model_input(tf.cast(frames, tf.float32) / 255.0, size)
+        return full_resolution.model_input(frames, size)
 
     def predict_ab(frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         lightness = model_input(tf.constant(frames))

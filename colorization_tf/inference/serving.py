@@ -7,7 +7,7 @@ SavedModel signatures (everything inside the graph, so no package code is needed
 * ``serving_default(image)``: uint8 ``[H,W,3]`` or ``[H,W,1]`` (any size) -> ``{"image":
   uint8 [H,W,3]}``: to 16-bit codes, L at the render size, the network and its decoder,
   ab upsampled and clipped, joined with the full-resolution L (``colorize``'s path exactly:
-  :func:`full_resolution.recombine_uint16`);
+  :func:`full_resolution.recombine`);
 * ``colorize_bytes(image_bytes)``: JPEG/PNG/GIF/BMP bytes -> ``{"png": PNG bytes}``
   (EXIF orientation is not applied: TensorFlow's decoders ignore it);
 * ``network(lightness)``: scaled L ``[B,S,S,1]`` -> scaled ab ``[B,S,S,2]`` (decoded).
@@ -47,7 +47,7 @@ class ColorizeModule(tf.Module):
     def __init__(self, predictor, render_size: int | None = None):
         super().__init__(name="colorizer")
         self.colorizer = predictor.colorizer  # tracked: its variables are saved
-        self._predict_ab = predictor._predict_ab  # decoder, and extra features (edges)
+        self._predictor_network = predictor.network  # decoder, extra features (edges)
         self.image_size = int(predictor.image_size)
         self.render_size = int(render_size or predictor.image_size)
         self.decode = predictor.decode
@@ -61,15 +61,15 @@ class ColorizeModule(tf.Module):
             tf.TensorSpec([], tf.string, name="image_bytes")])
 
     def _network(self, lightness: tf.Tensor) -> tf.Tensor:
-        return self._predict_ab(lightness)
+        return self._predictor_network(lightness)
 
     def _colorize(self, image: tf.Tensor) -> dict[str, tf.Tensor]:
         image = tf.cond(tf.shape(image)[-1] == 1, lambda: tf.tile(image, [1, 1, 3]),
                         lambda: image[..., :3])
         codes = full_resolution.to_uint16(tf.ensure_shape(image, [None, None, 3]))
-        lightness = full_resolution.model_input_uint16(codes, self.render_size)
+        lightness = full_resolution.model_input(codes, self.render_size)
         ab = self._network(lightness[None])[0]
-        return {"image": full_resolution.recombine_uint16(codes, ab)}
+        return {"image": full_resolution.recombine(codes, ab)}
 
     def _colorize_bytes(self, image_bytes: tf.Tensor) -> dict[str, tf.Tensor]:
         image = tf.io.decode_image(image_bytes, channels=3, expand_animations=False)

@@ -15,7 +15,7 @@ The model is reached through two plain callables, so this module needs no Tensor
 
 Smoothing (:mod:`temporal`) acts between the two, on the small ab, so the upsampling and
 the gamut clipping of ``recombine`` see colour that no longer flickers.
-:func:`predictor_callables` builds the pair from a loaded run.
+:func:`colorization_tf.inference.photos.video_callables` builds the pair from a loaded run.
 
 Frames stream from one ffmpeg process into another (``imageio_ffmpeg``'s bundled binary):
 memory holds one batch, whatever the clip's length. Output encoding: libx264, CRF 18,
@@ -504,30 +504,3 @@ def _progress_bar(total: int | None, enabled: bool) -> Callable[[int], None]:
 
     bar = keras.utils.Progbar(total, unit_name="frame")
     return bar.update
-
-
-# ---------------------------------------------------------------------- a trained model
-
-
-def predictor_callables(predictor, render_size: int | None = None) -> tuple[PredictAb,
-                                                                          Recombine]:
-    """``(predict_ab, recombine)`` for :func:`colorize_video` from a loaded run
-    (``colorization_tf.inference.load_run``): the model sees each frame's L resized to
-    ``render_size`` (default: its training size); ``recombine`` joins the frame's own
-    full-resolution L with the upsampled, clipped ab."""
-    import tensorflow as tf
-
-    from colorization_tf.inference import full_resolution
-
-    size = int(render_size or predictor.image_size)
-
-    def predict_ab(frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        rgb = tf.convert_to_tensor(frames, tf.float32) / 255.0
-        lightness = full_resolution.model_input(rgb, size)
-        return np.asarray(predictor.predict(lightness)), lightness.numpy()
-
-    def recombine(frame: np.ndarray, ab: np.ndarray) -> np.ndarray:
-        rgb = tf.convert_to_tensor(frame, tf.float32) / 255.0
-        return full_resolution.recombine(rgb, tf.convert_to_tensor(ab, tf.float32)).numpy()
-
-    return predict_ab, recombine
