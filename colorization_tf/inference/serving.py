@@ -19,8 +19,6 @@ every format returns colours, never bin probabilities.
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 
 import numpy as np
 import tensorflow as tf
@@ -105,7 +103,7 @@ def save_saved_model(module: ColorizeModule, path: str) -> dict:
     signatures = {"serving_default": module.colorize.get_concrete_function(),
                   "colorize_bytes": module.colorize_bytes.get_concrete_function(),
                   "network": module.network.get_concrete_function()}
-    with _atomic_directory(path) as tmp:
+    with files.atomic_directory(path) as tmp:
         tf.saved_model.save(module, tmp, signatures=signatures)
     return {"path": os.path.basename(path), "signatures": {
         "serving_default": "image uint8 [H,W,3|1] -> image uint8 [H,W,3]",
@@ -190,28 +188,6 @@ def describe(predictor, module: ColorizeModule, written: dict) -> dict:
         "tensorflow_version": tf.__version__,
         "formats": written,
     }
-
-
-class _atomic_directory:
-    """A temporary folder beside ``path`` renamed onto it on success (old one replaced)."""
-
-    def __init__(self, path: str):
-        self.path = path
-
-    def __enter__(self) -> str:
-        parent = os.path.dirname(os.path.abspath(self.path))
-        self.tmp = tempfile.mkdtemp(prefix=".tmp-", dir=parent)
-        return self.tmp
-
-    def __exit__(self, exc_type, exc, traceback) -> bool:
-        if exc_type is not None:
-            shutil.rmtree(self.tmp, ignore_errors=True)
-            return False
-        os.chmod(self.tmp, 0o777 & ~files._umask())  # mkdtemp makes 0700
-        if os.path.isdir(self.path):
-            shutil.rmtree(self.path)
-        os.replace(self.tmp, self.path)
-        return False
 
 
 def run_tflite(path: str, lightness: np.ndarray) -> np.ndarray:

@@ -44,6 +44,7 @@ from fractions import Fraction
 import imageio_ffmpeg
 import numpy as np
 
+from colorization_tf import files
 from colorization_tf.inference import temporal
 
 PredictAb = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
@@ -331,8 +332,7 @@ class VideoWriter:
         result = self._temporary[0]
         if self.audio_from is not None:
             result = self._mux_audio(result)
-        os.chmod(result, 0o666 & ~_umask())  # mkstemp creates 0600
-        os.replace(result, self.path)
+        files.publish(result, self.path)
         self._remove_temporary()
 
     def _mux_audio(self, video: str) -> str:
@@ -356,11 +356,7 @@ class VideoWriter:
         return target
 
     def _temporary_path(self) -> str:
-        folder = os.path.dirname(os.path.abspath(self.path))
-        os.makedirs(folder, exist_ok=True)
-        name, extension = os.path.splitext(os.path.basename(self.path))
-        handle, path = tempfile.mkstemp(prefix=f".{name}.tmp-", suffix=extension, dir=folder)
-        os.close(handle)
+        path = files.temporary_beside(self.path)
         self._temporary.append(path)
         return path
 
@@ -372,8 +368,7 @@ class VideoWriter:
 
     def _remove_temporary(self) -> None:
         for path in self._temporary:
-            if os.path.exists(path):
-                os.remove(path)
+            files.discard(path)
         self._temporary = []
         if self._log is not None:
             self._log.close()
@@ -385,12 +380,6 @@ class VideoWriter:
         self._log.seek(0)
         lines = self._log.read().decode("utf-8", "replace").strip().splitlines()
         return lines[-1] if lines else "no message"
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def refuse_overwrite(in_path: str, out_path: str) -> None:
