@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from absl import flags
 
-from colorization_tf import cli
-from colorization_tf.inference import load_run, serving
+from colorization_tf import cli, files
+from colorization_tf.inference import full_resolution, load_run, serving
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("run_dir", None, "Training run directory (config.json + weights).")
@@ -38,6 +38,8 @@ def main(argv):
     for name in ("run_dir", "out"):
         if not FLAGS[name].value:
             raise ValueError(f"--{name} is required")
+    files.require_directory_path(FLAGS.out, "--out")  # bad flags fail before the model loads
+    full_resolution.render_size(FLAGS.render_size, 1)
     predictor = load_run(FLAGS.run_dir, FLAGS.decode, FLAGS.temperature)
     manifest = serving.export(predictor, FLAGS.out, tuple(FLAGS.formats),
                              render_size=FLAGS.render_size, float16=FLAGS.float16)

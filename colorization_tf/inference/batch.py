@@ -33,6 +33,7 @@ from colorization_tf import files
 from colorization_tf.inference import full_resolution
 from colorization_tf.inference.user_images import ImageReadError, read_rgb
 
+MAX_BATCH_SIZE = 256
 FORMATS = {"png": ("PNG", ".png"), "jpg": ("JPEG", ".jpg"), "webp": ("WEBP", ".webp")}
 
 
@@ -124,11 +125,10 @@ def colorize_files(predictor, jobs: Sequence[tuple[str, str]], encoder: Encoder,
     (default: its image size); ``on_done``/``on_failed`` are called from this thread as
     photos finish or fail (reason: one line). At most about ``2 * workers`` photos are in
     memory at once, whatever the number of jobs."""
-    if batch_size < 1:
-        raise ValueError(f"--batch_size must be at least 1, got {batch_size}")
-    size = int(render_size or predictor.image_size)
-    if size < 8:
-        raise ValueError(f"--render_size must be at least 8, got {size}")
+    if not 1 <= batch_size <= MAX_BATCH_SIZE:
+        raise ValueError(f"--batch_size={batch_size}: expected 1..{MAX_BATCH_SIZE} (photos "
+                         "held at full resolution at once)")
+    size = full_resolution.render_size(render_size, predictor.image_size)
     workers = workers or min(4, os.cpu_count() or 2)
     times = times if times is not None else StageTimes()
     recombine = full_resolution.compiled_recombine()

@@ -12,6 +12,9 @@ import numpy as np
 import tensorflow as tf
 
 from colorization_tf import color
+from colorization_tf.data.config import MAX_IMAGE_SIZE
+
+MIN_RENDER_SIZE = 8
 
 # The input is integer sRGB (8-bit images are scaled by 257 to 16-bit codes, exactly), so
 # linearisation is one table look-up, and only the input's luminance Y is computed (f(Y) is
@@ -44,6 +47,19 @@ def to_uint16(image: tf.Tensor) -> tf.Tensor:
         return tf.cast(image, tf.uint16) * 257
     scaled = tf.round(tf.clip_by_value(tf.cast(image, tf.float32), 0.0, 1.0) * _CODE_MAX)
     return tf.cast(scaled, tf.uint16)
+
+
+def render_size(requested: int | None, default: int) -> int:
+    """The side the network sees: ``requested`` (``--render_size``) or, if None, the run's
+    ``default``; raises ValueError naming the flag outside 8..MAX_IMAGE_SIZE (a size the
+    machine cannot hold fails here, in one line, instead of deep in TensorFlow)."""
+    if requested is None:
+        return int(default)
+    if not MIN_RENDER_SIZE <= int(requested) <= MAX_IMAGE_SIZE:
+        raise ValueError(f"--render_size={requested}: expected a size in "
+                         f"{MIN_RENDER_SIZE}..{MAX_IMAGE_SIZE} (the side of the square the "
+                         "network sees)")
+    return int(requested)
 
 
 def to_unit(image: tf.Tensor) -> tf.Tensor:

@@ -122,6 +122,11 @@ def colorize_paths(run_dir: str, inputs: Sequence[str], output_dir: str, *,
     ``output_dir`` with the model of ``run_dir``; unreadable files are reported (stderr)
     and skipped; existing outputs are kept unless ``overwrite``."""
     encoder = encoder or batch.Encoder()
+    files.require_directory_path(output_dir, "--output_dir")
+    if render_size is not None:
+        full_resolution.render_size(render_size, 0)  # a bad flag fails before the model loads
+    if not 1 <= batch_size <= batch.MAX_BATCH_SIZE:
+        raise ValueError(f"--batch_size={batch_size}: expected 1..{batch.MAX_BATCH_SIZE}")
     if not 0.0 <= temporal_smoothing < 1.0:
         raise ValueError(f"--temporal_smoothing must be in [0, 1), got {temporal_smoothing}")
     predictor = load_run(run_dir, decode, temperature)
@@ -182,7 +187,7 @@ def video_callables(predictor, render_size: int | None = None
     model sees each frame's L resized to ``render_size`` (default: its image size);
     ``recombine`` is :func:`full_resolution.recombine` (one compiled graph), so frames get
     the colours photos get."""
-    size = int(render_size or predictor.image_size)
+    size = full_resolution.render_size(render_size, predictor.image_size)
     recombine_graph = full_resolution.compiled_recombine()
 
     @tf.function(input_signature=[tf.TensorSpec([None, None, None, 3], tf.uint8)])

@@ -52,7 +52,8 @@ class Predictor:
             raise ValueError(f"--saliency: run {self.name} ({self.method}) predicts no "
                              "saliency map (only multipath runs do)")
         rgb = tf.convert_to_tensor(rgb)
-        lightness = full_resolution.model_input(rgb[None], int(render_size or self.image_size))
+        size = full_resolution.render_size(render_size, self.image_size)
+        lightness = full_resolution.model_input(rgb[None], size)
         edges = features.edges_of_lightness(lightness)
         saliency = self.colorizer.predict_outputs(lightness, edges)["saliency"]
         full = tf.image.resize(saliency, tf.shape(rgb)[:2], method="bilinear")[0, ..., 0]
@@ -72,6 +73,7 @@ class Predictor:
         its lightness is used) -> uint8 RGB of the same size that keeps the input's own L
         (:mod:`full_resolution`: the path batched photos, video and export take)."""
         codes = full_resolution.to_uint16(tf.convert_to_tensor(rgb))
-        small = full_resolution.model_input(codes, int(render_size or self.image_size))
+        size = full_resolution.render_size(render_size, self.image_size)
+        small = full_resolution.model_input(codes, size)
         ab = self.predict(small[None])[0]
         return full_resolution.compiled_recombine()(codes, ab).numpy()

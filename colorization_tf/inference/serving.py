@@ -47,7 +47,7 @@ class ColorizeModule(tf.Module):
         self.colorizer = predictor.colorizer  # tracked: its variables are saved
         self._predictor_network = predictor.network  # decoder, extra features (edges)
         self.image_size = int(predictor.image_size)
-        self.render_size = int(render_size or predictor.image_size)
+        self.render_size = full_resolution.render_size(render_size, predictor.image_size)
         self.decode = predictor.decode
         self.temperature = predictor.temperature
         size = self.render_size
@@ -82,6 +82,7 @@ def export(predictor, out: str, formats: tuple[str, ...] = ("saved_model", "tfli
     if unknown or not formats:
         raise ValueError(f"--formats must be a subset of {','.join(FORMATS)}, got "
                          f"{','.join(formats) or 'nothing'}")
+    files.require_directory_path(out, "--out")
     if "onnx" in formats:
         _require_tf2onnx()
     module = ColorizeModule(predictor, render_size)
