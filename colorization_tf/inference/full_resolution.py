@@ -87,29 +87,93 @@ def recombine(image: tf.Tensor, ab_small: tf.Tensor) -> tf.Tensor:
     [0, 1], taken as 16-bit codes) with ``ab_small`` (scaled ``[h,w,2]``) upsampled
     bilinearly and clipped to [-1, 1] (a*, b* in [-128, 127]) before the conversion back,
     which clips to the sRGB gamut like :func:`colorization_tf.color.lab_to_rgb`. Agrees with
-    ``skimage.color`` within one level."""
-    image = to_uint16(tf.convert_to_tensor(image))
-    linear = tf.gather(tf.constant(_LINEAR_FROM_CODE), tf.cast(image, tf.int32))
-    luminance = tf.tensordot(linear, tf.constant(_LUMINANCE), 1)
-    fy = tf.where(luminance > color._EPSILON,
-                  tf.pow(tf.maximum(luminance, color._EPSILON), 1.0 / 3.0),
-                  color._KAPPA_SLOPE * luminance + color._OFFSET)
+    ``skimage.color`` within one level. TF ops of any shape (what export traces);
+    :func:`fast_recombine` computes the same in one compiled graph."""
+    image = tf.convert_to_tensor(image)
+    if image.dtype not in (tf.uint8, tf.uint16):
+        image = to_uint16(image)
     ab = tf.image.resize(tf.cast(ab_small, tf.float32)[None], tf.shape(image)[:2],
                          method="bilinear")[0]
-    ab = color.ab_to_lab_units(tf.clip_by_value(ab, -1.0, 1.0))
-    f = tf.stack([fy + ab[..., 0] / 500.0, fy, tf.maximum(fy - ab[..., 1] / 200.0, 0.0)], -1)
-    xyz = tf.where(f > _F_THRESHOLD, f * f * f, (f - color._OFFSET) / color._KAPPA_SLOPE)
-    rgb_linear = tf.tensordot(xyz, tf.constant(_RGB_FROM_RELATIVE_XYZ), 1)
-    rgb_linear = tf.clip_by_value(rgb_linear, 0.0, 1.0)
-    srgb = tf.where(rgb_linear > 0.0031308,
-                    1.055 * tf.pow(tf.maximum(rgb_linear, 0.0031308), 1.0 / 2.4) - 0.055,
-                    12.92 * rgb_linear)
-    return tf.cast(tf.round(srgb * 255.0), tf.uint8)
+    return _recombine_pixels(image, ab)
+
+
+# Only two per-pixel steps are not arithmetic: Lab's f(Y) (a cube root) and sRGB's gamma
+# (a 1/2.4 power), each a table look-up at 1/65535 steps (within half a level of 8-bit
+# output; the tables are computed in float64). The input's linearisation is a table too:
+# 256 entries for 8-bit images, 65536 for 16-bit.
+_LUT_STEPS = 65535.0
+
+
+def _tables() -> dict[str, np.ndarray]:
+    unit = np.arange(65536, dtype=np.float64) / _LUT_STEPS
+    f_of_y = np.where(unit > color._EPSILON, np.cbrt(unit),
+                      color._KAPPA_SLOPE * unit + color._OFFSET)
+    srgb = np.where(unit > 0.0031308, 1.055 * unit ** (1.0 / 2.4) - 0.055, 12.92 * unit)
+    return {"linear16": _LINEAR_FROM_CODE, "linear8": _LINEAR_FROM_CODE[::257].copy(),
+            "f_of_y": f_of_y.astype(np.float32),
+            "srgb8": np.round(srgb * 255.0).astype(np.int32)}
+
+
+_TABLES = _tables()
+
+
+def _lookup(table: str, unit: tf.Tensor) -> tf.Tensor:
+    index = tf.cast(tf.clip_by_value(unit, 0.0, 1.0) * _LUT_STEPS + 0.5, tf.int32)
+    return tf.gather(tf.constant(_TABLES[table]), index)
+
+
+def _recombine_pixels(codes: tf.Tensor, ab: tf.Tensor) -> tf.Tensor:
+    """Per pixel: uint8 or uint16 sRGB codes ``[..., 3]`` and scaled ab ``[..., 2]`` (at the
+    same resolution) -> uint8 sRGB ``[..., 3]`` with the codes' L* and that ab."""
+    table = _TABLES["linear8" if codes.dtype == tf.uint8 else "linear16"]
+    linear = tf.gather(tf.constant(table), tf.cast(codes, tf.int32))
+    luminance = (linear[..., 0] * _LUMINANCE[0] + linear[..., 1] * _LUMINANCE[1]
+                 + linear[..., 2] * _LUMINANCE[2])
+    fy = _lookup("f_of_y", luminance)
+    ab = color.ab_to_lab_units(tf.clip_by_value(tf.cast(ab, tf.float32), -1.0, 1.0))
+
+    def f_inverse(f):
+        return tf.where(f > _F_THRESHOLD, f * f * f, (f - color._OFFSET) / color._KAPPA_SLOPE)
+
+    x = f_inverse(fy + ab[..., 0] / 500.0)
+    y = f_inverse(fy)
+    z = f_inverse(tf.maximum(fy - ab[..., 1] / 200.0, 0.0))  # skimage clips negative z
+    m = _RGB_FROM_RELATIVE_XYZ
+    linear_out = tf.stack([x * m[0, i] + y * m[1, i] + z * m[2, i] for i in range(3)], -1)
+    return tf.cast(_lookup("srgb8", linear_out), tf.uint8)
+
+
+# The compiled path: the photo's pixels in fixed-size runs, so one XLA graph per input type
+# serves every image size (a graph per shape would compile for each new photo size).
+_RUN = 1 << 16
 
 
 @functools.cache
-def compiled_recombine():
-    """:func:`recombine` of 16-bit codes traced once for every image size (a concrete graph,
-    safe to call from several threads at once); one per process."""
-    return tf.function(recombine, input_signature=[
-        tf.TensorSpec([None, None, 3], tf.uint16), tf.TensorSpec([None, None, 2], tf.float32)])
+def _compiled_pixels(dtype: tf.DType):
+    return tf.function(_recombine_pixels, jit_compile=True, input_signature=[
+        tf.TensorSpec([_RUN, 3], dtype), tf.TensorSpec([_RUN, 2], tf.float32)])
+
+
+def fast_recombine(image: np.ndarray, ab_small: np.ndarray) -> np.ndarray:
+    """:func:`recombine` of a uint8 or uint16 image ``[H,W,3]`` (numpy) as numpy, in one
+    XLA-compiled graph per input type run over the pixels in fixed-size runs (about five
+    times faster than the plain TF ops on a CPU); safe to call from several threads."""
+    image = np.asarray(image)
+    if image.dtype not in (np.uint8, np.uint16) or image.ndim != 3 or image.shape[2] != 3:
+        raise ValueError(f"fast_recombine: expected uint8 or uint16 [H,W,3], got "
+                         f"{image.dtype} {list(image.shape)}")
+    height, width = image.shape[:2]
+    ab = tf.image.resize(tf.convert_to_tensor(ab_small, tf.float32)[None], [height, width],
+                         method="bilinear")[0]
+    ab = np.asarray(ab).reshape(-1, 2)
+    pixels = np.ascontiguousarray(image).reshape(-1, 3)
+    out = np.empty_like(pixels, dtype=np.uint8)
+    compiled = _compiled_pixels(tf.as_dtype(image.dtype))
+    for start in range(0, len(pixels), _RUN):
+        codes, ab_run = pixels[start:start + _RUN], ab[start:start + _RUN]
+        count = len(codes)
+        if count < _RUN:  # the last run, padded
+            codes = np.concatenate([codes, np.zeros([_RUN - count, 3], codes.dtype)])
+            ab_run = np.concatenate([ab_run, np.zeros([_RUN - count, 2], np.float32)])
+        out[start:start + count] = compiled(codes, ab_run).numpy()[:count]
+    return out.reshape(image.shape)

@@ -185,10 +185,9 @@ def video_callables(predictor, render_size: int | None = None
                     ) -> tuple[video.PredictAb, video.Recombine]:
     """``(predict_ab, recombine)`` for :func:`video.colorize_video` from a loaded run: the
     model sees each frame's L resized to ``render_size`` (default: its image size);
-    ``recombine`` is :func:`full_resolution.recombine` (one compiled graph), so frames get
+    ``recombine`` is :func:`full_resolution.fast_recombine` (one compiled graph), so frames get
     the colours photos get."""
     size = full_resolution.render_size(render_size, predictor.image_size)
-    recombine_graph = full_resolution.compiled_recombine()
 
     @tf.function(input_signature=[tf.TensorSpec([None, None, None, 3], tf.uint8)])
     def model_input(frames):
@@ -199,8 +198,7 @@ def video_callables(predictor, render_size: int | None = None
         return np.asarray(predictor.predict(lightness)), lightness.numpy()
 
     def recombine(frame: np.ndarray, ab: np.ndarray) -> np.ndarray:
-        codes = full_resolution.to_uint16(tf.constant(frame))
-        return recombine_graph(codes, tf.constant(ab, tf.float32)).numpy()
+        return full_resolution.fast_recombine(frame, ab)
 
     return predict_ab, recombine
 

@@ -72,8 +72,10 @@ class Predictor:
         """One sRGB image (``[H,W,3]``: uint8, uint16, or float in [0, 1]; any size; only
         its lightness is used) -> uint8 RGB of the same size that keeps the input's own L
         (:mod:`full_resolution`: the path batched photos, video and export take)."""
-        codes = full_resolution.to_uint16(tf.convert_to_tensor(rgb))
+        codes = np.asarray(rgb)
+        if codes.dtype not in (np.uint8, np.uint16):
+            codes = full_resolution.to_uint16(tf.constant(codes)).numpy()
         size = full_resolution.render_size(render_size, self.image_size)
         small = full_resolution.model_input(codes, size)
         ab = self.predict(small[None])[0]
-        return full_resolution.compiled_recombine()(codes, ab).numpy()
+        return full_resolution.fast_recombine(codes, ab)

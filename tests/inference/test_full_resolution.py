@@ -45,6 +45,48 @@ def test_recombine_matches_skimage_lab(bits):
     assert difference.max() <= 1 and difference.mean() < 0.02
 
 
+def _previous_recombine(codes: tf.Tensor, ab_small: tf.Tensor) -> np.ndarray:
+    """The recombination before the look-up tables and XLA (commit 54ce7d1), kept as the
+    reference the faster path must stay within one level of."""
+    fr, c = full_resolution, full_resolution.color
+    linear = tf.gather(tf.constant(fr._LINEAR_FROM_CODE), tf.cast(codes, tf.int32))
+    luminance = tf.tensordot(linear, tf.constant(fr._LUMINANCE), 1)
+    fy = tf.where(luminance > c._EPSILON, tf.pow(tf.maximum(luminance, c._EPSILON), 1.0 / 3.0),
+                  c._KAPPA_SLOPE * luminance + c._OFFSET)
+    ab = tf.image.resize(tf.cast(ab_small, tf.float32)[None], tf.shape(codes)[:2],
+                         method="bilinear")[0]
+    ab = c.ab_to_lab_units(tf.clip_by_value(ab, -1.0, 1.0))
+    f = tf.stack([fy + ab[..., 0] / 500.0, fy, tf.maximum(fy - ab[..., 1] / 200.0, 0.0)], -1)
+    xyz = tf.where(f > fr._F_THRESHOLD, f * f * f, (f - c._OFFSET) / c._KAPPA_SLOPE)
+    linear_out = tf.clip_by_value(tf.tensordot(xyz, tf.constant(fr._RGB_FROM_RELATIVE_XYZ), 1),
+                                  0.0, 1.0)
+    srgb = tf.where(linear_out > 0.0031308,
+                    1.055 * tf.pow(tf.maximum(linear_out, 0.0031308), 1.0 / 2.4) - 0.055,
+                    12.92 * linear_out)
+    return tf.cast(tf.round(srgb * 255.0), tf.uint8).numpy()
+
+
+@pytest.mark.compiled  # the XLA graph itself, not its ops run eagerly
+@pytest.mark.parametrize("bits", [8, 16])
+def test_fast_recombine_stays_within_one_level_of_the_previous_output(bits):
+    """Several runs of the compiled graph and a padded last one (301 x 257 pixels)."""
+    photo = skimage.data.astronaut()[:301, :257]
+    if bits == 16:
+        photo = photo.astype(np.uint16) * 257 + np.arange(257, dtype=np.uint16)[None, :, None]
+    ab = tf.random.stateless_uniform([19, 23, 2], [7, bits], -1.2, 1.2)
+    before = _previous_recombine(full_resolution.to_uint16(tf.constant(photo)), ab)
+    for got in (full_resolution.fast_recombine(photo, ab.numpy()),
+                full_resolution.recombine(tf.constant(photo), ab).numpy()):
+        difference = np.abs(got.astype(np.int16) - before)
+        assert got.shape == photo.shape and got.dtype == np.uint8
+        assert difference.max() <= 1 and difference.mean() < 0.01
+
+
+def test_fast_recombine_refuses_float_images():
+    with pytest.raises(ValueError, match="expected uint8 or uint16"):
+        full_resolution.fast_recombine(np.zeros([4, 4, 3], np.float32), np.zeros([2, 2, 2]))
+
+
 def test_recombine_takes_8_bit_16_bit_and_float_alike():
     photo = _photo(8)
     ab = tf.random.stateless_uniform([7, 9, 2], [5, 6], -1.0, 1.0)  # upsampled inside
