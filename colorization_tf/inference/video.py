@@ -30,6 +30,8 @@ a failure or an interruption leaves nothing behind, and an input is never writte
 
 from __future__ import annotations
 
+import collections
+import concurrent.futures
 import contextlib
 import dataclasses
 import itertools
@@ -51,6 +53,9 @@ PredictAb = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
 Recombine = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 _MP4_LIKE = (".mp4", ".m4v", ".mov")
+# Frames recombined at once (threads: TensorFlow and numpy release the GIL), so joining
+# colour to the full-resolution frames overlaps the model and the ffmpeg pipes.
+RECOMBINE_THREADS = 2
 
 
 class VideoError(ValueError):
@@ -441,17 +446,25 @@ def colorize_video(in_path: str, out_path: str, predict_ab: PredictAb, recombine
     meter, cuts, bar = temporal.FlickerMeter(), [], _progress_bar(info.frames, progress)
     start = time.perf_counter()
     audio = in_path if info.has_audio else None
+    pending: collections.deque = collections.deque()  # recombined frames, in order
     with VideoWriter(out_path, info.rate, audio_from=audio) as writer, \
-            contextlib.closing(read_frames(in_path)) as decoded:
+            contextlib.closing(read_frames(in_path)) as decoded, \
+            concurrent.futures.ThreadPoolExecutor(RECOMBINE_THREADS) as pool:
         for frames in _batches(decoded, batch_size):
             ab_small, lightness_small = _predict(predict_ab, frames)
             for frame, ab, lightness in zip(frames, ab_small, lightness_small, strict=True):
                 smoothed = smoother(ab, lightness)
-                if smoother.cut and writer.frames:
-                    cuts.append(writer.frames)
+                index = writer.frames + len(pending)
+                if smoother.cut and index:
+                    cuts.append(index)
                 meter.add(smoothed, cut=smoother.cut)
-                writer.write(_recombined(recombine, frame, smoothed))
+                pending.append(pool.submit(_recombined, recombine, frame, smoothed))
+            while len(pending) > batch_size:  # the next batch's model runs meanwhile
+                writer.write(pending.popleft().result())
             bar(writer.frames)
+        while pending:
+            writer.write(pending.popleft().result())
+        bar(writer.frames)
         if writer.frames == 0:
             raise VideoReadError(f"{in_path}: no frames could be decoded")
     return VideoSummary(input=in_path, output=out_path, frames=writer.frames,

