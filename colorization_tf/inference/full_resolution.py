@@ -146,10 +146,18 @@ def _recombine_pixels(codes: tf.Tensor, ab: tf.Tensor) -> tf.Tensor:
     return _lookup("srgb8", linear_out)
 
 
-# The compiled path: the photo's pixels in fixed-size runs, so one XLA graph per input type
-# and run length serves every image size (a graph per shape would compile for each new
-# photo size): long runs, then short ones for the rest (the last one padded).
-_RUNS = (1 << 20, 1 << 16, 1 << 12)
+# The compiled path: the photo's pixels in runs of fixed lengths (powers of two), so one XLA
+# graph per input type and run length serves every image size (a graph per shape would
+# compile for each new photo size): runs of the longest length, then the rest as one padded
+# run of the next power of two (at most half of it padding). Few calls per photo: each
+# call into a graph costs about a millisecond whatever its size.
+_LONGEST_RUN, _SHORTEST_RUN = 1 << 20, 1 << 12
+
+
+def _run_length(remaining: int) -> int:
+    if remaining >= _LONGEST_RUN:
+        return _LONGEST_RUN
+    return max(_SHORTEST_RUN, 1 << (remaining - 1).bit_length())
 
 
 @functools.cache
@@ -173,15 +181,14 @@ def fast_recombine(image: np.ndarray, ab_small: np.ndarray) -> np.ndarray:
     pixels = np.ascontiguousarray(image).reshape(-1, 3)
     out = np.empty(pixels.shape, np.uint8)
     start, total = 0, len(pixels)
-    for run in _RUNS:
+    while start < total:
+        run = _run_length(total - start)
+        codes, ab_run = pixels[start:start + run], ab[start:start + run]
+        count = len(codes)
+        if count < run:  # the last run, padded
+            codes = np.concatenate([codes, np.zeros([run - count, 3], codes.dtype)])
+            ab_run = np.concatenate([ab_run, np.zeros([run - count, 2], np.float32)])
         compiled = _compiled_pixels(tf.as_dtype(image.dtype), run)
-        last = run == _RUNS[-1]
-        while total - start >= run or (last and start < total):
-            codes, ab_run = pixels[start:start + run], ab[start:start + run]
-            count = len(codes)
-            if count < run:  # the very last run, padded
-                codes = np.concatenate([codes, np.zeros([run - count, 3], codes.dtype)])
-                ab_run = np.concatenate([ab_run, np.zeros([run - count, 2], np.float32)])
-            out[start:start + count] = compiled(codes, ab_run).numpy()[:count]
-            start += count
+        out[start:start + count] = compiled(codes, ab_run).numpy()[:count]
+        start += count
     return out.reshape(image.shape)

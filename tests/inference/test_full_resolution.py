@@ -68,9 +68,10 @@ def _previous_recombine(codes: tf.Tensor, ab_small: tf.Tensor) -> np.ndarray:
 
 @pytest.mark.compiled  # the XLA graph itself, not its ops run eagerly
 @pytest.mark.parametrize("bits", [8, 16])
-def test_fast_recombine_stays_within_one_level_of_the_previous_output(bits):
-    """Runs of every length of the compiled graph, the last one padded (301 x 257 pixels:
-    one run of 2^16, two of 2^12 and a part of one)."""
+def test_fast_recombine_stays_within_one_level_of_the_previous_output(bits, monkeypatch):
+    """301 x 257 pixels in four full runs of 2^14 and a padded one (the longest run
+    shortened for the test)."""
+    monkeypatch.setattr(full_resolution, "_LONGEST_RUN", 1 << 14)
     photo = skimage.data.astronaut()[:301, :257]
     if bits == 16:
         photo = photo.astype(np.uint16) * 257 + np.arange(257, dtype=np.uint16)[None, :, None]
