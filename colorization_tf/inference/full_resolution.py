@@ -6,7 +6,8 @@ the exported SavedModel, the web app) goes through these two functions."""
 
 from __future__ import annotations
 
-import functools
+import threading
+from collections.abc import Callable
 
 import numpy as np
 import tensorflow as tf
@@ -160,10 +161,23 @@ def _run_length(remaining: int) -> int:
     return max(_SHORTEST_RUN, 1 << (remaining - 1).bit_length())
 
 
-@functools.cache
-def _compiled_pixels(dtype: tf.DType, run: int):
-    return tf.function(_recombine_pixels, jit_compile=True, input_signature=[
-        tf.TensorSpec([run, 3], dtype), tf.TensorSpec([run, 2], tf.float32)])
+_COMPILED: dict[tuple[tf.DType, int], Callable] = {}
+_COMPILING = threading.Lock()
+
+
+def _compiled_pixels(dtype: tf.DType, run: int) -> Callable:
+    """The XLA graph for runs of ``run`` pixels of ``dtype``, compiled once per process
+    (threads asking at the same time wait for the one compilation)."""
+    key = (dtype, run)
+    if key not in _COMPILED:
+        with _COMPILING:
+            if key not in _COMPILED:
+                compiled = tf.function(_recombine_pixels, jit_compile=True, input_signature=[
+                    tf.TensorSpec([run, 3], dtype), tf.TensorSpec([run, 2], tf.float32)])
+                compiled.get_concrete_function()  # traces; XLA compiles on the first call
+                compiled(tf.zeros([run, 3], dtype), tf.zeros([run, 2]))
+                _COMPILED[key] = compiled
+    return _COMPILED[key]
 
 
 def fast_recombine(image: np.ndarray, ab_small: np.ndarray) -> np.ndarray:
