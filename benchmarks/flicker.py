@@ -122,10 +122,10 @@ def model_callables(run_dir: str | None):
             return predictor.predict_ab, predictor.recombine
 
         return stand_in
-    from colorization_tf.inference import load_run
+    from colorization_tf.inference import load_run, photos
 
     predictor = load_run(run_dir)
-    return lambda: video.predictor_callables(predictor)
+    return lambda: photos.video_callables(predictor)
 
 
 def main(argv: list[str]) -> None:

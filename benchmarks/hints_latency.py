@@ -65,13 +65,12 @@ def make_photo(folder: str) -> tuple[str, str, np.ndarray]:
 def stages(photo: str, hints_path: str, solve_size: int) -> dict[str, float]:
     """Seconds of each step of one colorization (what ``colorize_codes`` does, split)."""
     import scipy.sparse.linalg
-    import tensorflow as tf
 
-    from colorization_tf.inference import batch, full_resolution, hints, optimization
+    from colorization_tf.inference import full_resolution, hints, optimization, user_images
 
     times = {}
     start = time.perf_counter()
-    codes = batch.read_codes(photo)
+    codes = user_images.read_codes(photo)
     parsed = hints.load_hints(hints_path)
     times["decode"] = time.perf_counter() - start
     height, width = codes.shape[:2]
@@ -92,7 +91,7 @@ def stages(photo: str, hints_path: str, solve_size: int) -> dict[str, float]:
     times["factorise_and_solve"] = time.perf_counter() - start
     ab = optimization.solve_ab(lightness, hint_ab, hint_mask)
     start = time.perf_counter()
-    full_resolution.compiled_recombine()(tf.constant(codes), tf.constant(ab)).numpy()
+    full_resolution.fast_recombine(codes, ab)
     times["recombine"] = time.perf_counter() - start
     return {k: round(v, 3) for k, v in times.items()}
 
@@ -121,9 +120,9 @@ def compare_solvers(photo: str, hints_path: str, solve_size: int) -> dict:
     system ``optimization.solve_ab`` builds for the photo at ``solve_size``."""
     import scipy.sparse.linalg
 
-    from colorization_tf.inference import batch, hints, optimization
+    from colorization_tf.inference import hints, optimization, user_images
 
-    codes = batch.read_codes(photo)
+    codes = user_images.read_codes(photo)
     height, width = codes.shape[:2]
     shape = optimization.solve_shape(height, width, solve_size)
     lightness = optimization.lightness_at(codes, shape)

@@ -1,4 +1,4 @@
-"""Reference figure for the throughput goal: the primary seed's CIFAR U-Net train step in
+"""Reference figure for the throughput goal: Galvão et al.'s CIFAR U-Net train step in
 PyTorch eager mode on the CPU (same layers as ``models/unet.py``: 4x4 convolutions,
 encoder 64(s1)-128-256-512-512, decoder 512-256-128-64 with skip concatenation, batch
 norm, LeakyReLU 0.2 / ReLU, 1x1 conv + tanh; L1 loss, Adam). Prints JSON.

@@ -2,7 +2,7 @@
 
 This is the one module that knows how Lab is scaled for the networks. The formulas and
 constants follow ``skimage.color.rgb2lab`` / ``lab2rgb`` so results agree with them; the
-scaling to [-1, 1] follows the primary seed's code: ``L' = (L - 50) / 50`` and
+scaling to [-1, 1] follows Galvão et al.'s code: ``L' = (L - 50) / 50`` and
 ``a' = (a + 0.5) / 127.5`` (equivalently ``(a + 128) / 255 * 2 - 1``), the same for b.
 Everything works on any leading batch shape ``[..., 3]`` and inside tf.data and graphs.
 """

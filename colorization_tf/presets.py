@@ -1,4 +1,4 @@
-"""Named experiments: the seeds' hyperparameters, one typed ``RunConfig`` each.
+"""Named experiments: the papers' hyperparameters, one typed ``RunConfig`` each.
 
 A preset says which colorizer (``MethodConfig.name``) to build, its networks (as
 ``models.build`` specs), losses, optimiser schedule (``OptimConfig``), and the paper's
@@ -28,14 +28,14 @@ def _preset(name: str, method: MethodConfig, optim: OptimConfig, *, batch_size: 
 
 
 def _unet(name: str, loss: str) -> RunConfig:
-    # Seed 000 §4.1, §5.1: U-Net, Adam 1e-3 decayed x0.3 every 17,500 steps, 200 epochs, 128.
+    # Galvão et al. §4.1, §5.1: U-Net, Adam 1e-3 decayed x0.3 every 17,500 steps, 200 epochs, 128.
     return _preset(name, MethodConfig("supervised", CIFAR_UNET, loss=loss),
                    OptimConfig(1e-3, decay_rate=0.3, decay_steps=17_500),
                    batch_size=128, epochs=200, samples_epochs=20, image_size=32)
 
 
 def _gan(name: str, method: str, **extra) -> RunConfig:
-    # Seed 000 §4.2, §5.1: U-Net G with dropout 0.5 as noise, conv D on concat(L, ab), eq. 5/6
+    # Galvão et al. §4.2, §5.1: U-Net G with dropout 0.5 as noise, conv D on concat(L, ab), eq. 5/6
     # with lambda=100 L1, Adam 3e-4 decayed x0.1 every 20,000 steps, D (and VAC+GAN's C) at
     # lr/10, 2 G updates per D update, label smoothing off (real_target 0.9 turns it on).
     gan = MethodConfig(method, {**CIFAR_UNET, "dropout": 0.5}, PATCH_D, loss="l1",
@@ -49,7 +49,7 @@ def _gan(name: str, method: str, **extra) -> RunConfig:
 def _classification(name: str, bins: dict, generator: dict | None = None,
                     image_size: int = 32, epochs: int = 100,
                     samples_epochs: int = 5) -> RunConfig:
-    # Seeds 002-004 (Zhang et al.): logits over Q ab bins, 5-NN soft-encoding sigma=5, prior
+    # Li and Wang, Kumar et al., Tran and Ly (Zhang et al.): logits over Q ab bins, 5-NN soft-encoding sigma=5, prior
     # smoothed with sigma=5, rebalancing lambda=0.5, annealed mean T=0.38 (top-k k=5); Adam
     # 1e-4, batch 128, 100 epochs.
     method = MethodConfig("classification", generator or {"type": "zhang"}, bins=bins,
@@ -64,11 +64,11 @@ PRESETS: dict[str, RunConfig] = {
     "unet_l1": _unet("unet_l1", "l1"),
     "unet_l2": _unet("unet_l2", "l2"),
     "cgan": _gan("cgan", "cgan"),
-    # Seed 000 §4.3: the cgan plus classifier C (num_classes from the data), eq. 7, gamma 0.01.
+    # Galvão et al. §4.3: the cgan plus classifier C (num_classes from the data), eq. 7, gamma 0.01.
     "vacgan": _gan("vacgan", "vacgan", gamma=0.01, classifier={
         "type": "auxiliary_classifier", "filters": [64, 128, 256, 256], "strides": [2, 2, 2, 1]}),
-    # Seed 004: U-Net G vs an InstanceNorm critic, WGAN-GP with n_critic=5 and penalty 10,
-    # plus L1, batch 64, STL-10 at 96 px. The seed gives no learning rate, L1 weight or
+    # Tran and Ly 2024: U-Net G vs an InstanceNorm critic, WGAN-GP with n_critic=5 and penalty 10,
+    # plus L1, batch 64, STL-10 at 96 px. The paper gives no learning rate, L1 weight or
     # epochs: Adam 1e-4 (beta 0, 0.9) follows Gulrajani et al., lambda=100 the cgan.
     "wgan_gp": _preset(
         "wgan_gp",
@@ -77,21 +77,21 @@ PRESETS: dict[str, RunConfig] = {
         OptimConfig(1e-4, beta_1=0.0, beta_2=0.9),
         batch_size=64, epochs=100, samples_epochs=5, image_size=96),
     "classification": _classification("classification", {"kind": "gamut", "grid": 10}),
-    # Seed 004's 361 bins: size 12 over [-110, 118].
+    # Tran and Ly's 361 bins: size 12 over [-110, 118].
     "classification_q361": _classification(
         "classification_q361", {"kind": "grid", "grid": 12, "range": [-110, 118]}),
-    # Seed 002 §4.1.1, Fig. 4: dilated VGG-style regression net, sigmoid ab, L2 plus weight
+    # Li and Wang §4.1.1, Fig. 4: dilated VGG-style regression net, sigmoid ab, L2 plus weight
     # decay (lambda=0.01 of §5.1, as Adam's decoupled weight decay); Adam 1e-4, 128, 100.
     "regression": _preset(
         "regression", MethodConfig("supervised", {"type": "regression"}, loss="l2"),
         OptimConfig(1e-4, weight_decay=0.01),
         batch_size=128, epochs=100, samples_epochs=8, image_size=32),
-    # Seed 004's reconstruction approach: the unet_l1 U-Net predicting sRGB (tanh -> [0, 1])
+    # Tran and Ly's reconstruction approach: the unet_l1 U-Net predicting sRGB (tanh -> [0, 1])
     # from L with an L1 loss on RGB.
     "unet_rgb": _preset("unet_rgb", MethodConfig("rgb", CIFAR_UNET, loss="l1"),
                         OptimConfig(1e-3, decay_rate=0.3, decay_steps=17_500),
                         batch_size=128, epochs=200, samples_epochs=20, image_size=32),
-    # Seed 002 §3.2, §4, §5.1: VGG16 conv blocks 1-5 (ImageNet weights, fine-tuned) replace
+    # Li and Wang §3.2, §4, §5.1: VGG16 conv blocks 1-5 (ImageNet weights, fine-tuned) replace
     # the first blocks of the classification net; gray as 3 channels at 224 px; Adam 1e-4,
     # batch 128, 50 epochs; the rebalanced soft-encoded loss and decoders of classification.
     "classification_vgg16": _classification(
@@ -99,9 +99,9 @@ PRESETS: dict[str, RunConfig] = {
         generator={"type": "vgg16_zhang", "image_size": 224, "freeze_backbone": False,
                    "backbone_weights": "imagenet"},
         image_size=224, epochs=50, samples_epochs=2),
-    # Seed 001: gray + Canny edges in, RGB + saliency out, frozen ImageNet ResNet-18 features
+    # Sarkar et al. 2022: gray + Canny edges in, RGB + saliency out, frozen ImageNet ResNet-18 features
     # at the 6th down layer, six-layer PatchGAN; L1 (1) + GAN (0.5) + saliency-weighted L1
-    # (0.05) + saliency map (0.05); Adam, G 1e-4, D 1e-5; batch 64 at 64 px. The seed gives
+    # (0.05) + saliency map (0.05); Adam, G 1e-4, D 1e-5; batch 64 at 64 px. The paper gives
     # no epoch count for this model: 100, as its other models.
     "multipath": _preset(
         "multipath",

@@ -1,6 +1,7 @@
-"""The package's shape (DESIGN.md): the layer packages exist, at most 12 top-level
-modules, no import circles, and networks / losses / colorizers import nothing from the
-data, training, evaluation or inference layers."""
+"""The package's shape (DESIGN.md): the layer packages exist, the top level holds only
+library modules and two-line ``python -m`` forwards to ``commands/``, no import circles,
+networks / losses / colorizers import nothing from the data, training, evaluation or
+inference layers, and no library module imports a command."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ import colorization_tf
 
 ROOT = os.path.dirname(colorization_tf.__file__)
 LAYERS = ("data", "models", "losses", "colorizers", "training", "evaluation", "inference",
-          "reproduction")
+          "commands", "reproduction")
+# The top level: library modules every layer may use, and forwards to commands/.
+TOP_LIBRARY = ("__init__", "cli", "color", "cpu", "files", "presets")
 DOWNSTREAM_OF_MODELS = ("data", "training", "evaluation", "inference", "reproduction")
 
 
@@ -50,11 +53,34 @@ def _imports(modules: dict[str, str]) -> dict[str, set[str]]:
     return graph
 
 
-def test_layer_packages_exist_and_the_top_level_is_small():
+def test_layer_packages_exist():
     for layer in LAYERS:
         assert os.path.isfile(os.path.join(ROOT, layer, "__init__.py")), layer
-    top = [name for name in os.listdir(ROOT) if name.endswith(".py")]
-    assert len(top) <= 12, sorted(top)
+
+
+def test_top_level_modules_are_library_or_forwards_to_commands():
+    commands = {name[:-3] for name in os.listdir(os.path.join(ROOT, "commands"))
+                if name.endswith(".py") and name != "__init__.py"}
+    for name in sorted(os.listdir(ROOT)):
+        stem = name[:-3]
+        if not name.endswith(".py") or stem in TOP_LIBRARY:
+            continue
+        assert stem in commands, f"{name}: top-level module that is neither library " \
+                                 f"({', '.join(TOP_LIBRARY)}) nor a command forward"
+        tree = ast.parse(open(os.path.join(ROOT, name)).read())
+        imports = [node for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)]
+        assert [node.module for node in imports] == [f"colorization_tf.commands.{stem}"], name
+        assert len(tree.body) <= 3, f"{name}: a forward holds no code of its own"
+
+
+def test_library_modules_never_import_commands():
+    graph = _imports(_modules())
+    for module, targets in graph.items():
+        if module.startswith("colorization_tf.commands") or module.count(".") == 1 and \
+                module.split(".")[1] not in TOP_LIBRARY:
+            continue  # the commands and their top-level forwards
+        bad = [t for t in targets if t.startswith("colorization_tf.commands")]
+        assert not bad, f"{module} imports {bad}"
 
 
 def test_no_import_circles():
@@ -86,7 +112,7 @@ def test_networks_losses_and_colorizers_do_not_reach_downstream():
 
 def test_entry_points_go_through_the_inference_layer():
     graph = _imports(_modules())
-    for entry in ("colorization_tf.colorize", "colorization_tf.evaluate"):
+    for entry in ("colorization_tf.commands.colorize", "colorization_tf.commands.evaluate"):
         reachable, todo = set(), [entry]
         while todo:
             for target in graph.get(todo.pop(), ()):

@@ -12,7 +12,7 @@ import pytest
 from support import tiny_config
 
 from colorization_tf import cpu
-from colorization_tf.train import precision_flags
+from colorization_tf.commands.train import precision_flags
 from colorization_tf.training import strategies, train
 
 AVX2_ONLY = "processor\t: 0\nflags\t\t: fpu sse sse2 avx fma avx2 bmi2\n"

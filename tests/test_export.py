@@ -17,7 +17,7 @@ from PIL import Image
 from support import tiny_config
 
 from colorization_tf import training
-from colorization_tf.inference import export, load_run, photos
+from colorization_tf.inference import load_run, photos, serving
 
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""}
 pytestmark = [pytest.mark.slow, pytest.mark.compiled]
@@ -48,7 +48,7 @@ def exported(tmp_path_factory):
         out = str(root / f"{preset}-export")
         formats = ("saved_model", "tflite") + (("onnx",) if preset == "unet_l1" and
                                                _has_onnx() else ())
-        export.export(load_run(run_dir), out, formats)
+        serving.export(load_run(run_dir), out, formats)
         runs[preset] = (run_dir, out)
     return runs
 
@@ -93,9 +93,9 @@ def test_tflite_equals_keras(exported):
     size = predictor.image_size
     lightness = np.random.default_rng(0).uniform(-1, 1, (1, size, size, 1)).astype(np.float32)
     want = predictor.predict(lightness).numpy()
-    got = export.run_tflite(os.path.join(out, "model.tflite"), lightness)
+    got = serving.run_tflite(os.path.join(out, "model.tflite"), lightness)
     np.testing.assert_allclose(got, want, atol=1e-4)
-    half = export.run_tflite(os.path.join(out, "model_float16.tflite"), lightness)
+    half = serving.run_tflite(os.path.join(out, "model_float16.tflite"), lightness)
     assert np.abs(half - want).max() < 0.05
 
 
@@ -113,7 +113,7 @@ def test_classification_export_returns_decoded_colours(exported):
     got = model.signatures["network"](lightness=tf.constant(lightness))["output_0"].numpy()
     assert got.shape == (2, size, size, 2)
     np.testing.assert_allclose(got, want, atol=1e-4)
-    tflite = export.run_tflite(os.path.join(out, "model.tflite"), lightness[:1])
+    tflite = serving.run_tflite(os.path.join(out, "model.tflite"), lightness[:1])
     np.testing.assert_allclose(tflite, want[:1], atol=1e-3)
 
 

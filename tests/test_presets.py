@@ -58,3 +58,18 @@ def test_a_config_json_of_another_layout_is_refused():
     with pytest.raises(ConfigError, match="not a run configuration of this version"):
         RunConfig.from_dict(values)
     assert dataclasses.is_dataclass(RunConfig.from_dict(presets.get("unet_l1").to_dict()))
+
+
+@pytest.mark.parametrize("name", presets.names())
+def test_preset_method_module_and_class_read_without_a_map(name):
+    """preset -> method -> module of the same name -> the colorizer class it builds."""
+    import importlib
+
+    from colorization_tf import colorizers
+
+    method = presets.get(name).method.name
+    assert colorizers.METHODS[method] == f"colorization_tf.colorizers.{method}"
+    module = importlib.import_module(colorizers.METHODS[method])
+    built = module.build.__annotations__["return"]
+    built = getattr(module, built) if isinstance(built, str) else built
+    assert issubclass(built, colorizers.Colorizer) and built.__module__ == module.__name__

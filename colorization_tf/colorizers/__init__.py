@@ -19,7 +19,7 @@ METHODS = {
     "vacgan": "colorization_tf.colorizers.vacgan",
     "wgan_gp": "colorization_tf.colorizers.wgan_gp",
     "classification": "colorization_tf.colorizers.classification",
-    "rgb": "colorization_tf.colorizers.reconstruction",
+    "rgb": "colorization_tf.colorizers.rgb",
     "multipath": "colorization_tf.colorizers.multipath",
 }
 

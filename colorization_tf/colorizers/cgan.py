@@ -1,4 +1,4 @@
-"""Conditional GAN colorizer (seed 000 §4.2, after Nazeri et al.): a U-Net generator with
+"""Conditional GAN colorizer (Galvão et al. §4.2, after Nazeri et al.): a U-Net generator with
 dropout as its noise, a convolutional discriminator on concat(L, ab), and the generator
 loss eq. 5 = adversarial + lambda * L1 (or L2); the discriminator minimises eq. 6."""
 

@@ -1,14 +1,14 @@
-"""Classification colorizer (Zhang et al.; seeds 002-004): per-pixel logits over quantized
+"""Classification colorizer (Zhang et al.; Li and Wang, Kumar et al., Tran and Ly): per-pixel logits over quantized
 ab bins, trained on soft-encoded targets with the class-rebalanced multinomial
-cross-entropy of seed 003 §3.4, and decoded back to ab by ``quantize.decode``.
+cross-entropy of Kumar et al. §3.4, and decoded back to ab by ``quantize.decode``.
 
 Decoders for ``predict_ab(L, decode=..., temperature=...)`` (``DECODERS``):
 
 * ``annealed`` (default): annealed mean, ``temperature`` T (default: the preset's, 0.38;
-  seed 002 used 0.89). T=1 is the mean, T->0 the mode.
-* ``mode``: centre of the most probable bin (seed 004 'centroid').
+  Li and Wang used 0.89). T=1 is the mean, T->0 the mode.
+* ``mode``: centre of the most probable bin (Tran and Ly 2024 'centroid').
 * ``mean``: expectation of the bin centres.
-* ``topk``: softmax-weighted centres of the preset's ``top_k`` most probable bins (seed 004).
+* ``topk``: softmax-weighted centres of the preset's ``top_k`` most probable bins (Tran and Ly 2024).
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from colorization_tf import color, losses, models, quantize
+from colorization_tf import color, losses, models
+from colorization_tf.colorizers import quantize
 from colorization_tf.colorizers.base import Colorizer
 from colorization_tf.colorizers.config import MethodConfig
 
@@ -71,7 +72,7 @@ class ClassificationColorizer(Colorizer):
         return [self.loss_tracker, self.mae_tracker]
 
     def per_example_loss(self, ab: tf.Tensor, logits: tf.Tensor) -> tf.Tensor:
-        """Seed 003's rebalanced cross-entropy per image: ``-1/HW sum_hw v(Z_hw) sum_q
+        """Kumar et al.'s rebalanced cross-entropy per image: ``-1/HW sum_hw v(Z_hw) sum_q
         Z_hwq log Zhat_hwq``, Z the 5-NN soft-encoding, v the weight of the nearest bin."""
         logits = tf.cast(logits, tf.float32)
         if self.loss_resolution == "logits":
@@ -124,7 +125,7 @@ class ClassificationColorizer(Colorizer):
 
     def prepare(self, train_batches: tf.data.Dataset) -> None:
         """The rebalancing weights from the ab histogram of the training examples
-        (batches of ``{"ab": ...}``), smoothed into the prior (seed 003 §3.4)."""
+        (batches of ``{"ab": ...}``), smoothed into the prior (Kumar et al. §3.4)."""
         counts = pixel_bin_counts(train_batches, self.centres)
         if float(tf.reduce_sum(counts)) == 0:
             raise ValueError("classification: the training split has no images to compute "

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from colorization_tf import quantize
+from colorization_tf.colorizers import quantize
 
 METHODS = ("supervised", "cgan", "vacgan", "wgan_gp", "classification", "rgb", "multipath")
 
@@ -21,14 +21,14 @@ class MethodConfig:
     classifier: dict | None = None
     # reconstruction term (supervised, GANs): "l1" (eq. 1) or "l2" (eq. 2)
     loss: str = "l1"
-    # GANs (seed 000 eq. 5-7; seed 004 WGAN-GP)
+    # GANs (Galvão et al. eq. 5-7; Tran and Ly 2024 WGAN-GP)
     reconstruction_weight: float = 100.0
     real_target: float = 1.0
     g_steps_per_d_step: int = 1
     gamma: float = 0.01
     n_critic: int = 5
     penalty_weight: float = 10.0
-    # classification (seeds 002-004)
+    # classification (Li and Wang, Kumar et al., Tran and Ly)
     bins: dict = dataclasses.field(
         default_factory=lambda: {"kind": "gamut", "grid": quantize.GAMUT_GRID})
     neighbours: int = quantize.NEIGHBOURS

@@ -1,4 +1,4 @@
-"""Edge- and saliency-guided multi-path GAN (seed 001): the generator reads concat(L,
+"""Edge- and saliency-guided multi-path GAN (Sarkar et al. 2022): the generator reads concat(L,
 Canny edges), fuses frozen ResNet-18 features at its sixth down layer and predicts RGB
 plus a saliency map; a PatchGAN judges concat(L, RGB). Losses (seed values): L1 on RGB
 (1), GAN (0.5), saliency-weighted L1 (0.05) and the saliency map (0.05)."""

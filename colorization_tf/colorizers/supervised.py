@@ -1,4 +1,4 @@
-"""Supervised colorizer (seed 000 §4.1): a generator trained on L1 or L2 to the true ab."""
+"""Supervised colorizer (Galvão et al. §4.1): a generator trained on L1 or L2 to the true ab."""
 
 from __future__ import annotations
 

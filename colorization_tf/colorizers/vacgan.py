@@ -1,4 +1,4 @@
-"""VAC+GAN colorizer (seed 000 §4.3): the cgan plus a versatile auxiliary classifier C on
+"""VAC+GAN colorizer (Galvão et al. §4.3): the cgan plus a versatile auxiliary classifier C on
 concat(L, ab), trained with cross-entropy on real and generated images. G's loss gains
 gamma * CE(C(G(x))) (eq. 7): class information reaches G only through back-propagation,
 so colorizing needs no label at test time."""

@@ -1,4 +1,4 @@
-"""WGAN-GP colorizer (seed 004): a U-Net generator against an InstanceNorm critic on
+"""WGAN-GP colorizer (Tran and Ly 2024): a U-Net generator against an InstanceNorm critic on
 concat(L, ab), Wasserstein losses with a gradient penalty on interpolates (Gulrajani et
 al. 2017), ``n_critic`` critic updates per generator update, plus the L1 term."""
 

@@ -7,6 +7,9 @@ import dataclasses
 from colorization_tf.data import filtering, splits
 
 SPLIT_NAMES = ("train", "val", "test")
+# The largest side a network is given (--image_size, --render_size): a 64-channel float
+# activation of that side is already 1 GiB per image.
+MAX_IMAGE_SIZE = 2048
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,8 +46,9 @@ class DataConfig:
         if not self.dataset:
             raise ValueError("--dataset is empty: expected samples, a TFDS name, "
                              "folder:PATH or tfrecords:PATH")
-        if self.image_size < 1:
-            raise ValueError(f"--image_size={self.image_size}: expected a positive size")
+        if not 1 <= self.image_size <= MAX_IMAGE_SIZE:
+            raise ValueError(f"--image_size={self.image_size}: expected a size in "
+                             f"1..{MAX_IMAGE_SIZE}")
         if not 0.0 <= self.val_ratio < 1.0:
             raise ValueError(f"--val_ratio={self.val_ratio}: expected a share in [0, 1)")
         if self.split_method not in splits.SPLIT_METHODS:

@@ -1,4 +1,4 @@
-"""Per-image guidance features for seed 001's multi-path GAN, as pure TF ops for tf.data:
+"""Per-image guidance features for Sarkar et al.'s multi-path GAN, as pure TF ops for tf.data:
 Canny edge maps (the generator's second input channel) and spectral-residual saliency maps
 (its fourth output channel's target; a weight-free stand-in for SCGAN's pretrained detector).
 
@@ -186,6 +186,14 @@ def spectral_residual_saliency(image: tf.Tensor, working_size: int = SALIENCY_WO
     return _unbatch(saliency, batched)
 
 
+def edges_of_lightness(lightness: tf.Tensor, sigma: float = 1.0) -> tf.Tensor:
+    """The multi-path GAN's edge input: Canny edges ({0, 1}, float32) of L*/100 for scaled
+    L ``[..., H, W, 1]`` in [-1, 1]. Training (:func:`add_edge_and_saliency`) and inference
+    (``Predictor``) both call this, so their edge maps cannot drift apart."""
+    gray = (tf.convert_to_tensor(lightness, tf.float32) + 1.0) / 2.0  # L* / 100 in [0, 1]
+    return canny_edges(gray, sigma=sigma)
+
+
 def add_edge_and_saliency(example: dict, sigma: float = 1.0) -> dict:
     """A Lab example (one image or a batch) plus ``"edges"`` (Canny on L*/100, {0, 1}) and
     ``"saliency"`` (spectral residual of its sRGB image, [0, 1]), both ``[..., 1]`` float32.
@@ -194,10 +202,10 @@ def add_edge_and_saliency(example: dict, sigma: float = 1.0) -> dict:
     concat(L, edges) and learns to predict the saliency channel.
     """
     lightness = tf.convert_to_tensor(example["L"], tf.float32)
-    gray = (lightness + 1.0) / 2.0  # L' = (L* - 50) / 50  ->  L* / 100 in [0, 1]
     rgb = color.model_to_rgb(lightness, example["ab"])
-    return {**example, "edges": canny_edges(gray, sigma=sigma),
+    return {**example, "edges": edges_of_lightness(lightness, sigma=sigma),
             "saliency": spectral_residual_saliency(rgb)}
 
 
-__all__ = ["add_edge_and_saliency", "canny_edges", "spectral_residual_saliency"]
+__all__ = ["add_edge_and_saliency", "canny_edges", "edges_of_lightness",
+           "spectral_residual_saliency"]

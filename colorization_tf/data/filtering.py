@@ -1,4 +1,4 @@
-"""Per-image colour statistics, and the near-gray filter of the primary seed (§3.2)."""
+"""Per-image colour statistics, and the near-gray filter of Galvão et al. §3.2."""
 
 from __future__ import annotations
 

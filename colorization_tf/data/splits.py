@@ -1,4 +1,4 @@
-"""Train/validation splits of the primary seed (§3.1): seeded random, and hue-balanced
+"""Train/validation splits of Galvão et al. §3.1: seeded random, and hue-balanced
 (sort by mean hue, send every k-th image to validation so both share a hue histogram)."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Comparing several runs on one split (what ``colorization-evaluate`` reports): Table 1
-MAE on every split, every metric, the decoders of classification runs, seed 002's
+MAE on every split, every metric, the decoders of classification runs, Li and Wang's
 accuracy table and the distribution scores."""
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from colorization_tf import color, quantize
+from colorization_tf import color
+from colorization_tf.colorizers import quantize
 from colorization_tf.data import DataConfig, count_examples, make_dataset, spread_examples
 from colorization_tf.evaluation import metrics, reference
 from colorization_tf.evaluation.scoring import BatchFn, no_colour, score
@@ -19,7 +20,7 @@ from colorization_tf.inference import Predictor, load_run
 from colorization_tf.training.run_dir import RunDir
 
 MAE_SPLITS = ("train", "val", "test")
-# Seed 004's decoders plus seed 002's annealed mean; names are matched to DECODERS loosely.
+# Tran and Ly's decoders plus Li and Wang's annealed mean; names are matched to DECODERS loosely.
 DECODER_SETTINGS = (("mode", "mode", None), ("mean", "mean", None),
                     ("annealed T=0.38", "annealed", 0.38), ("annealed T=0.89", "annealed", 0.89),
                     ("top-k", "topk", None))
@@ -70,7 +71,7 @@ def evaluate_runs(run_dirs: list[str], dataset: str | None = None, split: str = 
                   names: list[str] | None = None) -> Evaluation:
     """Scores every run on ``split`` of ``dataset`` (default: each run's own): MAE on
     train/val/test (Table 1), every metric of ``METRICS`` on ``split``, the decoders of
-    classification runs, and, with a reference classifier, seed 002's accuracy table and
+    classification runs, and, with a reference classifier, Li and Wang's accuracy table and
     the distribution scores. ``decoders`` (one (decode, temperature) per run) and
     ``names`` let one run directory be scored twice, e.g. with the mode and the annealed
     mean. Raises ``RunDirError`` naming a run that cannot load."""
@@ -95,7 +96,7 @@ def evaluate_runs(run_dirs: list[str], dataset: str | None = None, split: str = 
         full = score(predict, make_dataset(data, split, batch_size),
                      progress=_progress(data, split, batch_size, verbose),
                      on_batch=_feed(networks, collectors, predict=True))
-        if hasattr(predict.colorizer, "predict_rgb"):  # seed 004 reports RGB output's PSNR
+        if hasattr(predict.colorizer, "predict_rgb"):  # Tran and Ly report RGB output's PSNR
             full["psnr_rgb"] = raw_rgb_psnr(predict, make_dataset(data, split, batch_size))
         mae = {s: (full["mae"] if s == split else
                    score(predict, make_dataset(data, s, batch_size), names=("mae",))["mae"])
@@ -135,7 +136,7 @@ def run_conditions(predictor: Predictor, run_dir: str, data: DataConfig) -> dict
 
 def raw_rgb_psnr(predictor: Predictor, batches: tf.data.Dataset) -> float:
     """Mean PSNR (dB, uint8) of an RGB-predicting run's own sRGB output against the truth,
-    its predicted lightness included (what seed 004 reports for reconstruction)."""
+    its predicted lightness included (what Tran and Ly report for reconstruction)."""
     values = []
     for batch in batches:
         truth = metrics.to_uint8_rgb(batch["L"], batch["ab"])
@@ -234,7 +235,7 @@ def _feed(networks: dict, collectors: dict, predict: bool = False,
 
 
 def _distribution_results(networks, data, split, batch_size, run_entries) -> dict:
-    """Seed 002's table and the distribution scores: accuracy, Inception-style score and
+    """Li and Wang's table and the distribution scores: accuracy, Inception-style score and
     Frechet distance to the ground truth for gray, each run and the ground truth."""
     truth = {key: _new_collector() for key in networks}
     gray = {key: _new_collector() for key in networks}

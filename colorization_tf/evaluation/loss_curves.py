@@ -1,4 +1,4 @@
-"""Figure 3 of the primary seed: training-loss curves from a run's history.csv —
+"""Galvão et al.'s Figure 3: training-loss curves from a run's history.csv —
 (a) the adversarial losses (D real/fake, G adversarial, C for VAC+GAN, the critic for
 WGAN-GP) and (b) the L1/L2 term; a supervised run gets its loss and MAE instead."""
 

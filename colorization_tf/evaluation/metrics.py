@@ -1,10 +1,10 @@
 """Image-quality metrics, batched TF: per-example values so callers can average or
 aggregate as they need.
 
-MAE/MSE are on the model's ab scale (the primary seed's Table 1); PSNR and SSIM on 8-bit
-sRGB, as in seeds 001 and 004; CIEDE2000 on the Lab of the sRGB images as displayed;
+MAE/MSE are on the model's ab scale (Galvão et al.'s Table 1); PSNR and SSIM on 8-bit
+sRGB, as in Sarkar et al. and Tran and Ly; CIEDE2000 on the Lab of the sRGB images as displayed;
 colorfulness (Hasler and Suesstrunk 2003) on 8-bit sRGB; pixel accuracy on Lab as in
-Nazeri et al. (2018), whom the primary seed follows.
+Nazeri et al. (2018), whom Galvão et al. follow.
 
 PSNR of identical images is ``inf`` (``tf.image.psnr``'s MSE of zero); nothing is capped
 here. ``evaluation.score`` leaves those images out of the PSNR mean and reports how many

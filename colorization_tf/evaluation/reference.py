@@ -1,4 +1,4 @@
-"""Semantic interpretability and distribution scores (seeds 002 and 004).
+"""Semantic interpretability and distribution scores (Li and Wang; Tran and Ly).
 
 A reference classifier is trained on the colour training images of a labelled dataset and
 stored as its own run directory; evaluation then feeds it gray, colorized and ground-truth

@@ -1,5 +1,5 @@
-"""Writes what ``colorization-evaluate`` found: report.md (the primary seed's Table 1
-layout, then every metric, seed 002's accuracy table and the distribution scores, best
+"""Writes what ``colorization-evaluate`` found: report.md (Galvão et al.'s Table 1
+layout, then every metric, Li and Wang's accuracy table and the distribution scores, best
 value in bold), metrics.json, comparison.png (Figure 4 layout), loss curves and, for
 classification runs, the decoder comparison."""
 
@@ -141,7 +141,7 @@ def metrics_table(results: dict) -> str:
     rows.append([f"*{BASELINE}*", *[_fmt(results["no_colour"].get(m.key)) for m in METRICS]])
     raw = [f"{e['name']} {_fmt(e['metrics']['psnr_rgb'])} dB" for e in entries
            if e["metrics"].get("psnr_rgb") is not None]
-    note = (f"\n\nPSNR of the raw RGB output, its own lightness included (seed 004's "
+    note = (f"\n\nPSNR of the raw RGB output, its own lightness included (Tran and Ly's "
             f"reconstruction figure): {', '.join(raw)}." if raw else "")
     return (_table(header, rows)
             + f"\n\nColorfulness of the ground truth: {_fmt(target)}." + note)
@@ -160,7 +160,7 @@ def decoder_table(decoders: list[dict]) -> str:
 
 
 def distribution_section(results: dict) -> str:
-    """Seed 002's accuracy table and the distribution scores, one block per network."""
+    """Li and Wang's accuracy table and the distribution scores, one block per network."""
     parts = []
     for key, block in results["distribution"].items():
         rows = block["rows"]
@@ -172,7 +172,7 @@ def distribution_section(results: dict) -> str:
         accuracy = [rows[n]["accuracy"] for n in names]
         best_acc = _best([rows[n]["accuracy"] for n in runs_only], "higher")
         if any(a is not None for a in accuracy):
-            parts += ["Classification accuracy (seed 002's table):", "",
+            parts += ["Classification accuracy (Li and Wang's table):", "",
                       _table(["", *names], [["Accuracy", *[
                           _fmt(a, (i - 1) in best_acc and 0 < i < len(names) - 1)
                           for i, a in enumerate(accuracy)]]]), ""]

@@ -1,17 +1,18 @@
-"""Fast batched colorization of photo files: decode in parallel (tf.data over Pillow),
-predict on batches, recombine at full resolution in a TF graph and encode + write in a
-thread pool, with bounded queues so memory stays flat in the number of photos.
+"""Fast batched colorization of photo files: decode in a thread pool (Pillow releases the
+GIL), predict on batches, recombine at full resolution in one compiled graph and encode +
+write in a thread pool, with bounded queues so memory stays flat in the number of photos.
 
     encoder = Encoder("png")
     colorize_files(predictor, [("in.jpg", "out/in.png")], encoder, on_done=print,
                    on_failed=print)
 
 Stages (each one overlaps the others):
-1. decode: ``user_images.read_rgb`` (every Pillow mode, EXIF orientation, ICC) as 16-bit
-   sRGB codes, and the model input (L at the render size), in a tf.data map with
-   ``num_parallel_calls``; a file that fails gives its error instead of an image;
+1. decode: ``user_images.read_codes`` (every Pillow mode, EXIF orientation, ICC) as 8- or
+   16-bit sRGB codes with no float copy, and the model input (L at the render size), in
+   a thread pool a bounded number of photos ahead; a file that fails gives its error
+   instead of an image;
 2. model: ``predictor.predict`` on batches of ``batch_size`` render-size L maps;
-3. recombine (:func:`full_resolution.recombine_uint16`, one compiled graph) and encode
+3. recombine (:func:`full_resolution.fast_recombine`, one XLA graph) and encode
    (Pillow; PNG at ``compress_level`` 1 by default: about as small as level 6 on photos,
    several times faster) and the atomic write, in a thread pool.
 """
@@ -26,13 +27,13 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
-import tensorflow as tf
 from PIL import Image
 
 from colorization_tf import files
 from colorization_tf.inference import full_resolution
-from colorization_tf.inference.user_images import ImageReadError, read_rgb
+from colorization_tf.inference.user_images import ImageReadError, read_codes
 
+MAX_BATCH_SIZE = 256
 FORMATS = {"png": ("PNG", ".png"), "jpg": ("JPEG", ".jpg"), "webp": ("WEBP", ".webp")}
 
 
@@ -72,6 +73,7 @@ class StageTimes:
     """Seconds spent in each stage, summed over photos (stages overlap in wall time)."""
 
     decode: float = 0.0
+    model_input: float = 0.0
     model: float = 0.0
     recombine: float = 0.0
     encode: float = 0.0
@@ -80,38 +82,32 @@ class StageTimes:
         return {k: round(v, 3) for k, v in dataclasses.asdict(self).items()}
 
 
-def read_codes(path: str) -> np.ndarray:
-    """A photo as 16-bit sRGB codes ``[H,W,3]`` (8-bit images exactly x257)."""
-    return np.rint(read_rgb(path) * full_resolution._CODE_MAX).astype(np.uint16)
+def _decoded(paths: Sequence[str], size: int, pool: concurrent.futures.Executor,
+             lookahead: int, times: StageTimes
+             ) -> Iterator[tuple[int, np.ndarray | None, np.ndarray | None, str]]:
+    """``(index, codes or None, model L [size,size,1], error)`` in input order, decoded in
+    ``pool`` at most ``lookahead`` photos ahead of the consumer (memory stays flat)."""
 
-
-def _decoded(paths: Sequence[str], size: int, workers: int,
-             times: StageTimes) -> Iterator[tuple[int, np.ndarray | None, np.ndarray, str]]:
-    """``(index, codes or None, model L [size,size,1], error)`` in input order."""
-
-    def read(index):
+    def load(index: int):
         start = time.perf_counter()
         try:
-            codes, error = read_codes(paths[int(index)]), b""
+            codes = read_codes(paths[index])
         except ImageReadError as err:
-            codes, error = np.zeros([0, 0, 3], np.uint16), str(err).encode()
+            times.decode += time.perf_counter() - start
+            return index, None, None, str(err)
         times.decode += time.perf_counter() - start
-        return codes, error
+        start = time.perf_counter()
+        lightness = full_resolution.model_input(codes, size).numpy()
+        times.model_input += time.perf_counter() - start
+        return index, codes, lightness, ""
 
-    def load(index):
-        codes, error = tf.numpy_function(read, [index], [tf.uint16, tf.string])
-        codes = tf.ensure_shape(codes, [None, None, 3])
-        lightness = tf.cond(tf.size(codes) > 0,
-                            lambda: full_resolution.model_input_uint16(codes, size),
-                            lambda: tf.zeros([size, size, 1]))
-        return index, codes, lightness, error
-
-    dataset = (tf.data.Dataset.range(len(paths))
-               .map(load, num_parallel_calls=workers, deterministic=True)
-               .prefetch(1))
-    for index, codes, lightness, error in dataset.as_numpy_iterator():
-        message = error.decode("utf-8", "replace")
-        yield int(index), (None if message else codes), lightness, message
+    pending: collections.deque = collections.deque()
+    for index in range(len(paths)):
+        pending.append(pool.submit(load, index))
+        if len(pending) > lookahead:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
 
 
 def colorize_files(predictor, jobs: Sequence[tuple[str, str]], encoder: Encoder, *,
@@ -124,19 +120,18 @@ def colorize_files(predictor, jobs: Sequence[tuple[str, str]], encoder: Encoder,
     (default: its image size); ``on_done``/``on_failed`` are called from this thread as
     photos finish or fail (reason: one line). At most about ``2 * workers`` photos are in
     memory at once, whatever the number of jobs."""
-    if batch_size < 1:
-        raise ValueError(f"--batch_size must be at least 1, got {batch_size}")
-    size = int(render_size or predictor.image_size)
-    if size < 8:
-        raise ValueError(f"--render_size must be at least 8, got {size}")
+    if not 1 <= batch_size <= MAX_BATCH_SIZE:
+        raise ValueError(f"--batch_size={batch_size}: expected 1..{MAX_BATCH_SIZE} (photos "
+                         "held at full resolution at once)")
+    size = full_resolution.render_size(render_size, predictor.image_size)
     workers = workers or min(4, os.cpu_count() or 2)
     times = times if times is not None else StageTimes()
-    recombine = full_resolution.compiled_recombine()
-    decoded = _decoded([src for src, _ in jobs], size, workers, times)
+    reader = concurrent.futures.ThreadPoolExecutor(workers)
+    decoded = _decoded([src for src, _ in jobs], size, reader, workers + batch_size, times)
 
     def finish(index: int, codes: np.ndarray, ab: np.ndarray) -> None:
         start = time.perf_counter()
-        rgb = recombine(tf.constant(codes), tf.constant(ab)).numpy()
+        rgb = full_resolution.fast_recombine(codes, ab)
         middle = time.perf_counter()
         encoder.save(rgb, jobs[index][1])
         times.recombine += middle - start
@@ -154,7 +149,7 @@ def colorize_files(predictor, jobs: Sequence[tuple[str, str]], encoder: Encoder,
         else:
             raise error
 
-    with concurrent.futures.ThreadPoolExecutor(workers) as pool:
+    with reader, concurrent.futures.ThreadPoolExecutor(workers) as pool:
         for batch in _batches(decoded, batch_size):
             good = []
             for index, codes, lightness, error in batch:

@@ -1,41 +1,26 @@
 """Full-resolution colorization (what DeOldify users expect): the network sees the photo
-resized to its render size; its ab is upsampled to the photo's size, clipped to the
-valid Lab range, and joined with the photo's own full-resolution L."""
+resized to its render size (:func:`model_input`); its ab is upsampled to the photo's size,
+clipped to the valid Lab range, and joined with the photo's own full-resolution L
+(:func:`recombine`). Every consumer (``Predictor.colorize_rgb``, batched photos, video,
+the exported SavedModel, the web app) goes through these two functions."""
 
 from __future__ import annotations
 
-import functools
+import threading
+from collections.abc import Callable
 
 import numpy as np
 import tensorflow as tf
 
 from colorization_tf import color
+from colorization_tf.data.config import MAX_IMAGE_SIZE
 
+MIN_RENDER_SIZE = 8
 
-def model_input(rgb: tf.Tensor, size: int) -> tf.Tensor:
-    """Scaled L ``[B,size,size,1]`` of sRGB images ``[B,H,W,3]`` in [0, 1] (antialiased)."""
-    small = tf.clip_by_value(tf.image.resize(rgb, [size, size], antialias=True), 0.0, 1.0)
-    lightness, _ = color.rgb_to_model(small)
-    return lightness
-
-
-def recombine(rgb: tf.Tensor, ab_small: tf.Tensor) -> tf.Tensor:
-    """uint8 RGB ``[H,W,3]``: the L of ``rgb`` (float ``[H,W,3]`` in [0, 1]) with
-    ``ab_small`` (scaled ``[h,w,2]``) upsampled bilinearly and clipped to [-1, 1] (a*, b*
-    in [-128, 127]) before the conversion back, which clips to the sRGB gamut."""
-    lightness, _ = color.rgb_to_model(rgb)
-    ab = tf.image.resize(ab_small[None], tf.shape(rgb)[:2], method="bilinear")[0]
-    out = color.model_to_rgb(lightness, tf.clip_by_value(ab, -1.0, 1.0))
-    return tf.cast(tf.round(out * 255.0), tf.uint8)
-
-
-# ------------------------------------------------------------- the fast, graph-only path
-#
-# ``colorize`` (batched), the video loop and the exported SavedModel share these. The input
-# is 16-bit sRGB (8-bit images are scaled by 257, exactly), so linearisation is one table
-# look-up, and only the input's luminance Y is computed (f(Y) is all that Lab's L carries);
-# the output needs the full Lab -> sRGB conversion. All steps are TF ops, so a caller can
-# trace them into one graph (tf.function / SavedModel) that runs on every core.
+# The input is integer sRGB (8-bit images are scaled by 257 to 16-bit codes, exactly), so
+# linearisation is one table look-up, and only the input's luminance Y is computed (f(Y) is
+# all that Lab's L carries); the output needs the full Lab -> sRGB conversion. All steps
+# are TF ops, so a caller can trace them into one graph (tf.function / SavedModel).
 
 _CODE_MAX = 65535.0
 _XYZ_FROM_RGB = np.array(color._XYZ_FROM_RGB, np.float64)
@@ -65,38 +50,159 @@ def to_uint16(image: tf.Tensor) -> tf.Tensor:
     return tf.cast(scaled, tf.uint16)
 
 
-def model_input_uint16(image: tf.Tensor, size: int) -> tf.Tensor:
-    """:func:`model_input` of one 16-bit sRGB image ``[H,W,3]`` -> scaled L ``[size,size,1]``."""
-    rgb = tf.cast(image, tf.float32) / _CODE_MAX
-    return model_input(rgb[None], size)[0]
+def render_size(requested: int | None, default: int) -> int:
+    """The side the network sees: ``requested`` (``--render_size``) or, if None, the run's
+    ``default``; raises ValueError naming the flag outside 8..MAX_IMAGE_SIZE (a size the
+    machine cannot hold fails here, in one line, instead of deep in TensorFlow)."""
+    if requested is None:
+        return int(default)
+    if not MIN_RENDER_SIZE <= int(requested) <= MAX_IMAGE_SIZE:
+        raise ValueError(f"--render_size={requested}: expected a size in "
+                         f"{MIN_RENDER_SIZE}..{MAX_IMAGE_SIZE} (the side of the square the "
+                         "network sees)")
+    return int(requested)
 
 
-def recombine_uint16(image: tf.Tensor, ab_small: tf.Tensor) -> tf.Tensor:
-    """:func:`recombine` for 16-bit sRGB ``[H,W,3]``: uint8 RGB with the image's own L and
-    ``ab_small`` upsampled bilinearly and clipped to [-1, 1], then converted (gamut-clipped
-    like :func:`colorization_tf.color.lab_to_rgb`). Agrees with :func:`recombine` within one
-    level (float rounding)."""
-    linear = tf.gather(tf.constant(_LINEAR_FROM_CODE), tf.cast(image, tf.int32))
-    luminance = tf.tensordot(linear, tf.constant(_LUMINANCE), 1)
-    fy = tf.where(luminance > color._EPSILON,
-                  tf.pow(tf.maximum(luminance, color._EPSILON), 1.0 / 3.0),
-                  color._KAPPA_SLOPE * luminance + color._OFFSET)
+def to_unit(image: tf.Tensor) -> tf.Tensor:
+    """uint8, uint16 or float (in [0, 1]) sRGB -> float32 in [0, 1]."""
+    if image.dtype == tf.uint8:
+        return tf.cast(image, tf.float32) / 255.0
+    if image.dtype == tf.uint16:
+        return tf.cast(image, tf.float32) / _CODE_MAX
+    return tf.clip_by_value(tf.cast(image, tf.float32), 0.0, 1.0)
+
+
+def model_input(image: tf.Tensor, size: int) -> tf.Tensor:
+    """Scaled L ``[..., size, size, 1]`` of sRGB images ``[..., H, W, 3]`` (uint8, uint16 or
+    float in [0, 1]; one image or a batch): resized with antialiasing, then converted."""
+    image = tf.convert_to_tensor(image)
+    batched = image.shape.rank == 4
+    rgb = to_unit(image if batched else image[None])
+    small = tf.clip_by_value(tf.image.resize(rgb, [size, size], antialias=True), 0.0, 1.0)
+    lightness, _ = color.rgb_to_model(small)
+    return lightness if batched else lightness[0]
+
+
+def recombine(image: tf.Tensor, ab_small: tf.Tensor) -> tf.Tensor:
+    """uint8 RGB ``[H,W,3]``: the L of ``image`` (sRGB ``[H,W,3]``, uint8, uint16 or float in
+    [0, 1], taken as 16-bit codes) with ``ab_small`` (scaled ``[h,w,2]``) upsampled
+    bilinearly and clipped to [-1, 1] (a*, b* in [-128, 127]) before the conversion back,
+    which clips to the sRGB gamut like :func:`colorization_tf.color.lab_to_rgb`. Agrees with
+    ``skimage.color`` within one level. TF ops of any shape (what export traces);
+    :func:`fast_recombine` computes the same in one compiled graph."""
+    image = tf.convert_to_tensor(image)
+    if image.dtype not in (tf.uint8, tf.uint16):
+        image = to_uint16(image)
     ab = tf.image.resize(tf.cast(ab_small, tf.float32)[None], tf.shape(image)[:2],
                          method="bilinear")[0]
-    ab = color.ab_to_lab_units(tf.clip_by_value(ab, -1.0, 1.0))
-    f = tf.stack([fy + ab[..., 0] / 500.0, fy, tf.maximum(fy - ab[..., 1] / 200.0, 0.0)], -1)
-    xyz = tf.where(f > _F_THRESHOLD, f * f * f, (f - color._OFFSET) / color._KAPPA_SLOPE)
-    rgb_linear = tf.tensordot(xyz, tf.constant(_RGB_FROM_RELATIVE_XYZ), 1)
-    rgb_linear = tf.clip_by_value(rgb_linear, 0.0, 1.0)
-    srgb = tf.where(rgb_linear > 0.0031308,
-                    1.055 * tf.pow(tf.maximum(rgb_linear, 0.0031308), 1.0 / 2.4) - 0.055,
-                    12.92 * rgb_linear)
-    return tf.cast(tf.round(srgb * 255.0), tf.uint8)
+    return _recombine_pixels(image, ab)
 
 
-@functools.cache
-def compiled_recombine():
-    """:func:`recombine_uint16` traced once for every image size (a concrete graph, safe to
-    call from several threads at once); one per process."""
-    return tf.function(recombine_uint16, input_signature=[
-        tf.TensorSpec([None, None, 3], tf.uint16), tf.TensorSpec([None, None, 2], tf.float32)])
+# Only two per-pixel steps are not arithmetic: Lab's f(Y) (a cube root) and sRGB's gamma
+# (a 1/2.4 power). Each is a look-up in a small table (it stays in the CPU's first cache)
+# indexed by the square root of its argument, which spaces the entries finely where the
+# curves are steep: within 0.1 of a level of 8-bit output (tables computed in float64).
+# The input's linearisation is a table too: 256 entries for 8-bit images, 65536 for 16-bit.
+_LUT_STEPS = 4095.0
+
+
+def _tables() -> dict[str, np.ndarray]:
+    root = np.arange(_LUT_STEPS + 1, dtype=np.float64) / _LUT_STEPS
+    unit = root * root
+    f_of_y = np.where(unit > color._EPSILON, np.cbrt(unit),
+                      color._KAPPA_SLOPE * unit + color._OFFSET)
+    srgb = np.where(unit > 0.0031308, 1.055 * unit ** (1.0 / 2.4) - 0.055, 12.92 * unit)
+    return {"linear16": _LINEAR_FROM_CODE, "linear8": _LINEAR_FROM_CODE[::257].copy(),
+            "f_of_y": f_of_y.astype(np.float32),
+            "srgb8": np.round(srgb * 255.0).astype(np.uint8)}
+
+
+_TABLES = _tables()
+
+
+def _lookup(table: str, unit: tf.Tensor) -> tf.Tensor:
+    """``table`` at ``unit`` in [0, 1] (clipped), by the nearest entry of sqrt(unit)."""
+    root = tf.sqrt(tf.clip_by_value(unit, 0.0, 1.0))
+    return tf.gather(tf.constant(_TABLES[table]), tf.cast(root * _LUT_STEPS + 0.5, tf.int32))
+
+
+def _recombine_pixels(codes: tf.Tensor, ab: tf.Tensor) -> tf.Tensor:
+    """Per pixel: uint8 or uint16 sRGB codes ``[..., 3]`` and scaled ab ``[..., 2]`` (at the
+    same resolution) -> uint8 sRGB ``[..., 3]`` with the codes' L* and that ab."""
+    table = _TABLES["linear8" if codes.dtype == tf.uint8 else "linear16"]
+    linear = tf.gather(tf.constant(table), tf.cast(codes, tf.int32))
+    luminance = (linear[..., 0] * _LUMINANCE[0] + linear[..., 1] * _LUMINANCE[1]
+                 + linear[..., 2] * _LUMINANCE[2])
+    fy = _lookup("f_of_y", luminance)
+    ab = color.ab_to_lab_units(tf.clip_by_value(tf.cast(ab, tf.float32), -1.0, 1.0))
+
+    def f_inverse(f):
+        return tf.where(f > _F_THRESHOLD, f * f * f, (f - color._OFFSET) / color._KAPPA_SLOPE)
+
+    x = f_inverse(fy + ab[..., 0] / 500.0)
+    y = f_inverse(fy)
+    z = f_inverse(tf.maximum(fy - ab[..., 1] / 200.0, 0.0))  # skimage clips negative z
+    m = _RGB_FROM_RELATIVE_XYZ
+    linear_out = tf.stack([x * m[0, i] + y * m[1, i] + z * m[2, i] for i in range(3)], -1)
+    return _lookup("srgb8", linear_out)
+
+
+# The compiled path: the photo's pixels in runs of fixed lengths (powers of two), so one XLA
+# graph per input type and run length serves every image size (a graph per shape would
+# compile for each new photo size): runs of the longest length, then the rest as one padded
+# run of the next power of two (at most half of it padding). Few calls per photo: each
+# call into a graph costs about a millisecond whatever its size.
+_LONGEST_RUN, _SHORTEST_RUN = 1 << 20, 1 << 12
+
+
+def _run_length(remaining: int) -> int:
+    if remaining >= _LONGEST_RUN:
+        return _LONGEST_RUN
+    return max(_SHORTEST_RUN, 1 << (remaining - 1).bit_length())
+
+
+_COMPILED: dict[tuple[tf.DType, int], Callable] = {}
+_COMPILING = threading.Lock()
+
+
+def _compiled_pixels(dtype: tf.DType, run: int) -> Callable:
+    """The XLA graph for runs of ``run`` pixels of ``dtype``, compiled once per process
+    (threads asking at the same time wait for the one compilation)."""
+    key = (dtype, run)
+    if key not in _COMPILED:
+        with _COMPILING:
+            if key not in _COMPILED:
+                compiled = tf.function(_recombine_pixels, jit_compile=True, input_signature=[
+                    tf.TensorSpec([run, 3], dtype), tf.TensorSpec([run, 2], tf.float32)])
+                compiled.get_concrete_function()  # traces; XLA compiles on the first call
+                compiled(tf.zeros([run, 3], dtype), tf.zeros([run, 2]))
+                _COMPILED[key] = compiled
+    return _COMPILED[key]
+
+
+def fast_recombine(image: np.ndarray, ab_small: np.ndarray) -> np.ndarray:
+    """:func:`recombine` of a uint8 or uint16 image ``[H,W,3]`` (numpy) as numpy, in one
+    XLA-compiled graph per input type run over the pixels in fixed-size runs (several
+    times faster than the plain TF ops on a CPU); safe to call from several threads."""
+    image = np.asarray(image)
+    if image.dtype not in (np.uint8, np.uint16) or image.ndim != 3 or image.shape[2] != 3:
+        raise ValueError(f"fast_recombine: expected uint8 or uint16 [H,W,3], got "
+                         f"{image.dtype} {list(image.shape)}")
+    height, width = image.shape[:2]
+    ab = tf.image.resize(tf.convert_to_tensor(ab_small, tf.float32)[None], [height, width],
+                         method="bilinear")[0]
+    ab = np.asarray(ab).reshape(-1, 2)
+    pixels = np.ascontiguousarray(image).reshape(-1, 3)
+    out = np.empty(pixels.shape, np.uint8)
+    start, total = 0, len(pixels)
+    while start < total:
+        run = _run_length(total - start)
+        codes, ab_run = pixels[start:start + run], ab[start:start + run]
+        count = len(codes)
+        if count < run:  # the last run, padded
+            codes = np.concatenate([codes, np.zeros([run - count, 3], codes.dtype)])
+            ab_run = np.concatenate([ab_run, np.zeros([run - count, 2], np.float32)])
+        compiled = _compiled_pixels(tf.as_dtype(image.dtype), run)
+        out[start:start + count] = compiled(codes, ab_run).numpy()[:count]
+        start += count
+    return out.reshape(image.shape)

@@ -19,7 +19,14 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import tensorflow as tf
 
-from colorization_tf.inference import batch, full_resolution, hints, optimization, photos
+from colorization_tf.inference import (
+    batch,
+    full_resolution,
+    hints,
+    optimization,
+    photos,
+    user_images,
+)
 from colorization_tf.inference.user_images import ImageReadError
 
 METHODS = ("optimization",)
@@ -52,18 +59,17 @@ class HintSource:
 
 def colorize_codes_with_run(predictor, codes: np.ndarray, photo_hints: hints.Hints,
                             render_size: int | None = None) -> np.ndarray:
-    """One photo (16-bit sRGB codes ``[H,W,3]``) through a run that reads hints: the hints
+    """One photo (sRGB codes ``[H,W,3]``, uint8 or uint16) through a run that reads hints: the hints
     are checked against the photo and rasterised straight onto the ``S x S`` grid the
     network sees (``S``: ``render_size`` or the run's size), so even a one-pixel hint on
     a large photo reaches it; uint8 RGB keeping the photo's own L."""
     height, width = np.shape(codes)[:2]
     photo_hints.check_inside(width, height)
     size = int(render_size or predictor.image_size)
-    codes = tf.constant(codes, tf.uint16)
-    lightness = full_resolution.model_input_uint16(codes, size)
+    lightness = full_resolution.model_input(tf.convert_to_tensor(codes), size)
     hint_ab, hint_mask = hints.rasterize(photo_hints, (height, width), (size, size))
     ab = predictor.predict(lightness[None], hint_ab[None], hint_mask[None])[0]
-    return full_resolution.compiled_recombine()(codes, tf.cast(ab, tf.float32)).numpy()
+    return full_resolution.fast_recombine(np.asarray(codes), np.asarray(ab, np.float32))
 
 
 def colorize_with_hints(inputs: Sequence[str], output_dir: str, hints_path: str, *,
@@ -108,7 +114,7 @@ def colorize_with_hints(inputs: Sequence[str], output_dir: str, hints_path: str,
             _fail(summary, photo, "--hints: hints colour photos, not videos")
             continue
         try:
-            codes = batch.read_codes(photo)
+            codes = user_images.read_codes(photo)
             rgb = colorize(codes, source.for_photo(photo))
         except (ImageReadError, ValueError, OSError) as err:
             _fail(summary, photo, " ".join(str(err).split()))

@@ -19,7 +19,7 @@ two shared cores); incomplete-LU-preconditioned GMRES and BiCGStab and pyamg's m
 were slower still on these ill-conditioned systems (``benchmarks/hints_latency.py
 --compare_solvers``), so photos are solved at a long side of :data:`DEFAULT_SOLVE_SIZE`
 pixels and the ab is upsampled and joined with the photo's full-resolution L exactly as
-the networks' ab is (:func:`full_resolution.recombine_uint16`).
+the networks' ab is (:func:`full_resolution.fast_recombine`).
 """
 
 from __future__ import annotations
@@ -130,9 +130,9 @@ def _scaled(height: int, width: int, solve_size: int) -> tuple[int, int]:
 
 
 def lightness_at(codes: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """Scaled L ``[h, w]`` of 16-bit sRGB codes ``[H, W, 3]`` resized (antialiased) to
+    """Scaled L ``[h, w]`` of sRGB codes (uint8 or uint16) ``[H, W, 3]`` resized (antialiased) to
     ``shape``, as :func:`full_resolution.model_input` computes it for the networks."""
-    rgb = tf.cast(tf.convert_to_tensor(codes), tf.float32)[None] / full_resolution._CODE_MAX
+    rgb = full_resolution.to_unit(tf.convert_to_tensor(codes))[None]
     if tuple(shape) != tuple(np.shape(codes)[:2]):
         rgb = tf.clip_by_value(tf.image.resize(rgb, shape, antialias=True), 0.0, 1.0)
     lightness, _ = color.rgb_to_model(rgb)
@@ -141,7 +141,7 @@ def lightness_at(codes: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
 
 def colorize_codes(codes: np.ndarray, photo_hints: hints.Hints,
                    solve_size: int = DEFAULT_SOLVE_SIZE) -> np.ndarray:
-    """Colorizes one photo (16-bit sRGB codes ``[H, W, 3]``, see ``batch.read_codes``) with
+    """Colorizes one photo (sRGB codes ``[H, W, 3]``, uint8 or uint16, see ``user_images.read_codes``) with
     ``photo_hints`` (checked against its size here): uint8 RGB ``[H, W, 3]`` keeping the
     photo's own L."""
     height, width = np.shape(codes)[:2]
@@ -149,5 +149,4 @@ def colorize_codes(codes: np.ndarray, photo_hints: hints.Hints,
     shape = solve_shape(height, width, solve_size)
     hint_ab, hint_mask = hints.rasterize(photo_hints, (height, width), shape)
     ab = solve_ab(lightness_at(codes, shape), hint_ab, hint_mask)
-    return full_resolution.compiled_recombine()(
-        tf.constant(codes, tf.uint16), tf.constant(ab)).numpy()
+    return full_resolution.fast_recombine(np.asarray(codes), ab)

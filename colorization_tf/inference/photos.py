@@ -41,12 +41,6 @@ class Summary:
         return text
 
 
-def write_png(path: str, rgb: np.ndarray) -> None:
-    """Writes uint8 RGB as a PNG, atomically (the one-at-a-time path before batching)."""
-    with files.atomic_path(path) as tmp:
-        Image.fromarray(rgb, "RGB").save(tmp, format="PNG")
-
-
 # ---------------------------------------------------------------- which file goes where
 
 
@@ -128,6 +122,11 @@ def colorize_paths(run_dir: str, inputs: Sequence[str], output_dir: str, *,
     ``output_dir`` with the model of ``run_dir``; unreadable files are reported (stderr)
     and skipped; existing outputs are kept unless ``overwrite``."""
     encoder = encoder or batch.Encoder()
+    files.require_directory_path(output_dir, "--output_dir")
+    if render_size is not None:
+        full_resolution.render_size(render_size, 0)  # a bad flag fails before the model loads
+    if not 1 <= batch_size <= batch.MAX_BATCH_SIZE:
+        raise ValueError(f"--batch_size={batch_size}: expected 1..{batch.MAX_BATCH_SIZE}")
     if not 0.0 <= temporal_smoothing < 1.0:
         raise ValueError(f"--temporal_smoothing must be in [0, 1), got {temporal_smoothing}")
     predictor = load_run(run_dir, decode, temperature)
@@ -182,23 +181,24 @@ def write_saliency_maps(predictor, summary: Summary, render_size: int | None) ->
             _fail(summary, source, f"saliency map {path}: {err}")
 
 
-def video_callables(predictor, render_size: int | None = None):
-    """``(predict_ab, recombine)`` for :func:`video.colorize_video` on the compiled fast
-    path (:func:`full_resolution.recombine_uint16`): the same colours as photos get."""
-    size = int(render_size or predictor.image_size)
-    recombine_graph = full_resolution.compiled_recombine()
+def video_callables(predictor, render_size: int | None = None
+                    ) -> tuple[video.PredictAb, video.Recombine]:
+    """``(predict_ab, recombine)`` for :func:`video.colorize_video` from a loaded run: the
+    model sees each frame's L resized to ``render_size`` (default: its image size);
+    ``recombine`` is :func:`full_resolution.fast_recombine` (one compiled graph), so frames get
+    the colours photos get."""
+    size = full_resolution.render_size(render_size, predictor.image_size)
 
     @tf.function(input_signature=[tf.TensorSpec([None, None, None, 3], tf.uint8)])
     def model_input(frames):
-        return full_resolution.model_input(tf.cast(frames, tf.float32) / 255.0, size)
+        return full_resolution.model_input(frames, size)
 
     def predict_ab(frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         lightness = model_input(tf.constant(frames))
         return np.asarray(predictor.predict(lightness)), lightness.numpy()
 
     def recombine(frame: np.ndarray, ab: np.ndarray) -> np.ndarray:
-        codes = full_resolution.to_uint16(tf.constant(frame))
-        return recombine_graph(codes, tf.constant(ab, tf.float32)).numpy()
+        return full_resolution.fast_recombine(frame, ab)
 
     return predict_ab, recombine
 

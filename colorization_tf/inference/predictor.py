@@ -1,6 +1,7 @@
 """``Predictor``: a trained colorizer ready for inference — the one batched
 ``predict(L) -> ab`` that every consumer (colorize, evaluate, export, web) calls, with the
-colorizer's decoder (classification runs: annealed mean etc.) inside."""
+colorizer's decoder (classification runs: annealed mean etc.) inside; ``network`` is the
+same as plain TF ops for export to trace."""
 
 from __future__ import annotations
 
@@ -24,12 +25,16 @@ class Predictor:
         self.config = config
         self.decode = decode
         self.temperature = temperature
-        self._predict = tf.function(self._predict_ab, reduce_retracing=True)
+        self._predict = tf.function(self.network, reduce_retracing=True)
 
-    def _predict_ab(self, lightness: tf.Tensor) -> tf.Tensor:
+    def network(self, lightness: tf.Tensor) -> tf.Tensor:
+        """Scaled L ``[B,S,S,1]`` -> decoded scaled ab ``[B,S,S,2]`` as plain TF ops (the
+        network, its decoder, and the inputs it derives from L, e.g. the multi-path GAN's
+        Canny edges): what :meth:`predict` compiles and what export traces into its own
+        graphs."""
         extra = {}
-        if "edges" in self.colorizer.FEATURES:  # the multi-path GAN reads Canny edges of L
-            extra["edges"] = features.canny_edges((lightness + 1.0) / 2.0)
+        if "edges" in self.colorizer.FEATURES:
+            extra["edges"] = features.edges_of_lightness(lightness)
         return self.colorizer.predict_ab(lightness, decode=self.decode,
                                          temperature=self.temperature, **extra)
 
@@ -46,9 +51,10 @@ class Predictor:
         if "saliency" not in self.colorizer.FEATURES:
             raise ValueError(f"--saliency: run {self.name} ({self.method}) predicts no "
                              "saliency map (only multipath runs do)")
-        rgb = tf.convert_to_tensor(rgb, tf.float32)
-        lightness = full_resolution.model_input(rgb[None], int(render_size or self.image_size))
-        edges = features.canny_edges((lightness + 1.0) / 2.0)
+        rgb = tf.convert_to_tensor(rgb)
+        size = full_resolution.render_size(render_size, self.image_size)
+        lightness = full_resolution.model_input(rgb[None], size)
+        edges = features.edges_of_lightness(lightness)
         saliency = self.colorizer.predict_outputs(lightness, edges)["saliency"]
         full = tf.image.resize(saliency, tf.shape(rgb)[:2], method="bilinear")[0, ..., 0]
         return tf.cast(tf.round(tf.clip_by_value(full, 0.0, 1.0) * 255.0), tf.uint8).numpy()
@@ -63,10 +69,13 @@ class Predictor:
         return self.config.method.name if self.config is not None else ""
 
     def colorize_rgb(self, rgb: np.ndarray, render_size: int | None = None) -> np.ndarray:
-        """One sRGB image (float ``[H,W,3]`` in [0, 1], any size; only its lightness is
-        used) -> uint8 RGB of the same size that keeps the input's own L."""
-        rgb = tf.convert_to_tensor(rgb, tf.float32)
-        size = int(render_size or self.image_size)
-        small = full_resolution.model_input(rgb[None], size)
-        ab = self.predict(small)
-        return full_resolution.recombine(rgb, ab[0]).numpy()
+        """One sRGB image (``[H,W,3]``: uint8, uint16, or float in [0, 1]; any size; only
+        its lightness is used) -> uint8 RGB of the same size that keeps the input's own L
+        (:mod:`full_resolution`: the path batched photos, video and export take)."""
+        codes = np.asarray(rgb)
+        if codes.dtype not in (np.uint8, np.uint16):
+            codes = full_resolution.to_uint16(tf.constant(codes)).numpy()
+        size = full_resolution.render_size(render_size, self.image_size)
+        small = full_resolution.model_input(codes, size)
+        ab = self.predict(small[None])[0]
+        return full_resolution.fast_recombine(codes, ab)

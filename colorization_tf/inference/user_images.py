@@ -30,10 +30,17 @@ class ImageReadError(ValueError):
 def read_rgb(path: str) -> np.ndarray:
     """The image at ``path`` as float32 sRGB ``[H, W, 3]`` in [0, 1]; raises
     ``ImageReadError`` with the reason when it cannot be read."""
+    return unit_scale(read_codes(path))
+
+
+def read_codes(path: str) -> np.ndarray:
+    """The image at ``path`` as integer sRGB codes ``[H, W, 3]``: uint8, or uint16 where
+    the file holds more than 8 bits (16-bit gray, float); the rules above. Raises
+    ``ImageReadError`` with the reason when it cannot be read."""
     try:
         with Image.open(path) as image:
             image.load()
-            return to_rgb(image)
+            return to_codes(image)
     except FileNotFoundError as err:
         raise ImageReadError("no such file") from err
     except IsADirectoryError as err:
@@ -48,13 +55,24 @@ def read_rgb(path: str) -> np.ndarray:
 
 def to_rgb(image: Image.Image) -> np.ndarray:
     """A loaded Pillow image -> float32 sRGB ``[H, W, 3]`` in [0, 1] (rules above)."""
+    return unit_scale(to_codes(image))
+
+
+def unit_scale(codes: np.ndarray) -> np.ndarray:
+    """uint8 or uint16 codes -> float32 in [0, 1]."""
+    return codes.astype(np.float32) / np.float32(np.iinfo(codes.dtype).max)
+
+
+def to_codes(image: Image.Image) -> np.ndarray:
+    """A loaded Pillow image -> sRGB codes ``[H, W, 3]``, uint8 (or uint16 for 16-bit and
+    float gray) without a float copy of the image (rules above)."""
     image = ImageOps.exif_transpose(image)
     if image.mode in _SIXTEEN_BIT:
-        gray = np.clip(np.asarray(image, np.float64) / 65535.0, 0.0, 1.0)
-        return np.repeat(gray[..., None], 3, axis=-1).astype(np.float32)
+        gray = np.clip(np.asarray(image), 0, 65535).astype(np.uint16)
+        return np.repeat(gray[..., None], 3, axis=-1)
     if image.mode == "F":
-        gray = np.clip(np.asarray(image, np.float64), 0.0, 1.0)
-        return np.repeat(gray[..., None], 3, axis=-1).astype(np.float32)
+        gray = np.rint(np.clip(np.asarray(image, np.float64), 0.0, 1.0) * 65535.0)
+        return np.repeat(gray.astype(np.uint16)[..., None], 3, axis=-1)
     image = _to_srgb_profile(image)
     if image.mode == "P":
         image = image.convert("RGBA" if "transparency" in image.info else "RGB")
@@ -62,8 +80,9 @@ def to_rgb(image: Image.Image) -> np.ndarray:
         rgba = image.convert("RGBA")
         white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         image = Image.alpha_composite(white, rgba)
-    rgb = np.asarray(image.convert("RGB"), np.float32) / 255.0
-    return rgb
+    if image.mode != "RGB":
+        image = image.convert("RGB")
+    return np.asarray(image)
 
 
 def _to_srgb_profile(image: Image.Image) -> Image.Image:

@@ -15,7 +15,7 @@ The model is reached through two plain callables, so this module needs no Tensor
 
 Smoothing (:mod:`temporal`) acts between the two, on the small ab, so the upsampling and
 the gamut clipping of ``recombine`` see colour that no longer flickers.
-:func:`predictor_callables` builds the pair from a loaded run.
+:func:`colorization_tf.inference.photos.video_callables` builds the pair from a loaded run.
 
 Frames stream from one ffmpeg process into another (``imageio_ffmpeg``'s bundled binary):
 memory holds one batch, whatever the clip's length. Output encoding: libx264, CRF 18,
@@ -30,6 +30,8 @@ a failure or an interruption leaves nothing behind, and an input is never writte
 
 from __future__ import annotations
 
+import collections
+import concurrent.futures
 import contextlib
 import dataclasses
 import itertools
@@ -44,12 +46,16 @@ from fractions import Fraction
 import imageio_ffmpeg
 import numpy as np
 
+from colorization_tf import files
 from colorization_tf.inference import temporal
 
 PredictAb = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
 Recombine = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 _MP4_LIKE = (".mp4", ".m4v", ".mov")
+# Frames recombined at once (threads: TensorFlow and numpy release the GIL), so joining
+# colour to the full-resolution frames overlaps the model and the ffmpeg pipes.
+RECOMBINE_THREADS = 2
 
 
 class VideoError(ValueError):
@@ -331,8 +337,7 @@ class VideoWriter:
         result = self._temporary[0]
         if self.audio_from is not None:
             result = self._mux_audio(result)
-        os.chmod(result, 0o666 & ~_umask())  # mkstemp creates 0600
-        os.replace(result, self.path)
+        files.publish(result, self.path)
         self._remove_temporary()
 
     def _mux_audio(self, video: str) -> str:
@@ -356,11 +361,7 @@ class VideoWriter:
         return target
 
     def _temporary_path(self) -> str:
-        folder = os.path.dirname(os.path.abspath(self.path))
-        os.makedirs(folder, exist_ok=True)
-        name, extension = os.path.splitext(os.path.basename(self.path))
-        handle, path = tempfile.mkstemp(prefix=f".{name}.tmp-", suffix=extension, dir=folder)
-        os.close(handle)
+        path = files.temporary_beside(self.path)
         self._temporary.append(path)
         return path
 
@@ -372,8 +373,7 @@ class VideoWriter:
 
     def _remove_temporary(self) -> None:
         for path in self._temporary:
-            if os.path.exists(path):
-                os.remove(path)
+            files.discard(path)
         self._temporary = []
         if self._log is not None:
             self._log.close()
@@ -385,12 +385,6 @@ class VideoWriter:
         self._log.seek(0)
         lines = self._log.read().decode("utf-8", "replace").strip().splitlines()
         return lines[-1] if lines else "no message"
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def refuse_overwrite(in_path: str, out_path: str) -> None:
@@ -452,17 +446,25 @@ def colorize_video(in_path: str, out_path: str, predict_ab: PredictAb, recombine
     meter, cuts, bar = temporal.FlickerMeter(), [], _progress_bar(info.frames, progress)
     start = time.perf_counter()
     audio = in_path if info.has_audio else None
+    pending: collections.deque = collections.deque()  # recombined frames, in order
     with VideoWriter(out_path, info.rate, audio_from=audio) as writer, \
-            contextlib.closing(read_frames(in_path)) as decoded:
+            contextlib.closing(read_frames(in_path)) as decoded, \
+            concurrent.futures.ThreadPoolExecutor(RECOMBINE_THREADS) as pool:
         for frames in _batches(decoded, batch_size):
             ab_small, lightness_small = _predict(predict_ab, frames)
             for frame, ab, lightness in zip(frames, ab_small, lightness_small, strict=True):
                 smoothed = smoother(ab, lightness)
-                if smoother.cut and writer.frames:
-                    cuts.append(writer.frames)
+                index = writer.frames + len(pending)
+                if smoother.cut and index:
+                    cuts.append(index)
                 meter.add(smoothed, cut=smoother.cut)
-                writer.write(_recombined(recombine, frame, smoothed))
+                pending.append(pool.submit(_recombined, recombine, frame, smoothed))
+            while len(pending) > batch_size:  # the next batch's model runs meanwhile
+                writer.write(pending.popleft().result())
             bar(writer.frames)
+        while pending:
+            writer.write(pending.popleft().result())
+        bar(writer.frames)
         if writer.frames == 0:
             raise VideoReadError(f"{in_path}: no frames could be decoded")
     return VideoSummary(input=in_path, output=out_path, frames=writer.frames,
@@ -504,30 +506,3 @@ def _progress_bar(total: int | None, enabled: bool) -> Callable[[int], None]:
 
     bar = keras.utils.Progbar(total, unit_name="frame")
     return bar.update
-
-
-# ---------------------------------------------------------------------- a trained model
-
-
-def predictor_callables(predictor, render_size: int | None = None) -> tuple[PredictAb,
-                                                                          Recombine]:
-    """``(predict_ab, recombine)`` for :func:`colorize_video` from a loaded run
-    (``colorization_tf.inference.load_run``): the model sees each frame's L resized to
-    ``render_size`` (default: its training size); ``recombine`` joins the frame's own
-    full-resolution L with the upsampled, clipped ab."""
-    import tensorflow as tf
-
-    from colorization_tf.inference import full_resolution
-
-    size = int(render_size or predictor.image_size)
-
-    def predict_ab(frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        rgb = tf.convert_to_tensor(frames, tf.float32) / 255.0
-        lightness = full_resolution.model_input(rgb, size)
-        return np.asarray(predictor.predict(lightness)), lightness.numpy()
-
-    def recombine(frame: np.ndarray, ab: np.ndarray) -> np.ndarray:
-        rgb = tf.convert_to_tensor(frame, tf.float32) / 255.0
-        return full_resolution.recombine(rgb, tf.convert_to_tensor(ab, tf.float32)).numpy()
-
-    return predict_ab, recombine

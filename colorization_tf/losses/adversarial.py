@@ -2,8 +2,8 @@
 
 Discriminator outputs are logits (one per patch or one per image); each function averages
 over patches so a train step can average over the global batch with
-``losses.global_mean``. Seed 000 eq. 5-7 (non-saturating GAN, auxiliary classifier) and
-seed 004's WGAN-GP (Gulrajani et al. 2017).
+``losses.global_mean``. Galvão et al. eq. 5-7 (non-saturating GAN, auxiliary classifier) and
+Tran and Ly's WGAN-GP (Gulrajani et al. 2017).
 """
 
 from __future__ import annotations

@@ -15,12 +15,12 @@ def _spatial_mean(x: tf.Tensor) -> tf.Tensor:
 
 
 def per_example_l1(target: tf.Tensor, prediction: tf.Tensor) -> tf.Tensor:
-    """Seed 000 eq. 1 per image: mean |h(x) - y| over pixels and channels."""
+    """Galvão et al. eq. 1 per image: mean |h(x) - y| over pixels and channels."""
     return _spatial_mean(tf.abs(tf.cast(prediction, tf.float32) - tf.cast(target, tf.float32)))
 
 
 def per_example_l2(target: tf.Tensor, prediction: tf.Tensor) -> tf.Tensor:
-    """Seed 000 eq. 2 per image: mean (h(x) - y)^2 over pixels and channels."""
+    """Galvão et al. eq. 2 per image: mean (h(x) - y)^2 over pixels and channels."""
     diff = tf.cast(prediction, tf.float32) - tf.cast(target, tf.float32)
     return _spatial_mean(tf.square(diff))
 

@@ -1,13 +1,13 @@
-"""Seed 001's multi-path GAN losses: pure functions of tensors, one value per example.
+"""Sarkar et al.'s multi-path GAN losses: pure functions of tensors, one value per example.
 
 The generator predicts RGB (in [-1, 1]) and a saliency map; saliency maps here are in
-[0, 1] (``MultipathGenerator.split_output`` maps its tanh channel). The seed's
+[0, 1] (``MultipathGenerator.split_output`` maps its tanh channel). The paper's
 discriminator ends in a sigmoid and its losses are differences of mean probabilities
 (§4): the sigmoid is applied here, to the discriminator's float32 logits.
 
     generator = 1 * L1(RGB) + 0.5 * GAN + 0.05 * saliency-weighted L1 (+ 0.05 * saliency map L1)
 
-The seed names one saliency weight (lambda_sal = 0.05) and no separate weight for the
+The paper names one saliency weight (lambda_sal = 0.05) and no separate weight for the
 saliency-map target it says the network learns, so the map term reuses lambda_sal.
 """
 
@@ -37,7 +37,7 @@ def per_example_saliency_weighted_l1(rgb_true: tf.Tensor, rgb_pred: tf.Tensor,
                                      saliency_pred: tf.Tensor | None = None) -> tf.Tensor:
     """L1 between saliency-weighted RGB images: mean |s_pred * pred - s * true|.
 
-    Seed 001 weights the generated RGB by the *generated* saliency map and the real RGB by
+    Sarkar et al. weight the generated RGB by the *generated* saliency map and the real RGB by
     the target map, so this term also trains the saliency channel; with ``saliency_pred``
     omitted both sides use ``saliency`` (an L1 that counts salient pixels more).
     ``[B,H,W,1]`` maps broadcast over the RGB channels.
@@ -57,13 +57,13 @@ def per_example_saliency_map_l1(saliency_true: tf.Tensor,
 
 
 def per_example_generator_gan(fake_logits: tf.Tensor) -> tf.Tensor:
-    """Seed 001's GAN term: minus the mean probability D assigns to the generated image
+    """Sarkar et al.'s GAN term: minus the mean probability D assigns to the generated image
     (sigmoid of its patch logits)."""
     return -_per_example_mean(tf.sigmoid(tf.cast(fake_logits, tf.float32)))
 
 
 def per_example_discriminator(real_logits: tf.Tensor, fake_logits: tf.Tensor) -> tf.Tensor:
-    """Seed 001's discriminator loss: E[D(G(x))] - E[D(x)], D the sigmoid of the logits."""
+    """Sarkar et al.'s discriminator loss: E[D(G(x))] - E[D(x)], D the sigmoid of the logits."""
     return (_per_example_mean(tf.sigmoid(tf.cast(fake_logits, tf.float32)))
             - _per_example_mean(tf.sigmoid(tf.cast(real_logits, tf.float32))))
 

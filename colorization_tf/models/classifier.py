@@ -1,4 +1,4 @@
-"""The versatile auxiliary classifier C of VAC+GAN (seed 000 §4.3): predicts the class
+"""The versatile auxiliary classifier C of VAC+GAN (Galvão et al. §4.3): predicts the class
 of a colorized (or real) image from concat(L, ab), so G learns class cues through C."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Adversaries that judge a colorization given its gray input, concat(L, ab):
-the primary seed's convolutional discriminator (§4.2, PatchGAN or DCGAN head) and
-seed 004's InstanceNorm critic for WGAN-GP. Both return logits / scores in float32;
+Galvão et al.'s convolutional discriminator (§4.2, PatchGAN or DCGAN head) and
+Tran and Ly's InstanceNorm critic for WGAN-GP. Both return logits / scores in float32;
 the sigmoid lives in the loss so mixed precision stays stable."""
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ class Discriminator(keras.Model):
 
 @keras.saving.register_keras_serializable("colorization_tf")
 class Critic(keras.Model):
-    """``[B,H,W,1+2]`` -> ``[B,1]`` Wasserstein scores (seed 004): blocks of Conv (4x4,
+    """``[B,H,W,1+2]`` -> ``[B,1]`` Wasserstein scores (Tran and Ly 2024): blocks of Conv (4x4,
     stride 2), LeakyReLU 0.2, InstanceNorm, then flatten and a linear layer.
 
     InstanceNorm (``GroupNormalization`` with one group per channel) normalises each image

@@ -1,4 +1,4 @@
-"""Seed 001's multi-path GAN networks: a U-Net-like generator reading concat(gray, edges)
+"""Sarkar et al.'s multi-path GAN networks: a U-Net-like generator reading concat(gray, edges)
 and writing RGB + saliency, with frozen ResNet-18 features fused at its sixth
 down-sampling layer, and a six-layer PatchGAN discriminator on concat(gray, RGB)."""
 
@@ -11,10 +11,10 @@ from keras import layers
 from colorization_tf.models import resnet
 from colorization_tf.models.shapes import check_divisible
 
-INIT = "glorot_normal"  # the seed's Xavier initialisation
+INIT = "glorot_normal"  # Sarkar et al.'s Xavier initialisation
 GENERATOR_FILTERS = (64, 128, 256, 512, 512, 512, 512)
-FUSION_LAYER = 6  # the seed concatenates the ResNet features to the 6th down layer's output
-BACKBONE_SIZE = 224  # ResNet-18 sees 224 px (its 7x7x512 output, seed 001 §4)
+FUSION_LAYER = 6  # Sarkar et al. concatenate the ResNet features to the 6th down layer's output
+BACKBONE_SIZE = 224  # ResNet-18 sees 224 px (its 7x7x512 output, Sarkar et al. 2022 §4)
 
 
 @keras.saving.register_keras_serializable("colorization_tf")
@@ -23,7 +23,7 @@ class MultipathGenerator(keras.Model):
     RGB in the first three channels, the saliency map in the fourth (float32).
 
     Seven 4x4 down-sampling convolutions (``filters``; the first at ``first_stride``, 1 as
-    in the seed, where 64 px reach 2x2 at the sixth layer and 1x1 at the seventh; the rest
+    in the paper, where 64 px reach 2x2 at the sixth layer and 1x1 at the seventh; the rest
     at stride 2) and seven 4x4 transposed convolutions back, with skip concatenation,
     LeakyReLU 0.2 throughout and tanh on the output. The gray channel, repeated to RGB and
     resized to ``backbone_size``, runs through a frozen ResNet-18 (``backbone_weights``:
@@ -127,8 +127,8 @@ class PatchDiscriminator(keras.Model):
 
     Six convolutions in SCGAN's PatchGAN layout with PyTorch-style explicit zero padding:
     7x7 stride 1, three 4x4 stride 2, two 4x4 stride 1 (the last to one channel), LeakyReLU
-    0.2 between them. Patches: 30x30 at 256 px (seed 001 §5.1), 14x14 at 128 px (§4),
-    6x6 at 64 px. The seed's sigmoid is left to the loss (``saliency_losses``), so the
+    0.2 between them. Patches: 30x30 at 256 px (Sarkar et al. 2022 §5.1), 14x14 at 128 px (§4),
+    6x6 at 64 px. The paper's sigmoid is left to the loss (``saliency_losses``), so the
     output stays finite under mixed precision.
     """
 

@@ -1,5 +1,5 @@
-"""The reference classifier behind the semantic-interpretability metric (seed 002 §4.2):
-a small VGG-style CNN on RGB images, standing in for seed 002's fine-tuned VGG so the
+"""The reference classifier behind the semantic-interpretability metric (Li and Wang §4.2):
+a small VGG-style CNN on RGB images, standing in for Li and Wang's fine-tuned VGG so the
 metric needs no download. Its penultimate features also feed the Frechet distance."""
 
 from __future__ import annotations

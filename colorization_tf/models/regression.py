@@ -1,7 +1,7 @@
-"""Seed 002's regression network (Fig. 4): a dilated VGG-style encoder without pooling,
+"""Li and Wang's regression network (Fig. 4): a dilated VGG-style encoder without pooling,
 three 4x4 stride-2 transposed convolutions back to full size, and a 1x1 conv + sigmoid.
 
-The sigmoid predicts ab mapped to [0, 1] as in the seed, ``s = (ab* + 128) / 255``; the
+The sigmoid predicts ab mapped to [0, 1] as in Li and Wang, ``s = (ab* + 128) / 255``; the
 output layer returns ``2 s - 1``, which is the model's scaled ab ``(ab* + 0.5) / 127.5``
 (color.py), so losses, metrics and colorize treat it like any other generator.
 """
@@ -65,7 +65,7 @@ class RegressionNet(keras.Model):
     def call(self, x, training=False):
         for block in self.blocks:
             x = block(x, training=training)
-        unit = self.head(self.up(x))  # ab mapped to [0, 1], as in seed 002
+        unit = self.head(self.up(x))  # ab mapped to [0, 1], as in Li and Wang
         return 2.0 * unit - 1.0
 
     def get_config(self):

@@ -1,4 +1,4 @@
-"""ResNet-18 body (He et al. 2016) without its classifier: seed 001's frozen feature path.
+"""ResNet-18 body (He et al. 2016) without its classifier: Sarkar et al.'s frozen feature path.
 
 Written here rather than taken from keras_hub, which pulls in tensorflow-text, tokenizers,
 sentencepiece and the Kaggle / Hugging Face hubs for one backbone. The layout follows

@@ -1,4 +1,4 @@
-"""The primary seed's U-Net generator (§4.1): 4x4 convolutions, BN, LeakyReLU 0.2 down,
+"""Galvão et al.'s U-Net generator (§4.1): 4x4 convolutions, BN, LeakyReLU 0.2 down,
 4x4 transposed convolutions, BN, ReLU and skip concatenation up, 1x1 conv + tanh out."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Seed 002's transfer-learning classifier (§4.1.2): VGG16's conv blocks 1-5 replace the
+"""Li and Wang's transfer-learning classifier (§4.1.2): VGG16's conv blocks 1-5 replace the
 first blocks of the Zhang-style classification network; the gray image enters as RGB."""
 
 from __future__ import annotations
@@ -38,9 +38,9 @@ class VGG16Zhang(keras.Model):
 
     L*/100 becomes a gray 0-255 RGB image with VGG's ImageNet mean removed
     (``keras.applications.vgg16.preprocess_input``), runs through VGG16's five conv blocks
-    (stride 32; ``freeze_backbone`` keeps them fixed), and the seed's block 8 (three 4x4
+    (stride 32; ``freeze_backbone`` keeps them fixed), and the paper's block 8 (three 4x4
     stride-2 transposed convolutions of ``head_filters`` with ReLU) brings the features to
-    S/4 for a 1x1 convolution to ``num_bins`` logits. S is ``image_size`` (224 in the seed)
+    S/4 for a 1x1 convolution to ``num_bins`` logits. S is ``image_size`` (224 in the paper)
     and must be a multiple of 32.
     """
 

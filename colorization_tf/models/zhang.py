@@ -1,4 +1,4 @@
-"""Zhang et al.'s classification network (seed 003 §3.3a): VGG-like blocks of 3x3
+"""Zhang et al.'s classification network (Kumar et al. §3.3a): VGG-like blocks of 3x3
 convolutions with ReLU, batch norm closing each block, no pooling, dilated middle blocks,
 and a 1x1 convolution to ``num_bins`` logits at a quarter of the input resolution."""
 

@@ -20,7 +20,7 @@ class ConfigError(ValueError):
 
 @dataclasses.dataclass(frozen=True)
 class OptimConfig:
-    """Adam with the seeds' staircase decay; other networks learn at a scale of the
+    """Adam with the papers' staircase decay; other networks learn at a scale of the
     generator's rate (``scales``: role -> factor, e.g. the cGAN's D at 0.1)."""
 
     learning_rate: float = 1e-3

@@ -1,4 +1,4 @@
-"""Optimizers from the run's ``OptimConfig``: Adam on the seeds' staircase exponential
+"""Optimizers from the run's ``OptimConfig``: Adam on the papers' staircase exponential
 decay, loss-scaled under ``mixed_float16``; ``compile_colorizer`` attaches one per role
 that the colorizer's ``OPTIMIZERS`` names."""
 

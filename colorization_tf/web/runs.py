@@ -6,7 +6,7 @@ run is loaded.
 
 Colorizing keeps full-resolution data in integers and small strips: the model input is
 the photo's codes resized (antialiased) straight to the render size, and the colour comes
-from ``inference.full_resolution.recombine_uint16`` (the one recombination every consumer
+from ``inference.full_resolution.fast_recombine`` (the one recombination every consumer
 uses) applied strip by strip over ``STRIP_ROWS`` rows, with ab upsampled strip by strip
 (the rows ``tf.image.resize`` would give, by the same triangle kernel). A 36 MP photo then
 costs little beyond its 108 MB of codes and the 108 MB result, where the whole-image float
@@ -63,7 +63,7 @@ def _bound(predictor) -> images.Colorize:
 def colorize_codes(predictor, codes: np.ndarray, render_size: int | None = None,
                    strip_rows: int = STRIP_ROWS) -> np.ndarray:
     """One photo as sRGB codes ``[H, W, 3]`` (uint8 or uint16, any size) -> uint8 RGB of
-    the same size keeping the photo's own L (``full_resolution.recombine_uint16``)."""
+    the same size keeping the photo's own L (``full_resolution.fast_recombine``)."""
     import tensorflow as tf
 
     from colorization_tf.inference import full_resolution
@@ -76,7 +76,6 @@ def colorize_codes(predictor, codes: np.ndarray, render_size: int | None = None,
     ab_small = tf.cast(predictor.predict(lightness[None]), tf.float32)
     height, width = codes.shape[:2]
     scale = [height / int(ab_small.shape[1]), width / int(ab_small.shape[2])]
-    recombine = full_resolution.compiled_recombine()
     out = np.empty((height, width, 3), np.uint8)
     for top in range(0, height, strip_rows):
         rows = min(strip_rows, height - top)
@@ -84,15 +83,15 @@ def colorize_codes(predictor, codes: np.ndarray, render_size: int | None = None,
         ab = tf.raw_ops.ScaleAndTranslate(
             images=ab_small, size=[rows, width], scale=scale, translation=[-float(top), 0.0],
             kernel_type="triangle", antialias=False)[0]
-        strip = full_resolution.to_uint16(tf.constant(codes[top:top + rows]))
-        # ab already has the strip's size: recombine's bilinear resize is the identity
-        out[top:top + rows] = recombine(strip, ab).numpy()
+        # ab already has the strip's size: the bilinear resize inside is the identity
+        out[top:top + rows] = full_resolution.fast_recombine(codes[top:top + rows],
+                                                             ab.numpy())
     return out
 
 
 def model_input(codes: np.ndarray, size: int):
     """Scaled L ``[size, size, 1]`` of sRGB codes: ``full_resolution.model_input`` of the
-    codes resized (antialiased) as integers, which equals ``model_input_uint16`` within
+    codes resized (antialiased) as integers, which equals ``full_resolution.model_input`` of the full codes within
     float rounding without its full-size float copies."""
     import tensorflow as tf
 

@@ -1,4 +1,4 @@
-"""Zhang-style classification colorizer and seed 002's regression net: shapes, the
+"""Zhang-style classification colorizer and Li and Wang's regression net: shapes, the
 rebalanced loss against a hand computation, the colour prior, training and reloading."""
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def test_regression_net_maps_sigmoid_to_model_ab():
     output = net(tf.random.uniform([2, 32, 32, 1], -1, 1))
     assert output.shape == (2, 32, 32, 2)
     assert np.all(np.abs(output.numpy()) < 1)
-    # A sigmoid of 0.5 is ab* = -0.5 in seed 002's [0, 1] scale (s = (ab* + 128) / 255),
+    # A sigmoid of 0.5 is ab* = -0.5 in Li and Wang's [0, 1] scale (s = (ab* + 128) / 255),
     # i.e. the model's scaled ab of 0.
     kernel, bias = net.head.get_weights()
     net.head.set_weights([np.zeros_like(kernel), np.zeros_like(bias)])

@@ -1,5 +1,5 @@
-"""The seed methods added last — RGB reconstruction (seed 004), the edge- and
-saliency-guided multi-path GAN (seed 001), VGG16 transfer learning (seed 002): presets,
+"""The methods added last — RGB reconstruction (Tran and Ly 2024), the edge- and
+saliency-guided multi-path GAN (Sarkar et al. 2022), VGG16 transfer learning (Li and Wang): presets,
 losses on hand-checked cases, compiled training, resume, inference and the report."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import tensorflow as tf
 from support import build, tiny_config
 
 from colorization_tf import color, presets, training
-from colorization_tf.colorizers.reconstruction import RGBColorizer
+from colorization_tf.colorizers.rgb import RGBColorizer
 from colorization_tf.evaluation import compare, report
 from colorization_tf.inference import load_run
 from colorization_tf.training import ConfigError, RunDir

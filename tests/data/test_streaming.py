@@ -84,7 +84,7 @@ def test_folder_training_stream_is_deterministic_resumable_and_cropped(tmp_path)
 
 
 def test_record_source_stream_is_resumable(tmp_path):
-    from colorization_tf.data.prepare import prepare_dataset
+    from colorization_tf.data.prepared import prepare_dataset
 
     out = str(tmp_path / "records")
     prepare_dataset(DataConfig(dataset="samples", image_size=32, max_examples=20), out,

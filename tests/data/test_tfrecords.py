@@ -13,7 +13,7 @@ from PIL import Image
 
 from colorization_tf import files
 from colorization_tf.data import DataConfig, load_split, make_dataset, pipeline, sources, tfrecords
-from colorization_tf.data.prepare import prepare_dataset
+from colorization_tf.data.prepared import prepare_dataset
 
 SPLITS = ("train", "val", "test")
 

@@ -1,4 +1,4 @@
-"""Reference classifier (seed 002's metric) and the distribution scores."""
+"""Reference classifier (Li and Wang's metric) and the distribution scores."""
 
 from __future__ import annotations
 

@@ -13,12 +13,11 @@ import imageio_ffmpeg
 import numpy as np
 import pytest
 import skimage.data
-import tensorflow as tf
 from PIL import Image
 from support import tiny_config
 
 from colorization_tf import training
-from colorization_tf.inference import batch, full_resolution, photos, video
+from colorization_tf.inference import batch, photos, video
 
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""}
 
@@ -95,21 +94,6 @@ def test_render_size_changes_what_the_network_sees(run_dir, folder, tmp_path):
     a = np.asarray(Image.open(small.written[0][1]), np.int16)
     b = np.asarray(Image.open(large.written[0][1]), np.int16)
     assert a.shape == b.shape == (64, 64, 3) and np.abs(a - b).mean() > 0.0
-
-
-@pytest.mark.parametrize("dtype", ["uint8", "float16bit"])
-def test_fast_recombine_equals_the_reference(dtype):
-    rgb = skimage.data.astronaut()[:70, :90]
-    ab = tf.random.stateless_uniform([17, 23, 2], [1, 2], -1.2, 1.2)
-    if dtype == "uint8":
-        codes, reference_rgb = full_resolution.to_uint16(tf.constant(rgb)), rgb / 255.0
-    else:
-        ramp = np.linspace(0.0, 1.0, 70 * 90 * 3).reshape(70, 90, 3).astype(np.float32)
-        codes, reference_rgb = full_resolution.to_uint16(tf.constant(ramp)), ramp
-    got = full_resolution.recombine_uint16(codes, ab).numpy().astype(np.int16)
-    want = full_resolution.recombine(tf.constant(reference_rgb, tf.float32), ab).numpy()
-    difference = np.abs(got - want)
-    assert difference.max() <= 1 and difference.mean() < 0.01
 
 
 @pytest.mark.slow

@@ -13,7 +13,7 @@ import skimage.data
 from PIL import Image
 from skimage.color import rgb2lab
 
-from colorization_tf.inference import batch, hints, optimization
+from colorization_tf.inference import hints, optimization, user_images
 
 
 def _edge_image(size: int = 24) -> np.ndarray:
@@ -145,7 +145,7 @@ def test_hints_are_in_the_frame_of_the_exif_rotated_photo(tmp_path):
     exif = Image.Exif()
     exif[0x0112] = 6
     Image.fromarray(stored).save(path, quality=95, exif=exif)
-    codes = batch.read_codes(path)
+    codes = user_images.read_codes(path)
     assert codes.shape == (60, 40, 3)
     parsed = hints.parse_hints(json.dumps({"points": [
         {"x": 4, "y": 55, "color": "#2f6fb0", "radius": 1},

@@ -178,7 +178,7 @@ def test_progress_bar_counts_frames(clips, tmp_path, capsys):
     assert "12/12" in capsys.readouterr().out
 
 
-def test_predictor_callables_join_full_resolution_lightness(clips, tmp_path):
+def test_video_callables_join_full_resolution_lightness(clips, tmp_path):
     """A stand-in for load_run's Predictor that predicts grey: the output is grey with
     the input's own lightness, at the input's size."""
 
@@ -188,7 +188,9 @@ def test_predictor_callables_join_full_resolution_lightness(clips, tmp_path):
         def predict(self, lightness):
             return np.full(tuple(lightness.shape[:3]) + (2,), 0.5 / 127.5, np.float32)
 
-    predict_ab, recombine = video.predictor_callables(GreyPredictor())
+    from colorization_tf.inference import photos  # the factory the CLI uses (TensorFlow)
+
+    predict_ab, recombine = photos.video_callables(GreyPredictor())
     frame = next(video.read_frames(clips["plain"]))
     ab, lightness = predict_ab(frame[None])
     assert ab.shape == (1, MODEL_SIZE, MODEL_SIZE, 2)

@@ -1,4 +1,4 @@
-"""Seed 001's generator and discriminator losses on tiny tensors worked out by hand."""
+"""Sarkar et al.'s generator and discriminator losses on tiny tensors worked out by hand."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Seed 001's multi-path generator (frozen ResNet-18 fused at the 6th down layer) and its
+"""Sarkar et al.'s multi-path generator (frozen ResNet-18 fused at the 6th down layer) and its
 six-layer PatchGAN discriminator, at tiny widths."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The primary seed's U-Net: shapes, parameter count, configuration round trip."""
+"""Galvão et al.'s U-Net: shapes, parameter count, configuration round trip."""
 
 import keras
 import numpy as np

@@ -1,4 +1,4 @@
-"""Seed 002's transfer-learning classifier: VGG16 conv blocks 1-5 + the Zhang-style head."""
+"""Li and Wang's transfer-learning classifier: VGG16 conv blocks 1-5 + the Zhang-style head."""
 
 from __future__ import annotations
 

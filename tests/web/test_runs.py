@@ -1,5 +1,5 @@
 """The web's colorize path on integer codes: the same colours as the package's one
-recombination (``full_resolution.recombine_uint16`` on ``model_input_uint16``), strip by
+recombination (``full_resolution.recombine`` on ``full_resolution.model_input``), strip by
 strip, for 8- and 16-bit photos; checked against scikit-image's Lab conversion."""
 
 from __future__ import annotations
@@ -43,8 +43,8 @@ def test_strips_give_the_one_recombination(dtype):
     predictor = _Predictor()
     out = runs.colorize_codes(predictor, codes, strip_rows=7)
     image = full_resolution.to_uint16(tf.constant(codes))
-    small = full_resolution.model_input_uint16(image, predictor.image_size)
-    reference = full_resolution.recombine_uint16(image, predictor.predict(small[None])[0])
+    small = full_resolution.model_input(image, predictor.image_size)
+    reference = full_resolution.recombine(image, predictor.predict(small[None])[0])
     assert out.dtype == np.uint8 and out.shape == codes.shape
     assert np.abs(out.astype(int) - reference.numpy().astype(int)).max() <= 1
 
@@ -52,7 +52,7 @@ def test_strips_give_the_one_recombination(dtype):
 def test_model_input_equals_the_float_path():
     codes = _photo(90, 120, np.uint16)
     mine = runs.model_input(codes, 32)
-    reference = full_resolution.model_input_uint16(tf.constant(codes), 32)
+    reference = full_resolution.model_input(tf.constant(codes), 32)
     assert mine.shape == (32, 32, 1)
     assert float(tf.reduce_max(tf.abs(mine - reference))) < 1e-5
 

@@ -17,6 +17,7 @@ def prepare_dataset(config: DataConfig, out_dir: str,
             os.path.realpath(config.dataset[len("tfrecords:"):]):
         raise ValueError(f"--out={out_dir} is the folder --dataset={config.dataset} reads "
                          "from; choose another --out")
+    files.require_directory_path(out_dir, "--out")
     os.makedirs(out_dir, exist_ok=True)
     source = pipeline.source_for(config)
     splits, filtering = {}, {}

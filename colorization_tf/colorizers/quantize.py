@@ -1,4 +1,4 @@
-"""Quantized ab space for classification colorizers (seeds 002-004, after Zhang et al.).
+"""Quantized ab space for classification colorizers (Li and Wang, Kumar et al., Tran and Ly, after Zhang et al.).
 
 Bins, soft-encoding of ab into bin distributions, class-rebalancing weights from a
 training-set prior, and the decoders that turn per-pixel bin logits back into ab. All of
@@ -11,7 +11,7 @@ Two bin sets:
   one lightness. With grid 10 this gives 229 bins, not the 313 of Zhang et al.: testing
   the centre alone keeps fewer bins than keeping every 10x10 cell that touches the gamut
   (262 here), and Zhang's 313 come from a looser hull than the sRGB gamut.
-* ``grid``: every cell of size ``grid`` over ``[low, high)`` on both axes (seed 004:
+* ``grid``: every cell of size ``grid`` over ``[low, high)`` on both axes (Tran and Ly 2024:
   size 12 over [-110, 118] gives 19 x 19 = 361 bins), centred in its cell.
 """
 
@@ -173,7 +173,7 @@ def rebalancing_weights(prior: tf.Tensor, lam: float = REBALANCE_LAMBDA) -> tf.T
 
 
 def decode_mode(logits: tf.Tensor, centres: tf.Tensor) -> tf.Tensor:
-    """The centre of the most probable bin (seed 002 §4.1.2, seed 004 'centroid')."""
+    """The centre of the most probable bin (Li and Wang §4.1.2, Tran and Ly 2024 'centroid')."""
     return tf.gather(tf.cast(centres, tf.float32), tf.argmax(logits, axis=-1))
 
 
@@ -184,7 +184,7 @@ def decode_mean(logits: tf.Tensor, centres: tf.Tensor) -> tf.Tensor:
 
 def decode_annealed(logits: tf.Tensor, centres: tf.Tensor,
                     temperature: float = ANNEAL_TEMPERATURE) -> tf.Tensor:
-    """Annealed mean (seed 002 §4.1.3): the mean under ``f_T(z) ∝ exp(log z / T)``, which
+    """Annealed mean (Li and Wang §4.1.3): the mean under ``f_T(z) ∝ exp(log z / T)``, which
     for ``z = softmax(logits)`` is ``softmax(logits / T)``. T=1 is the mean, T->0 the mode."""
     if isinstance(temperature, (int, float)) and temperature <= 0:
         raise ValueError(f"--temperature={temperature}: expected a positive number")
@@ -193,7 +193,7 @@ def decode_annealed(logits: tf.Tensor, centres: tf.Tensor,
 
 
 def decode_topk(logits: tf.Tensor, centres: tf.Tensor, k: int = TOP_K) -> tf.Tensor:
-    """Seed 004's 'softmax' decoding: the centres of the ``k`` most probable bins weighted
+    """Tran and Ly's 'softmax' decoding: the centres of the ``k`` most probable bins weighted
     by their softmax probabilities renormalized over those ``k``."""
     values, indices = tf.math.top_k(tf.cast(logits, tf.float32), k=k)
     weights = tf.nn.softmax(values, axis=-1)

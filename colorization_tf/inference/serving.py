@@ -7,7 +7,7 @@ SavedModel signatures (everything inside the graph, so no package code is needed
 * ``serving_default(image)``: uint8 ``[H,W,3]`` or ``[H,W,1]`` (any size) -> ``{"image":
   uint8 [H,W,3]}``: to 16-bit codes, L at the render size, the network and its decoder,
   ab upsampled and clipped, joined with the full-resolution L (``colorize``'s path exactly:
-  :func:`full_resolution.recombine_uint16`);
+  :func:`full_resolution.recombine`);
 * ``colorize_bytes(image_bytes)``: JPEG/PNG/GIF/BMP bytes -> ``{"png": PNG bytes}``
   (EXIF orientation is not applied: TensorFlow's decoders ignore it);
 * ``network(lightness)``: scaled L ``[B,S,S,1]`` -> scaled ab ``[B,S,S,2]`` (decoded).
@@ -19,8 +19,6 @@ every format returns colours, never bin probabilities.
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 
 import numpy as np
 import tensorflow as tf
@@ -47,9 +45,9 @@ class ColorizeModule(tf.Module):
     def __init__(self, predictor, render_size: int | None = None):
         super().__init__(name="colorizer")
         self.colorizer = predictor.colorizer  # tracked: its variables are saved
-        self._predict_ab = predictor._predict_ab  # decoder, and extra features (edges)
+        self._predictor_network = predictor.network  # decoder, extra features (edges)
         self.image_size = int(predictor.image_size)
-        self.render_size = int(render_size or predictor.image_size)
+        self.render_size = full_resolution.render_size(render_size, predictor.image_size)
         self.decode = predictor.decode
         self.temperature = predictor.temperature
         size = self.render_size
@@ -61,15 +59,15 @@ class ColorizeModule(tf.Module):
             tf.TensorSpec([], tf.string, name="image_bytes")])
 
     def _network(self, lightness: tf.Tensor) -> tf.Tensor:
-        return self._predict_ab(lightness)
+        return self._predictor_network(lightness)
 
     def _colorize(self, image: tf.Tensor) -> dict[str, tf.Tensor]:
         image = tf.cond(tf.shape(image)[-1] == 1, lambda: tf.tile(image, [1, 1, 3]),
                         lambda: image[..., :3])
         codes = full_resolution.to_uint16(tf.ensure_shape(image, [None, None, 3]))
-        lightness = full_resolution.model_input_uint16(codes, self.render_size)
+        lightness = full_resolution.model_input(codes, self.render_size)
         ab = self._network(lightness[None])[0]
-        return {"image": full_resolution.recombine_uint16(codes, ab)}
+        return {"image": full_resolution.recombine(codes, ab)}
 
     def _colorize_bytes(self, image_bytes: tf.Tensor) -> dict[str, tf.Tensor]:
         image = tf.io.decode_image(image_bytes, channels=3, expand_animations=False)
@@ -84,6 +82,7 @@ def export(predictor, out: str, formats: tuple[str, ...] = ("saved_model", "tfli
     if unknown or not formats:
         raise ValueError(f"--formats must be a subset of {','.join(FORMATS)}, got "
                          f"{','.join(formats) or 'nothing'}")
+    files.require_directory_path(out, "--out")
     if "onnx" in formats:
         _require_tf2onnx()
     module = ColorizeModule(predictor, render_size)
@@ -105,7 +104,7 @@ def save_saved_model(module: ColorizeModule, path: str) -> dict:
     signatures = {"serving_default": module.colorize.get_concrete_function(),
                   "colorize_bytes": module.colorize_bytes.get_concrete_function(),
                   "network": module.network.get_concrete_function()}
-    with _atomic_directory(path) as tmp:
+    with files.atomic_directory(path) as tmp:
         tf.saved_model.save(module, tmp, signatures=signatures)
     return {"path": os.path.basename(path), "signatures": {
         "serving_default": "image uint8 [H,W,3|1] -> image uint8 [H,W,3]",
@@ -190,28 +189,6 @@ def describe(predictor, module: ColorizeModule, written: dict) -> dict:
         "tensorflow_version": tf.__version__,
         "formats": written,
     }
-
-
-class _atomic_directory:
-    """A temporary folder beside ``path`` renamed onto it on success (old one replaced)."""
-
-    def __init__(self, path: str):
-        self.path = path
-
-    def __enter__(self) -> str:
-        parent = os.path.dirname(os.path.abspath(self.path))
-        self.tmp = tempfile.mkdtemp(prefix=".tmp-", dir=parent)
-        return self.tmp
-
-    def __exit__(self, exc_type, exc, traceback) -> bool:
-        if exc_type is not None:
-            shutil.rmtree(self.tmp, ignore_errors=True)
-            return False
-        os.chmod(self.tmp, 0o777 & ~files._umask())  # mkdtemp makes 0700
-        if os.path.isdir(self.path):
-            shutil.rmtree(self.path)
-        os.replace(self.tmp, self.path)
-        return False
 
 
 def run_tflite(path: str, lightness: np.ndarray) -> np.ndarray:

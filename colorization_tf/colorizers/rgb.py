@@ -1,5 +1,5 @@
-"""RGB reconstruction (seed 004, "Reconstruction approach"): the U-Net predicts sRGB
-from L with an L1 loss, so the RGB-vs-Lab comparison of the seed can be run. Its ab (for
+"""RGB reconstruction (Tran and Ly 2024, "Reconstruction approach"): the U-Net predicts sRGB
+from L with an L1 loss, so the RGB-vs-Lab comparison of Tran and Ly can be run. Its ab (for
 the shared metrics and full-resolution colorization) is read off the predicted RGB."""
 
 from __future__ import annotations

@@ -1,0 +1,111 @@
+"""colorization-colorize: colour people's own photos and videos at their full resolution.
+
+  python -m colorization_tf.colorize --run_dir=runs/unet_l1-samples --output_dir=out \\
+      photo.jpg old_photos/ film.mp4 [--format=jpg] [--render_size=512] \\
+      [--batch_size=8] [--temporal_smoothing=0.7]
+
+The network sees each photo (or frame) resized to --render_size (default: the run's image
+size); the predicted ab is upsampled (bilinear) to the original size, clipped to the Lab
+range and joined with the original full-resolution L, so the output keeps every detail of
+the input's lightness. Photos are decoded in parallel, run through the model in batches
+and encoded and written in a thread pool. Folders are searched recursively (photos and
+videos) and their sub-folders are kept under --output_dir. Videos (any container ffmpeg
+reads) come out as H.264 with the same frame count, size and rate and the audio copied;
+--temporal_smoothing averages colour over time, restarted at scene cuts. A file that
+cannot be read is reported on stderr and skipped; the exit status is then non-zero.
+Inputs are never written over; an existing output is kept unless --overwrite.
+
+Interactive colorization from user hints, with no run (Levin et al. 2004) or with a run
+that reads hints (README, "Interactive colorization (hints)"):
+
+  python -m colorization_tf.colorize --method=optimization --hints=h.json photo.jpg \\
+      [--output_dir=out (default: ./colorized)] [--render_size=256]
+  python -m colorization_tf.colorize --run_dir=RUN --hints=h.json photo.jpg [...]
+"""
+
+from __future__ import annotations
+
+from absl import flags
+
+from colorization_tf import cli
+from colorization_tf.inference import batch, guided, load_run
+from colorization_tf.inference.photos import colorize_paths
+
+FLAGS = flags.FLAGS
+flags.DEFINE_string("run_dir", None, "Training run directory (config.json + weights).")
+flags.DEFINE_string("output_dir", None, "Folder for the colour photos and videos.")
+flags.DEFINE_string("decode", None, "Decoder of classification colorizers (annealed, "
+                    "mode, mean, topk); default: the run's own. Other methods ignore it.")
+flags.DEFINE_float("temperature", None, "Annealed-mean temperature; default: the run's.")
+flags.DEFINE_integer("render_size", None, "Resolution the network sees (like DeOldify's "
+                     "render_factor); default: the run's image size. --method=optimization: "
+                     "long side of the solve grid (default 256; 0 = full resolution).")
+flags.DEFINE_integer("batch_size", 8, "Photos (or video frames) per model call.")
+flags.DEFINE_enum("format", "png", list(batch.FORMATS), "Output format of photos.")
+flags.DEFINE_integer("quality", 92, "JPEG/WebP quality (1-100).")
+flags.DEFINE_integer("png_compress_level", 1, "PNG zlib level (0-9); 1 is fast and "
+                     "about as small as the default 6 on photos.")
+flags.DEFINE_bool("overwrite", False, "Replace existing outputs (never an input).")
+flags.DEFINE_float("temporal_smoothing", 0.0, "Video: exponential moving average of the "
+                   "predicted colour over frames, alpha in [0, 1) (0 = off); restarts at "
+                   "scene cuts.")
+
+
+flags.DEFINE_bool("saliency", False, "multipath runs: also write NAME.saliency.png, the "
+                  "predicted saliency map, beside each colorized photo.")
+
+
+flags.DEFINE_enum("method", None, list(guided.METHODS), "Colorize from --hints with no "
+                  "run: optimization (Levin et al. 2004). Default: the model of --run_dir.")
+flags.DEFINE_string("hints", None, "A hints JSON file for every photo, or a folder of "
+                    "<photo stem>.json (README: hints); for --method=optimization or a "
+                    "--run_dir that reads hints.")
+
+
+def main(argv):
+    inputs = argv[1:]
+    if not inputs:
+        raise ValueError("give at least one INPUT file or folder")
+    if FLAGS.method or FLAGS.hints:
+        return _main_hints(inputs)
+    for name in ("run_dir", "output_dir"):
+        if not FLAGS[name].value:
+            raise ValueError(f"--{name} is required")
+    encoder = batch.Encoder(FLAGS.format, FLAGS.quality, FLAGS.png_compress_level)
+    summary = colorize_paths(FLAGS.run_dir, inputs, FLAGS.output_dir, decode=FLAGS.decode,
+                             temperature=FLAGS.temperature, render_size=FLAGS.render_size,
+                             batch_size=FLAGS.batch_size, encoder=encoder,
+                             overwrite=FLAGS.overwrite,
+                             temporal_smoothing=FLAGS.temporal_smoothing, progress=True,
+                             saliency=FLAGS.saliency)
+    print(summary.line())
+    return 1 if summary.failed else 0
+
+
+def _main_hints(inputs):
+    """--hints: --method=optimization (no run; --output_dir defaults to ./colorized), or a
+    --run_dir whose model reads hints (learned hints)."""
+    if FLAGS.method and FLAGS.run_dir:
+        raise ValueError(f"--run_dir: --method={FLAGS.method} needs no run; give one or "
+                         "the other")
+    predictor = None
+    if not FLAGS.method:
+        if not FLAGS.run_dir:
+            raise ValueError("--hints: give --run_dir (a run that reads hints) or "
+                             "--method=optimization")
+        predictor = load_run(FLAGS.run_dir, FLAGS.decode, FLAGS.temperature)
+    encoder = batch.Encoder(FLAGS.format, FLAGS.quality, FLAGS.png_compress_level)
+    summary = guided.colorize_with_hints(inputs, FLAGS.output_dir or "colorized", FLAGS.hints,
+                                         method=FLAGS.method or "optimization",
+                                         predictor=predictor, solve_size=FLAGS.render_size,
+                                         encoder=encoder, overwrite=FLAGS.overwrite)
+    print(summary.line())
+    return 1 if summary.failed else 0
+
+
+def run():
+    cli.run(main, "colorization-colorize")
+
+
+if __name__ == "__main__":
+    run()

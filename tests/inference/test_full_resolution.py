@@ -1,0 +1,130 @@
+"""The one full-resolution path (``full_resolution.model_input`` and ``recombine``) against
+scikit-image's Lab conversion on 8- and 16-bit photos, and the multi-path GAN's edge input:
+the same at training and at inference."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import skimage.color
+import skimage.data
+import tensorflow as tf
+
+from colorization_tf.data import features
+from colorization_tf.inference import full_resolution
+from colorization_tf.inference.predictor import Predictor
+
+
+def _photo(bits: int) -> np.ndarray:
+    """A real photograph (8 bit) or a smooth 16-bit image with every code range used."""
+    if bits == 8:
+        return skimage.data.astronaut()[100:160, 150:230]
+    rows, cols = np.mgrid[0:60, 0:80]
+    codes = np.stack([rows * 1111, cols * 829, (rows * cols * 13) % 65536], -1)
+    return codes.astype(np.uint16)
+
+
+def _skimage_recombine(photo: np.ndarray, ab: np.ndarray) -> np.ndarray:
+    """The photo's own L* with scaled ``ab`` (already at the photo's size), by skimage."""
+    rgb = photo.astype(np.float64) / np.iinfo(photo.dtype).max
+    lightness = skimage.color.rgb2lab(rgb)[..., :1]
+    ab_units = np.clip(ab, -1.0, 1.0) * 127.5 - 0.5
+    out = skimage.color.lab2rgb(np.concatenate([lightness, ab_units], -1))
+    return np.round(out * 255.0).astype(np.int16)
+
+
+@pytest.mark.filterwarnings("ignore:Conversion from CIE-LAB")
+@pytest.mark.parametrize("bits", [8, 16])
+def test_recombine_matches_skimage_lab(bits):
+    photo = _photo(bits)
+    ab = tf.random.stateless_uniform(list(photo.shape[:2]) + [2], [3, bits], -1.2, 1.2)
+    got = full_resolution.recombine(tf.constant(photo), ab).numpy().astype(np.int16)
+    want = _skimage_recombine(photo, ab.numpy())
+    difference = np.abs(got - want)
+    assert got.dtype == np.int16 and got.shape == photo.shape
+    assert difference.max() <= 1 and difference.mean() < 0.02
+
+
+def _previous_recombine(codes: tf.Tensor, ab_small: tf.Tensor) -> np.ndarray:
+    """The recombination before the look-up tables and XLA (commit 54ce7d1), kept as the
+    reference the faster path must stay within one level of."""
+    fr, c = full_resolution, full_resolution.color
+    linear = tf.gather(tf.constant(fr._LINEAR_FROM_CODE), tf.cast(codes, tf.int32))
+    luminance = tf.tensordot(linear, tf.constant(fr._LUMINANCE), 1)
+    fy = tf.where(luminance > c._EPSILON, tf.pow(tf.maximum(luminance, c._EPSILON), 1.0 / 3.0),
+                  c._KAPPA_SLOPE * luminance + c._OFFSET)
+    ab = tf.image.resize(tf.cast(ab_small, tf.float32)[None], tf.shape(codes)[:2],
+                         method="bilinear")[0]
+    ab = c.ab_to_lab_units(tf.clip_by_value(ab, -1.0, 1.0))
+    f = tf.stack([fy + ab[..., 0] / 500.0, fy, tf.maximum(fy - ab[..., 1] / 200.0, 0.0)], -1)
+    xyz = tf.where(f > fr._F_THRESHOLD, f * f * f, (f - c._OFFSET) / c._KAPPA_SLOPE)
+    linear_out = tf.clip_by_value(tf.tensordot(xyz, tf.constant(fr._RGB_FROM_RELATIVE_XYZ), 1),
+                                  0.0, 1.0)
+    srgb = tf.where(linear_out > 0.0031308,
+                    1.055 * tf.pow(tf.maximum(linear_out, 0.0031308), 1.0 / 2.4) - 0.055,
+                    12.92 * linear_out)
+    return tf.cast(tf.round(srgb * 255.0), tf.uint8).numpy()
+
+
+@pytest.mark.compiled  # the XLA graph itself, not its ops run eagerly
+@pytest.mark.parametrize("bits", [8, 16])
+def test_fast_recombine_stays_within_one_level_of_the_previous_output(bits, monkeypatch):
+    """301 x 257 pixels in four full runs of 2^14 and a padded one (the longest run
+    shortened for the test)."""
+    monkeypatch.setattr(full_resolution, "_LONGEST_RUN", 1 << 14)
+    photo = skimage.data.astronaut()[:301, :257]
+    if bits == 16:
+        photo = photo.astype(np.uint16) * 257 + np.arange(257, dtype=np.uint16)[None, :, None]
+    ab = tf.random.stateless_uniform([19, 23, 2], [7, bits], -1.2, 1.2)
+    before = _previous_recombine(full_resolution.to_uint16(tf.constant(photo)), ab)
+    for got in (full_resolution.fast_recombine(photo, ab.numpy()),
+                full_resolution.recombine(tf.constant(photo), ab).numpy()):
+        difference = np.abs(got.astype(np.int16) - before)
+        assert got.shape == photo.shape and got.dtype == np.uint8
+        assert difference.max() <= 1 and difference.mean() < 0.03  # a few values, by one
+
+
+def test_fast_recombine_refuses_float_images():
+    with pytest.raises(ValueError, match="expected uint8 or uint16"):
+        full_resolution.fast_recombine(np.zeros([4, 4, 3], np.float32), np.zeros([2, 2, 2]))
+
+
+def test_recombine_takes_8_bit_16_bit_and_float_alike():
+    photo = _photo(8)
+    ab = tf.random.stateless_uniform([7, 9, 2], [5, 6], -1.0, 1.0)  # upsampled inside
+    from_8 = full_resolution.recombine(tf.constant(photo), ab).numpy()
+    from_16 = full_resolution.recombine(tf.constant(photo.astype(np.uint16) * 257), ab)
+    from_float = full_resolution.recombine(tf.constant(photo / 255.0, tf.float32), ab)
+    np.testing.assert_array_equal(from_8, from_16.numpy())
+    assert np.abs(from_8.astype(int) - from_float.numpy()).max() <= 1
+
+
+def test_model_input_is_the_lightness_of_the_resized_photo():
+    photo = _photo(8)
+    got = full_resolution.model_input(tf.constant(photo), 16).numpy()
+    small = tf.image.resize(photo[None] / 255.0, [16, 16], antialias=True)[0].numpy()
+    want = (skimage.color.rgb2lab(np.clip(small, 0, 1))[..., :1] - 50.0) / 50.0
+    assert got.shape == (16, 16, 1)
+    np.testing.assert_allclose(got, want, atol=2e-3)
+    batch = full_resolution.model_input(tf.constant(np.stack([photo, photo])), 16).numpy()
+    np.testing.assert_array_equal(batch[1], got)
+
+
+def test_training_and_inference_read_the_same_edges():
+    """What the multi-path GAN is trained on (``add_edge_and_saliency``) equals what the
+    Predictor feeds it, on the same L."""
+    received = {}
+
+    class EdgeReader:
+        FEATURES = ("edges",)
+
+        def predict_ab(self, lightness, decode=None, temperature=None, edges=None):
+            received["edges"] = edges
+            return tf.zeros(tf.concat([tf.shape(lightness)[:-1], [2]], 0))
+
+    rgb = skimage.data.chelsea()[::8, ::8][:32, :32] / 255.0
+    lightness, ab = full_resolution.color.rgb_to_model(tf.constant(rgb[None], tf.float32))
+    Predictor(EdgeReader(), 32).network(lightness)
+    trained = features.add_edge_and_saliency({"L": lightness, "ab": ab})["edges"]
+    assert float(tf.reduce_sum(trained)) > 20  # a cat has edges
+    np.testing.assert_array_equal(received["edges"].numpy(), trained.numpy())
