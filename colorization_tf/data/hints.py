@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import functools
 
+import numpy as np
 import tensorflow as tf
 
 from colorization_tf import color, quantize
@@ -45,8 +46,13 @@ TRAIN_SALT, EVAL_SALT = 3, 4
 
 
 @functools.lru_cache(maxsize=1)
+def _bin_array() -> np.ndarray:
+    # a numpy value (not a tensor), so no graph that first asked for it owns the cache
+    return np.asarray(tf.get_static_value(quantize.make_bins(GLOBAL_BINS)), np.float32)
+
+
 def _bins() -> tf.Tensor:
-    return quantize.make_bins(GLOBAL_BINS)
+    return tf.constant(_bin_array())
 
 
 def global_bins() -> tf.Tensor:
@@ -56,7 +62,7 @@ def global_bins() -> tf.Tensor:
 
 def global_hint_size() -> int:
     """Q + 2: the length of ``hint_global``."""
-    return int(_bins().shape[0]) + 2
+    return int(_bin_array().shape[0]) + 2
 
 
 def global_hint(ab: tf.Tensor) -> tf.Tensor:
