@@ -22,7 +22,8 @@ from colorization_tf.colorizers.supervised import SupervisedColorizer
 def global_hint_size() -> int:
     """Length of ``hint_global``: the classification methods' default ab bins (the
     in-gamut grid-10 set) plus saturation and the 'given' flag (as ``data/hints.py``)."""
-    return int(quantize.gamut_bins(quantize.GAMUT_GRID).shape[0]) + 2
+    with tf.init_scope():  # the bins are computed eagerly once, then cached
+        return int(quantize.gamut_bins(quantize.GAMUT_GRID).shape[0]) + 2
 
 
 class HintColorizer(SupervisedColorizer):

@@ -47,8 +47,10 @@ TRAIN_SALT, EVAL_SALT = 3, 4
 
 @functools.lru_cache(maxsize=1)
 def _bin_array() -> np.ndarray:
-    # a numpy value (not a tensor), so no graph that first asked for it owns the cache
-    return np.asarray(tf.get_static_value(quantize.make_bins(GLOBAL_BINS)), np.float32)
+    # a numpy value (not a tensor), so no graph that first asked for it owns the cache;
+    # computed eagerly even when first asked for inside a tf.data function
+    with tf.init_scope():
+        return np.asarray(quantize.make_bins(GLOBAL_BINS).numpy(), np.float32)
 
 
 def _bins() -> tf.Tensor:

@@ -83,6 +83,21 @@ def test_unet_hints_resumes_exactly(tmp_path):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.compiled
+@pytest.mark.slow
+def test_global_preset_trains_mirrored_and_in_mixed_precision(tmp_path):
+    assert len(tf.config.list_logical_devices("CPU")) == 2
+    config = tiny_config("unet_hints_global", steps_per_epoch=2, eval_examples=8,
+                         strategy="mirrored", mixed_precision=True)
+    trained = training.train(config, str(tmp_path), verbose=0)
+    assert trained.generator.global_branch.layers[0].compute_dtype == "bfloat16"
+    history = np.genfromtxt(RunDir(str(tmp_path)).history, delimiter=",", names=True)
+    assert all(np.isfinite(float(history[name])) for name in history.dtype.names)
+    predictor = load_run(str(tmp_path))
+    ab = predictor.predict(tf.zeros([1, 32, 32, 1]), hint_global=tf.ones([231]) / 231)
+    assert bool(tf.reduce_all(tf.math.is_finite(ab)))
+
+
 @pytest.fixture(scope="module")
 def hint_run(tmp_path_factory) -> str:
     """A unet_hints run trained briefly, so it has learned to copy a hint's colour."""
@@ -214,7 +229,8 @@ np.savez(sys.argv[3], out=out, empty=empty, plain=plain)
 def test_export_adds_colorize_with_hints(hint_run, tmp_path):
     predictor = load_run(hint_run)
     out = str(tmp_path / "export")
-    manifest = export.export(predictor, out, ("saved_model", "tflite"))
+    onnx = _has_onnx()
+    manifest = export.export(predictor, out, ("saved_model", "tflite") + (("onnx",) * onnx))
     signatures = manifest["formats"]["saved_model"]["signatures"]
     assert "colorize_with_hints" in signatures and "hint_global" not in signatures[
         "colorize_with_hints"]
@@ -241,5 +257,23 @@ def test_export_adds_colorize_with_hints(hint_run, tmp_path):
     small_ab, small_mask = _one_hint(32, 12, 20, [0.3, 0.3])
     tflite = export.run_tflite(os.path.join(out, "model.tflite"), lightness,
                                hint_ab=small_ab, hint_mask=small_mask)
-    np.testing.assert_allclose(tflite, predictor.predict(lightness, small_ab, small_mask),
-                               atol=1e-4)
+    want = predictor.predict(lightness, small_ab, small_mask).numpy()
+    np.testing.assert_allclose(tflite, want, atol=1e-4)
+    if onnx:  # and so does ONNX
+        import onnxruntime
+
+        session = onnxruntime.InferenceSession(os.path.join(out, "model.onnx"))
+        feeds = {"lightness": lightness, "hint_ab": small_ab, "hint_mask": small_mask}
+        got = session.run(None, {item.name: feeds[next(
+            key for key in sorted(feeds, key=len, reverse=True) if key in item.name)]
+            for item in session.get_inputs()})[0]
+        np.testing.assert_allclose(got, want, atol=1e-4)
+
+
+def _has_onnx() -> bool:
+    try:
+        import onnxruntime  # noqa: F401
+        import tf2onnx  # noqa: F401
+    except ImportError:
+        return False
+    return True

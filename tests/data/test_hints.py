@@ -235,3 +235,21 @@ def test_hint_settings_are_validated():
         DataConfig(hint_p=0.0).validate()
     with pytest.raises(ValueError, match="data features \\['strokes'\\]"):
         DataConfig(features=("strokes",)).validate()
+
+
+@pytest.mark.slow
+def test_record_stream_hints_resume_exactly(tmp_path):
+    from colorization_tf.data.prepare import prepare_dataset
+
+    out = str(tmp_path / "records")
+    prepare_dataset(DataConfig(dataset="samples", image_size=32, max_examples=12), out,
+                    shard_size=8)
+    config = DataConfig(dataset=f"tfrecords:{out}", image_size=32, features=("hints",))
+
+    def masks(skip, count):
+        stream = iter(make_dataset(config, "train", 4, training=True, skip_batches=skip))
+        return np.stack([next(stream)["hint_mask"].numpy() for _ in range(count)])
+
+    straight = masks(0, 6)  # 12 images: two epochs
+    np.testing.assert_array_equal(masks(4, 2), straight[4:])
+    assert not np.array_equal(straight[:3], straight[3:])  # each epoch draws new hints
