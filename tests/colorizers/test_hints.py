@@ -29,7 +29,7 @@ ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""}
 @pytest.mark.compiled
 @pytest.mark.parametrize("preset", ["unet_hints", "unet_hints_global"])
 def test_one_compiled_train_step_per_hint_preset(preset):
-    config = tiny_config(preset)
+    config = tiny_config(preset, jit_compile=preset.endswith("global"))  # XLA for one
     colorizer = build(config)
     colorizer.build_all(32)
     batch = next(iter(make_dataset(config.data, "train", 8, training=True)))
@@ -277,3 +277,30 @@ def _has_onnx() -> bool:
     except ImportError:
         return False
     return True
+
+
+@pytest.mark.slow
+@pytest.mark.compiled
+def test_global_export_takes_hint_global(tmp_path):
+    config = tiny_config("unet_hints_global")
+    colorizer = build(config)
+    colorizer.build_all(32)
+    predictor = Predictor(colorizer, 32, name="global", config=config)
+    out = str(tmp_path / "export")
+    manifest = export.export(predictor, out, ("saved_model",))
+    assert "hint_global float32 [231]" in \
+        manifest["formats"]["saved_model"]["signatures"]["colorize_with_hints"]
+    model = tf.saved_model.load(os.path.join(out, "saved_model"))
+    image = np.full([40, 48, 1], 120, np.uint8)
+    vector = hints.global_hint(tf.fill([8, 8, 2], 0.3))
+    feeds = {"image": tf.constant(image), "hint_ab": tf.zeros([40, 48, 2]),
+             "hint_mask": tf.zeros([40, 48, 1])}
+    with_hints = model.signatures["colorize_with_hints"]
+    steered = with_hints(**feeds, hint_global=vector)["image"].numpy()
+    plain = with_hints(**feeds, hint_global=tf.zeros([231]))["image"].numpy()
+    np.testing.assert_array_equal(
+        plain, model.signatures["serving_default"](image=tf.constant(image))["image"].numpy())
+    want = predictor.colorize_rgb(np.repeat(image / 255.0, 3, -1), hint_global=vector)
+    assert steered.shape == (40, 48, 3)
+    assert np.abs(steered.astype(int) - plain).max() > 0  # the global hint was read
+    assert np.abs(steered.astype(int) - want).mean() <= 1.0
