@@ -5,7 +5,17 @@ what the machine can do.
 
     python benchmarks/throughput.py [--steps 10] [--batch_size 128]
         [--batch_sizes classification_vgg16=4,multipath=16] [--methods all]
-        [--variants plain,xla,mixed,xla_mixed]
+        [--variants plain,xla,mixed,xla_mixed] [--onednn package|on|off|both]
+        [--isa avx2] [--torch_python PATH]
+
+It prints the CPU's features (AVX2, AVX-512, AVX512_BF16, AMX) and whether TensorFlow's
+oneDNN kernels are on. ``--onednn`` picks the setting (``package``: what importing the
+package chooses; ``on``/``off``: ``TF_ENABLE_ONEDNN_OPTS=1``/``0``; ``both``: this script
+once per setting in fresh processes, side by side, with the ratio). ``--isa avx2`` caps
+oneDNN at AVX2 (``ONEDNN_MAX_CPU_ISA``) and PyTorch at AVX2 (``ATEN_CPU_CAPABILITY``), which
+on an AVX-512 machine stands in for an AVX2 one (TensorFlow's other kernels are built for
+AVX2 anyway). ``--torch_python`` runs ``torch_unet.py`` with that interpreter (a venv with
+PyTorch) in the same call, for the U-Net comparison.
 
 Colorizers are built as training builds them (``training.config.apply_flags`` with
 ``backbone_weights=none``, then ``training.build_colorizer``) and fed one synthetic batch
@@ -18,25 +28,108 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
 import sys
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+HERE = os.path.dirname(os.path.abspath(__file__))
+ONEDNN_SETTINGS = ("package", "on", "off", "both")
+
+
+def parse_args(argv) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=10)
+    parser.add_argument("--batch_size", type=int, default=128,
+                        help="batch of the presets not in DEFAULT_BATCHES")
+    parser.add_argument("--batch_sizes", default="",
+                        help="per-preset batches, e.g. classification_vgg16=4,multipath=16")
+    parser.add_argument("--methods", default="all", help="comma list of presets, or all")
+    parser.add_argument("--variants", default="plain,xla,mixed",
+                        help="comma list of plain, xla, mixed, xla_mixed")
+    parser.add_argument("--pipeline", action=argparse.BooleanOptionalAction, default=True,
+                        help="also time the input pipeline and a matmul")
+    parser.add_argument("--onednn", choices=ONEDNN_SETTINGS, default="package")
+    parser.add_argument("--isa", choices=("native", "avx2"), default="native")
+    parser.add_argument("--torch_python", default=None,
+                        help="python of a venv with PyTorch: also run torch_unet.py")
+    return parser.parse_args(argv)
+
+
+def setting_environment(args: argparse.Namespace) -> dict:
+    """The environment variables that ``--onednn`` and ``--isa`` stand for."""
+    env = {}
+    if args.onednn in ("on", "off"):
+        env["TF_ENABLE_ONEDNN_OPTS"] = "1" if args.onednn == "on" else "0"
+    if args.isa == "avx2":
+        env.update(ONEDNN_MAX_CPU_ISA="AVX2", ATEN_CPU_CAPABILITY="avx2")
+    return env
+
+
+def run_json(command: list[str], env: dict) -> dict:
+    """The last stdout JSON document of ``command`` run with ``env`` added."""
+    done = subprocess.run(command, env={**os.environ, **env}, capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f"{' '.join(command)} failed:\n{done.stderr[-2000:]}")
+    return json.loads(done.stdout[done.stdout.index("{"):])
+
+
+def child_args(args: argparse.Namespace, onednn: str) -> list[str]:
+    """This script's flags for one setting of ``--onednn`` (PyTorch runs in the parent)."""
+    return ["--steps", str(args.steps), "--batch_size", str(args.batch_size),
+            "--batch_sizes", args.batch_sizes, "--methods", args.methods,
+            "--variants", args.variants, "--pipeline" if args.pipeline else "--no-pipeline",
+            "--isa", args.isa, "--onednn", onednn]
+
+
+def side_by_side(args: argparse.Namespace) -> dict:
+    """``--onednn both``: oneDNN off, then on, in fresh processes (PyTorch between them
+    when ``--torch_python`` is given), and the ratio of every train-step figure."""
+    script = os.path.abspath(__file__)
+    out = {"onednn_off": run_json([sys.executable, script, *child_args(args, "off")], {})}
+    if args.torch_python:
+        out["torch"] = torch_rate(args)
+    out["onednn_on"] = run_json([sys.executable, script, *child_args(args, "on")], {})
+    on, off = (out[key]["train_steps_images_per_s"] for key in ("onednn_on", "onednn_off"))
+    out["on_over_off"] = {
+        name: {variant: round(value / off[name][variant], 2) for variant, value in row.items()
+               if variant in VARIANTS and isinstance(value, float)
+               and isinstance(off[name].get(variant), float)} for name, row in on.items()}
+    if args.torch_python and "unet_l1" in on:
+        out["unet_l1_plain_over_torch"] = {
+            setting: round(rates["unet_l1"]["plain"] / out["torch"]["images_per_s"], 2)
+            for setting, rates in (("off", off), ("on", on))}
+    return out
+
+
+def torch_rate(args: argparse.Namespace) -> dict:
+    """``torch_unet.py`` (the same U-Net in PyTorch eager) run by ``--torch_python``."""
+    return run_json([args.torch_python, os.path.join(HERE, "torch_unet.py"), "--batch_size",
+                     str(args.batch_size), "--steps", str(args.steps)],
+                    setting_environment(args))
+
+
+VARIANTS = ("plain", "xla", "mixed", "xla_mixed")
+if __name__ == "__main__":
+    _args = parse_args(sys.argv[1:])
+    if _args.onednn == "both":
+        print(json.dumps(side_by_side(_args), indent=2))
+        sys.exit(0)
+    os.environ.update(setting_environment(_args))
 
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from colorization_tf import presets  # noqa: E402
+from colorization_tf import cpu, presets  # noqa: E402
 from colorization_tf.data import DataConfig, make_dataset  # noqa: E402
 from colorization_tf.data.features import add_edge_and_saliency  # noqa: E402
-from colorization_tf.training import build_colorizer, precision_policy  # noqa: E402
+from colorization_tf.training import build_colorizer, precision_policy, strategies  # noqa: E402,E501
 from colorization_tf.training.config import RunConfig, apply_flags, override  # noqa: E402
 
 # Per-preset batches that fit a CPU benchmark: the 224-px VGG16 and 256-px presets are
 # timed at batch 4, multipath (64 px) and wgan_gp (96 px) at 16; the rest at --batch_size.
 DEFAULT_BATCHES = {"classification_vgg16": 4, "unet_l1_256": 4, "cgan_256": 4,
                    "multipath": 16, "wgan_gp": 16}
-VARIANTS = ("plain", "xla", "mixed", "xla_mixed")
 
 
 def matmul_gflops(n: int = 2048, repeats: int = 10) -> float:
@@ -89,7 +182,7 @@ def train_step_rate(config: RunConfig, steps: int, batch_size: int, *, jit: bool
     config = override(config, batch_size=batch_size, jit_compile=jit,
                       mixed_precision=mixed).replace(num_classes=10)
     keras.utils.set_random_seed(0)
-    with precision_policy(mixed):
+    with precision_policy(mixed, force=True):  # measure bfloat16 even where it is slow
         colorizer = build_colorizer(config)
         colorizer.build_all(config.data.image_size)
         batches = synthetic_batches(config, batch_size)
@@ -133,18 +226,7 @@ def batch_sizes(default: int, given: str) -> dict[str, int]:
 
 
 def main(argv=None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=10)
-    parser.add_argument("--batch_size", type=int, default=128,
-                        help="batch of the presets not in DEFAULT_BATCHES")
-    parser.add_argument("--batch_sizes", default="",
-                        help="per-preset batches, e.g. classification_vgg16=4,multipath=16")
-    parser.add_argument("--methods", default="all", help="comma list of presets, or all")
-    parser.add_argument("--variants", default="plain,xla,mixed",
-                        help=f"comma list of {', '.join(VARIANTS)}")
-    parser.add_argument("--pipeline", action=argparse.BooleanOptionalAction, default=True,
-                        help="also time the input pipeline and a matmul")
-    args = parser.parse_args(argv)
+    args = parse_args(argv)
     methods = presets.names() if args.methods == "all" else args.methods.split(",")
     variants = args.variants.split(",")
     for value, known, flag in ((methods, presets.names(), "--methods"),
@@ -154,9 +236,12 @@ def main(argv=None) -> dict:
             raise SystemExit(f"{flag}: unknown {unknown}; expected some of {list(known)}")
     sizes = batch_sizes(args.batch_size, args.batch_sizes)
     out = {"device": "GPU" if tf.config.list_physical_devices("GPU") else "CPU",
-           "cpu_threads": os.cpu_count(), "steps": args.steps,
+           "cpu_threads": os.cpu_count(), "cpu_features": cpu.cpu_features().to_dict(),
+           "onednn": cpu.onednn_enabled(), "onednn_isa_cap": os.environ.get(
+               "ONEDNN_MAX_CPU_ISA", "none"), "steps": args.steps,
            "mixed_policy": "mixed_float16" if tf.config.list_physical_devices("GPU")
-           else "mixed_bfloat16"}
+           else "mixed_bfloat16",
+           "package_mixed_policy": strategies.mixed_precision_policy()}
     if args.pipeline:
         out["matmul_fp32_gflops"] = round(matmul_gflops(), 1)
         out["pipeline_images_per_s"] = round(pipeline_rate(args.batch_size), 1)
@@ -176,6 +261,8 @@ def main(argv=None) -> dict:
         steps[name] = row
         print(json.dumps({name: row}), file=sys.stderr, flush=True)  # progress
     out["train_steps_images_per_s"] = steps
+    if args.torch_python:
+        out["torch"] = torch_rate(args)
     print(json.dumps(out, indent=2))
     return out
 

@@ -29,7 +29,32 @@ flags.DEFINE_integer("eval_examples", None, "Validate and score on N images spre
 flags.DEFINE_float("crop_scale", None, "Train on random crops of images fitted to "
                    "image_size * crop_scale (default: the preset's; 1 = no crop).")
 flags.DEFINE_string("run_dir", None, "Output run directory (default: runs/PRESET-DATASET).")
-flags.DEFINE_bool("mixed_precision", None, "mixed_float16 on GPU, mixed_bfloat16 on CPU/TPU.")
+
+
+class _PrecisionParser(flags.ArgumentParser):
+    """``--mixed_precision[=true|false|force]``: a boolean flag that also takes ``force``."""
+
+    syntactic_help = "true | false | force"
+
+    def parse(self, argument):
+        text = str(argument).strip().lower()
+        if text in ("force", "true", "false"):
+            return text
+        if text in ("1", "t", "yes"):
+            return "true"
+        if text in ("0", "f", "no"):
+            return "false"
+        raise ValueError(f"expected true, false or force, got {argument!r}")
+
+    def flag_type(self):
+        return "bool"
+
+
+flags.DEFINE_flag(flags.Flag(
+    _PrecisionParser(), flags.ArgumentSerializer(), "mixed_precision", None,
+    "mixed_float16 on GPU, mixed_bfloat16 on TPU and on CPUs with native bfloat16 "
+    "(AVX512_BF16, AMX); float32 on other CPUs, where bfloat16 is slower, unless "
+    "--mixed_precision=force.", boolean=True))
 flags.DEFINE_bool("jit_compile", None, "Compile the train step with XLA.")
 flags.DEFINE_integer("max_examples", None, "Use at most N images per split.")
 flags.DEFINE_string("strategy", None, "tf.distribute strategy: default | mirrored | "
@@ -47,10 +72,17 @@ flags.DEFINE_string("backbone_weights", None, "Pretrained backbone of multipath 
                     "classification_vgg16: imagenet (download) | none (from scratch) | PATH.")
 
 FLAG_NAMES = ("dataset", "epochs", "batch_size", "steps_per_epoch", "eval_examples",
-              "crop_scale", "mixed_precision",
+              "crop_scale",
               "jit_compile", "max_examples", "strategy", "seed", "image_size", "learning_rate",
               "split_method", "val_ratio", "filter_gray", "gray_threshold", "data_dir",
               "backbone_weights")
+
+
+def precision_flags(value: str | None) -> dict:
+    """The runtime settings ``--mixed_precision=VALUE`` stands for (none when not given)."""
+    if value is None:
+        return {}
+    return {"mixed_precision": value != "false", "force_mixed_precision": value == "force"}
 
 
 def main(argv):
@@ -58,7 +90,12 @@ def main(argv):
     if FLAGS.strategy == "multi_worker":  # collectives are configured before any other op
         strategies.make_strategy("multi_worker")
     config = run_config.apply_flags(presets.get(FLAGS.preset),
-                                    **{name: FLAGS[name].value for name in FLAG_NAMES})
+                                    **{name: FLAGS[name].value for name in FLAG_NAMES},
+                                    **precision_flags(FLAGS.mixed_precision))
+    note = strategies.precision_note(config.runtime.mixed_precision,
+                                     config.runtime.force_mixed_precision)
+    if note:
+        print(f"colorization-train: {note}")
     run_dir = FLAGS.run_dir or default_run_dir(FLAGS.preset, config.data.dataset)
     print(f"training {config.preset} on {config.data.dataset} into {run_dir} "
           f"({config.runtime.epochs} epochs, batch {config.runtime.batch_size})")

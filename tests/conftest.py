@@ -1,4 +1,5 @@
-"""Shared test setup: two logical CPU devices (for MirroredStrategy tests) and eager
+"""Shared test setup: the package imported before TensorFlow (so the tests run with the
+oneDNN kernels users get), two logical CPU devices (for MirroredStrategy tests) and eager
 tf.functions by default (mark a test ``compiled`` to run it as real training does).
 Tiny configurations live in ``support.py``."""
 
@@ -8,6 +9,10 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+# before TensorFlow: importing the package turns oneDNN on (cpu.py)
+import colorization_tf  # noqa: E402,F401
+
+# isort: split
 import keras  # noqa: E402
 import pytest  # noqa: E402
 import tensorflow as tf  # noqa: E402

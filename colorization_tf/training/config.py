@@ -48,6 +48,8 @@ class RuntimeConfig:
     # train on random image_size crops of images fitted to image_size * crop_scale px
     crop_scale: float | None = None
     mixed_precision: bool = False
+    # bfloat16 even on a CPU without native bfloat16 (--mixed_precision=force)
+    force_mixed_precision: bool = False
     jit_compile: bool = False
     strategy: str = "default"
     seed: int = 0

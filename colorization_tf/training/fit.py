@@ -31,12 +31,12 @@ SAMPLE_COUNT = 8
 
 
 @contextlib.contextmanager
-def precision_policy(mixed: bool) -> Iterator[None]:
-    """The run's dtype policy (mixed_float16 on GPU, mixed_bfloat16 on CPU/TPU, else
+def precision_policy(mixed: bool, force: bool = False) -> Iterator[None]:
+    """The run's dtype policy (``strategies.mixed_precision_policy`` when ``mixed``, else
     float32), restored afterwards so it never leaks into the next call."""
     previous = keras.mixed_precision.global_policy()
     keras.mixed_precision.set_global_policy(
-        strategies.mixed_precision_policy() if mixed else "float32")
+        strategies.mixed_precision_policy(force) if mixed else "float32")
     try:
         yield
     finally:
@@ -80,7 +80,8 @@ def train(config: RunConfig, run_dir: str | RunDir, *, verbose: int | str = "aut
     run.create()
     run.check_same_run(config)
     run.write_config(config)
-    with precision_policy(config.runtime.mixed_precision):
+    with precision_policy(config.runtime.mixed_precision,
+                          config.runtime.force_mixed_precision):
         return _fit(config, run, verbose, callbacks or [])
 
 

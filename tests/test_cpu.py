@@ -1,0 +1,116 @@
+"""CPU features, the oneDNN switch made at import, and --mixed_precision on CPUs without
+native bfloat16 (cpu.py, training.strategies)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import keras
+import pytest
+from support import tiny_config
+
+from colorization_tf import cpu
+from colorization_tf.train import precision_flags
+from colorization_tf.training import strategies, train
+
+AVX2_ONLY = "processor\t: 0\nflags\t\t: fpu sse sse2 avx fma avx2 bmi2\n"
+AVX512_BF16 = "processor\t: 0\nflags\t\t: fpu avx avx2 avx512f avx512bw avx512_bf16\n"
+SAPPHIRE_RAPIDS = "flags\t\t: avx2 avx512f amx_tile amx_bf16 amx_int8\n"
+
+
+@pytest.fixture
+def x86(monkeypatch):
+    monkeypatch.setattr(cpu.platform, "machine", lambda: "x86_64")
+
+
+@pytest.mark.parametrize("text, expected", [
+    (AVX2_ONLY, dict(avx2=True, avx512=False, avx512_bf16=False, amx=False, bf16=False)),
+    (AVX512_BF16, dict(avx2=True, avx512=True, avx512_bf16=True, amx=False, bf16=True)),
+    (SAPPHIRE_RAPIDS, dict(avx2=True, avx512=True, avx512_bf16=False, amx=True, bf16=True)),
+])
+def test_cpu_features_read_from_cpuinfo(x86, tmp_path, text, expected):
+    path = tmp_path / "cpuinfo"
+    path.write_text(text)
+    features = cpu.cpu_features(str(path))
+    assert features.x86
+    assert (features.avx2, features.avx512, features.avx512_bf16, features.amx,
+            features.native_bfloat16) == tuple(expected.values())
+
+
+def test_unreadable_cpuinfo_or_other_architectures_claim_nothing(tmp_path, monkeypatch):
+    monkeypatch.setattr(cpu.platform, "machine", lambda: "x86_64")
+    assert cpu.cpu_features(str(tmp_path / "missing")) == cpu.CpuFeatures(x86=True)
+    monkeypatch.setattr(cpu.platform, "machine", lambda: "aarch64")
+    assert cpu.cpu_features() == cpu.CpuFeatures(x86=False)
+
+
+def test_enable_onednn_respects_the_user_and_an_imported_tensorflow(x86, monkeypatch):
+    assert cpu.enable_onednn({"TF_ENABLE_ONEDNN_OPTS": "0"}) is False  # the user's wins
+    assert "tensorflow" in sys.modules  # too late in this process: nothing is changed
+    environ: dict = {}
+    assert cpu.enable_onednn(environ) is False and environ == {}
+    monkeypatch.delitem(sys.modules, "tensorflow")
+    assert cpu.enable_onednn(environ) is True and environ == {"TF_ENABLE_ONEDNN_OPTS": "1"}
+    monkeypatch.setattr(cpu.platform, "machine", lambda: "arm64")
+    other: dict = {}
+    assert cpu.enable_onednn(other) is False and other == {}
+
+
+def _onednn_after_package_import(setting: str | None) -> str:
+    env = {k: v for k, v in os.environ.items() if k != "TF_ENABLE_ONEDNN_OPTS"}
+    if setting is not None:
+        env["TF_ENABLE_ONEDNN_OPTS"] = setting
+    code = ("import os, colorization_tf; from colorization_tf import cpu; "
+            "print(os.environ['TF_ENABLE_ONEDNN_OPTS'], cpu.onednn_enabled())")
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                          text=True, check=True)
+    return done.stdout.split()
+
+
+@pytest.mark.skipif(not cpu.cpu_features().x86, reason="oneDNN is switched on only on x86")
+def test_importing_the_package_turns_onednn_on_unless_the_user_said_otherwise():
+    assert _onednn_after_package_import(None) == ["1", "True"]
+    assert _onednn_after_package_import("0") == ["0", "False"]
+
+
+def test_precision_flag_values():
+    assert precision_flags(None) == {}
+    assert precision_flags("true") == {"mixed_precision": True, "force_mixed_precision": False}
+    assert precision_flags("false") == {"mixed_precision": False,
+                                        "force_mixed_precision": False}
+    assert precision_flags("force") == {"mixed_precision": True, "force_mixed_precision": True}
+
+
+@pytest.mark.parametrize("features, force, policy", [
+    (cpu.CpuFeatures(x86=True, avx2=True), False, "float32"),
+    (cpu.CpuFeatures(x86=True, avx2=True), True, "mixed_bfloat16"),
+    (cpu.CpuFeatures(x86=True, avx2=True, avx512=True, avx512_bf16=True), False,
+     "mixed_bfloat16"),
+    (cpu.CpuFeatures(x86=True, amx=True), False, "mixed_bfloat16"),
+])
+def test_mixed_precision_policy_on_cpus(monkeypatch, features, force, policy):
+    monkeypatch.setattr(cpu, "cpu_features", lambda: features)
+    assert strategies.mixed_precision_policy(force) == policy
+    note = strategies.precision_note(True, force)
+    assert (note is not None) == (policy == "float32")
+    if note:
+        assert "\n" not in note and "--mixed_precision=force" in note
+    assert strategies.precision_note(False, force) is None
+
+
+def test_mixed_precision_trains_in_float32_without_native_bfloat16(monkeypatch, tmp_path):
+    monkeypatch.setattr(cpu, "cpu_features", lambda: cpu.CpuFeatures(x86=True, avx2=True))
+    seen = []
+
+    class Policy(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            seen.append(keras.mixed_precision.global_policy().name)
+
+    train(tiny_config(mixed_precision=True), str(tmp_path / "a"), verbose=0,
+          callbacks=[Policy()])
+    train(tiny_config(mixed_precision=True, force_mixed_precision=True),
+          str(tmp_path / "b"), verbose=0, callbacks=[Policy()])
+    assert seen == ["float32", "mixed_bfloat16"]
+    assert keras.mixed_precision.global_policy().name == "float32"  # restored
