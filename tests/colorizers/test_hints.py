@@ -88,7 +88,8 @@ def test_unet_hints_resumes_exactly(tmp_path):
 def test_global_preset_trains_mirrored_and_in_mixed_precision(tmp_path):
     assert len(tf.config.list_logical_devices("CPU")) == 2
     config = tiny_config("unet_hints_global", steps_per_epoch=2, eval_examples=8,
-                         strategy="mirrored", mixed_precision=True)
+                         strategy="mirrored", mixed_precision=True,
+                         force_mixed_precision=True)  # bfloat16 on any CPU
     trained = training.train(config, str(tmp_path), verbose=0)
     assert trained.generator.global_branch.layers[0].compute_dtype == "bfloat16"
     history = np.genfromtxt(RunDir(str(tmp_path)).history, delimiter=",", names=True)
