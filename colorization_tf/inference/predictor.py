@@ -29,6 +29,7 @@ class Predictor:
         self.decode = decode
         self.temperature = temperature
         self._predict = tf.function(self._predict_ab, reduce_retracing=True)
+        # calls with hints trace separately, so the plain call's graph stays as it was
         self._predict_hints = tf.function(self._predict_ab, reduce_retracing=True)
 
     def _predict_ab(self, lightness: tf.Tensor, **hints) -> tf.Tensor:
@@ -95,11 +96,12 @@ class Predictor:
                        hint_global=None, *, x: int, y: int, k: int = 5) -> np.ndarray:
         """Colours to offer a user who picks pixel (``x``, ``y``) of scaled L ``[S,S,1]``
         (or ``[1,S,S,1]``) given the hints placed so far (as ``predict`` takes them, with or
-        without the batch axis): uint8 sRGB ``[n,3]``, most
-        likely first, at that pixel's lightness, ``n <= k``. The runs here predict ab by
-        regression (one colour per pixel, no distribution), so ``n`` is 1: the colour the
-        model currently predicts there (Zhang et al. 2017 offer the top modes of a
-        predicted distribution, which a classification-style head would give)."""
+        without the batch axis): uint8 sRGB ``[n,3]``, most likely first, at that pixel's
+        lightness, ``n <= k``. The hint runs here regress ab (one colour per pixel, no
+        distribution), so ``n`` is 1: the colour the model currently predicts there (Zhang
+        et al. 2017 offer the top modes of a predicted distribution, which a
+        classification-style head would give). ``x``, ``y`` are in L's pixels: scale a
+        full-resolution click by ``S / width`` and ``S / height``."""
         lightness = tf.convert_to_tensor(lightness, tf.float32)
         if lightness.shape.rank == 3:
             lightness = lightness[None]
