@@ -253,10 +253,11 @@ def create_app(study_config: study_lib.StudyConfig, storage: storage_lib.Storage
 
 
 def create_editor_app(editor: colorize_api.Editor,
-                      uploads: colorize_api.UploadLimits = colorize_api.UploadLimits(),
+                      uploads: colorize_api.UploadLimits | None = None,
                       forwarded_allow_ips: tuple[str, ...] = ()) -> FastAPI:
     """An app serving only the colorize editor (no study): ``/`` redirects to
     ``/colorize``."""
+    uploads = uploads or colorize_api.UploadLimits()
     app = FastAPI(title="colorization_tf colorize editor", docs_url=None, redoc_url=None,
                   openapi_url=None, max_body_size=MAX_JSON_BYTES)
     if forwarded_allow_ips:

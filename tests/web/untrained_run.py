@@ -10,8 +10,9 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def untrained_run(path: str) -> str:
-    """A run directory as ``train`` leaves it, but with initial (untrained) weights."""
+def untrained_run(path: str, preset: str = "unet_l1") -> str:
+    """A run directory as ``train`` leaves it, but with initial (untrained) weights of the
+    tiny version of ``preset`` (``support.tiny_config``)."""
     import tensorflow as tf
     from support import tiny_config
 
@@ -19,7 +20,7 @@ def untrained_run(path: str) -> str:
     from colorization_tf.training import RunDir
     from colorization_tf.training.fit import with_data_facts
 
-    config = with_data_facts(tiny_config())
+    config = with_data_facts(tiny_config(preset))
     run = RunDir(path)
     run.create()
     run.write_config(config)
