@@ -135,3 +135,31 @@ def test_two_points_across_an_edge(editor, browser, tmp_path):
     _wait(browser, lambda d: _status(d) == "Done (3 hints).")
     ab = ab_of_png(_result(browser))
     assert np.linalg.norm(ab[30, 60] - ab_of_hex(BLUE)) < 8
+
+
+def test_a_learned_hints_run_suggests_colours_at_a_new_point(browser, tmp_path):
+    """An untrained tiny unet_hints run: a new point offers the run's colour at that pixel
+    as a swatch; picking it recolours the point and the photo is colorized again."""
+    from untrained_run import untrained_run
+
+    run = untrained_run(str(tmp_path / "hints"), "unet_hints")
+    server = EditorProcess(str(tmp_path / "editor"), run_dirs=[run]).start()
+    try:
+        path = tmp_path / "edge.png"
+        Image.fromarray(photo(WIDTH, HEIGHT, EDGE)).save(path)
+        browser.get(server.url + "/colorize")
+        _wait(browser, lambda d: [o.get_attribute("value") for o in d.find_elements(
+            By.CSS_SELECTOR, "#run option")] == ["hints", "optimization"])
+        browser.find_element(By.ID, "file").send_keys(str(path))
+        _wait(browser, lambda d: _status(d) == "Done (0 hints).")
+        _click(browser, 80, 100, RED)
+        _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#suggestions .swatch"))
+        swatch = browser.find_element(By.CSS_SELECTOR, "#suggestions .swatch")
+        suggested = swatch.get_attribute("title")
+        assert suggested.startswith("#") and len(suggested) == 7
+        swatch.click()
+        assert browser.find_element(By.ID, "point-color").get_attribute("value") == suggested
+        _wait(browser, lambda d: _status(d) == "Done (1 hint).")
+        assert browser.find_element(By.ID, "undo").is_enabled()
+    finally:
+        server.stop()

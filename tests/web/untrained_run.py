@@ -20,9 +20,7 @@ def untrained_run(path: str, preset: str = "unet_l1", full_network: bool = False
     import tensorflow as tf
     from support import tiny_config
 
-    from colorization_tf import presets
-
-    from colorization_tf import colorizers
+    from colorization_tf import colorizers, presets
     from colorization_tf.training import RunDir
     from colorization_tf.training.fit import with_data_facts
 
