@@ -60,9 +60,24 @@ def _classification(name: str, bins: dict, generator: dict | None = None,
                    samples_epochs=samples_epochs, image_size=image_size)
 
 
+def _hints(name: str, global_hint: bool) -> RunConfig:
+    # Zhang et al. 2017 (learned hints) on the primary seed's U-Net: input concat(L,
+    # hint_ab, hint_mask), points simulated from the ground truth (count ~ geometric
+    # p=1/8, Gaussian locations around the centre, 1x1-9x9 patches of the patch's mean ab);
+    # the global variant adds the ab-bin distribution + saturation of the image (dropped at
+    # random) at the bottleneck. unet_l1's L1 loss, optimiser, schedule and batch.
+    features = ("hints", "global_hint") if global_hint else ("hints",)
+    return _preset(name, MethodConfig("hints", CIFAR_UNET, loss="l1", global_hint=global_hint),
+                   OptimConfig(1e-3, decay_rate=0.3, decay_steps=17_500),
+                   batch_size=128, epochs=200, samples_epochs=20, image_size=32,
+                   features=features)
+
+
 PRESETS: dict[str, RunConfig] = {
     "unet_l1": _unet("unet_l1", "l1"),
     "unet_l2": _unet("unet_l2", "l2"),
+    "unet_hints": _hints("unet_hints", global_hint=False),
+    "unet_hints_global": _hints("unet_hints_global", global_hint=True),
     "cgan": _gan("cgan", "cgan"),
     # Galvão et al. §4.3: the cgan plus classifier C (num_classes from the data), eq. 7, gamma 0.01.
     "vacgan": _gan("vacgan", "vacgan", gamma=0.01, classifier={

@@ -18,13 +18,14 @@ SMALL_C = {"filters": [8, 8], "strides": [2, 1]}
 
 
 def tiny_config(preset: str = "unet_l1", **values) -> RunConfig:
-    """A preset shrunk for tests: tiny U-Net, batch 8, one epoch, on tiny samples."""
+    """A preset shrunk for tests: tiny U-Net, batch 8, one epoch, on tiny samples (with
+    the data features the preset reads, e.g. simulated hints)."""
     base = presets.get(preset)
     generator = base.method.generator
     if generator.get("type") == "unet":
         generator = {**TINY_UNET, "dropout": generator.get("dropout", 0.0)}
     config = base.replace(method=dataclasses.replace(base.method, generator=generator),
-                          data=TINY_DATA,
+                          data=dataclasses.replace(TINY_DATA, features=base.data.features),
                           runtime=dataclasses.replace(base.runtime, epochs=1, batch_size=8))
     return override(config, **values)
 

@@ -21,6 +21,7 @@ METHODS = {
     "classification": "colorization_tf.colorizers.classification",
     "rgb": "colorization_tf.colorizers.rgb",
     "multipath": "colorization_tf.colorizers.multipath",
+    "hints": "colorization_tf.colorizers.hints",
 }
 
 

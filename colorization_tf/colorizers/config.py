@@ -7,7 +7,8 @@ import dataclasses
 
 from colorization_tf.colorizers import quantize
 
-METHODS = ("supervised", "cgan", "vacgan", "wgan_gp", "classification", "rgb", "multipath")
+METHODS = ("supervised", "cgan", "vacgan", "wgan_gp", "classification", "rgb", "multipath",
+           "hints")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -39,6 +40,9 @@ class MethodConfig:
     temperature: float = quantize.ANNEAL_TEMPERATURE
     top_k: int = quantize.TOP_K
     loss_resolution: str = "logits"
+    # learned hints (Zhang et al. 2017): also read the global hint (a distribution over
+    # ``bins`` plus saturation and a 'given' flag), broadcast into the generator
+    global_hint: bool = False
 
     def validate(self) -> None:
         """Raises a ValueError naming the setting that cannot work."""

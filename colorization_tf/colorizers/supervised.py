@@ -24,10 +24,14 @@ class SupervisedColorizer(Colorizer):
     def metrics(self):
         return [self.loss_tracker, self.mae_tracker]
 
+    def generator_inputs(self, data: dict):
+        """What the generator reads from a batch: L here; subclasses add inputs."""
+        return data["L"]
+
     def train_step(self, data):
-        lightness, ab = data["L"], data["ab"]
+        ab = data["ab"]
         with tf.GradientTape() as tape:
-            prediction = self.generator(lightness, training=True)
+            prediction = self.generator(self.generator_inputs(data), training=True)
             per_example = self.loss_fn(ab, prediction)
             loss = losses.global_mean(per_example)
             scaled = self.optimizer.scale_loss(loss)
@@ -36,7 +40,7 @@ class SupervisedColorizer(Colorizer):
         return self._track(per_example, ab, prediction)
 
     def test_step(self, data):
-        prediction = self.generator(data["L"], training=False)
+        prediction = self.generator(self.generator_inputs(data), training=False)
         return self._track(self.loss_fn(data["ab"], prediction), data["ab"], prediction)
 
     def _track(self, per_example, ab, prediction):

@@ -10,6 +10,8 @@ SPLIT_NAMES = ("train", "val", "test")
 # The largest side a network is given (--image_size, --render_size): a 64-channel float
 # activation of that side is already 1 GiB per image.
 MAX_IMAGE_SIZE = 2048
+FEATURES = ("edges", "saliency", "hints", "global_hint")
+HINT_LOCATIONS = ("gaussian", "uniform")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -25,8 +27,16 @@ class DataConfig:
     seed: int = 0
     data_dir: str | None = None
     max_examples: int | None = None
-    # Extra example keys: ("edges", "saliency") for the multi-path GAN (data/features.py).
+    # Extra example keys: ("edges", "saliency") for the multi-path GAN (data/features.py);
+    # "hints" (hint_ab, hint_mask) and "global_hint" (hint_global) for the learned-hints
+    # methods (data/hints.py, Zhang et al. 2017).
     features: tuple[str, ...] = ()
+    # Simulated user hints (Zhang et al. 2017 §3.1): a point count ~ geometric(hint_p)
+    # from 0, locations "gaussian" around the centre or "uniform"; the global hint is
+    # dropped (all zeros) with probability hint_global_drop.
+    hint_p: float = 0.125
+    hint_locations: str = "gaussian"
+    hint_global_drop: float = 0.5
 
     @classmethod
     def from_dict(cls, values: dict) -> DataConfig:
@@ -54,8 +64,17 @@ class DataConfig:
         if self.split_method not in splits.SPLIT_METHODS:
             raise ValueError(f"--split_method={self.split_method}: expected one of "
                              f"{', '.join(splits.SPLIT_METHODS)}")
-        unknown = set(self.features) - {"edges", "saliency"}
+        unknown = set(self.features) - set(FEATURES)
         if unknown:
-            raise ValueError(f"data features {sorted(unknown)}: expected edges, saliency")
+            raise ValueError(f"data features {sorted(unknown)}: expected some of "
+                             f"{', '.join(FEATURES)}")
+        if not 0.0 < self.hint_p <= 1.0:
+            raise ValueError(f"--hint_p={self.hint_p}: expected a probability in (0, 1]")
+        if self.hint_locations not in HINT_LOCATIONS:
+            raise ValueError(f"--hint_locations={self.hint_locations}: expected one of "
+                             f"{', '.join(HINT_LOCATIONS)}")
+        if not 0.0 <= self.hint_global_drop <= 1.0:
+            raise ValueError(f"--hint_global_drop={self.hint_global_drop}: expected a "
+                             "probability in [0, 1]")
         if self.max_examples is not None and self.max_examples < 1:
             raise ValueError(f"--max_examples={self.max_examples}: expected a positive count")

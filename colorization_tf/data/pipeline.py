@@ -14,7 +14,7 @@ import numpy as np
 import tensorflow as tf
 
 from colorization_tf import color
-from colorization_tf.data import features, filtering, sources, splits
+from colorization_tf.data import features, filtering, hints, sources, splits
 from colorization_tf.data import stats as stats_lib
 from colorization_tf.data.config import SPLIT_NAMES, DataConfig
 
@@ -160,14 +160,37 @@ def make_dataset(config: DataConfig, split: str, batch_size: int, *, training: b
     else:
         images, count = _evaluation_images(config, split, examples)
         small = count * config.image_size ** 2 * 3 <= CACHE_LIMIT_BYTES
-        batches = (images.cache() if cache and small else images).batch(batch_size)
+        images = images.cache() if cache and small else images
+        if _hint_features(config):  # fixed hints per position in the evaluation order
+            images = images.enumerate().map(lambda position, item: {**item,
+                                                                     "position": position})
+        batches = images.batch(batch_size)
     options = tf.data.Options()
     options.deterministic = True
-    batches = batches.map(to_lab_example, num_parallel_calls=tf.data.AUTOTUNE)
-    if config.features:  # edges and saliency, for the methods that read them
+    if _hint_features(config):
+        salt = hints.TRAIN_SALT if training else hints.EVAL_SALT
+        batches = batches.map(lambda batch: _add_hints(config, batch, salt),
+                              num_parallel_calls=tf.data.AUTOTUNE)
+    else:
+        batches = batches.map(to_lab_example, num_parallel_calls=tf.data.AUTOTUNE)
+    if {"edges", "saliency"} & set(config.features):  # for the methods that read them
         batches = batches.map(features.add_edge_and_saliency,
                               num_parallel_calls=tf.data.AUTOTUNE)
     return batches.with_options(options).prefetch(tf.data.AUTOTUNE)
+
+
+def _hint_features(config: DataConfig) -> bool:
+    return bool({"hints", "global_hint"} & set(config.features))
+
+
+def _add_hints(config: DataConfig, batch: dict, salt: int) -> dict:
+    """The Lab batch plus the hints a simulated user gives (data/hints.py), each example's
+    draws keyed by (seed, its position in the stream)."""
+    return hints.add_simulated_hints(
+        to_lab_example(batch), batch["position"], seed=config.seed, salt=salt,
+        local="hints" in config.features, with_global="global_hint" in config.features,
+        p=config.hint_p, locations=config.hint_locations,
+        global_drop=config.hint_global_drop)
 
 
 CACHE_LIMIT_BYTES = 64 << 20
@@ -244,14 +267,15 @@ def _indexed_stream(config: DataConfig, pool: sources.IndexedPool, indices: np.n
     count = tf.constant(len(indices), tf.int64)
     size, fitted = config.image_size, crop or config.image_size
 
-    def example(index, flip, corner):
+    def example(position, draws):
+        index, flip, corner = draws
         item = pool.read({k: tf.gather(v, index) for k, v in refs.items()})
         image = _augment(fit_image(item["image"], fitted), flip, corner, size)
-        return {"image": image, "label": item["label"]}
+        return {"image": image, "label": item["label"], "position": position}
 
     indices_ds = tf.data.Dataset.range(1 << 62).flat_map(
         lambda e: _epoch_draws(config.seed, e, count, augment, fitted - size))
-    return indices_ds.skip(skip).shard(*shard).map(
+    return indices_ds.enumerate().skip(skip).shard(*shard).map(
         example, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
 
 
@@ -281,7 +305,8 @@ def _record_stream(config: DataConfig, split: str, augment: bool, skip: int,
             tf.random.stateless_uniform([], seed=[seed + 1, position]) < 0.5, augment)
         corner = tf.random.stateless_uniform([2], seed=[seed + 2, position],
                                              maxval=fitted - size + 1, dtype=tf.int32)
-        return {"image": _augment(item["image"], flip, corner, size), "label": item["label"]}
+        return {"image": _augment(item["image"], flip, corner, size), "label": item["label"],
+                "position": position}
 
     return tf.data.Dataset.range(1 << 62).flat_map(epoch).skip(skip).shard(*shard).map(
         example, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
@@ -292,7 +317,9 @@ def spread_examples(config: DataConfig, split: str, count: int) -> dict[str, tf.
     every call): what sample grids show, so they cover every photograph, not the first."""
     images, picks = _evaluation_images(config, split, count)
     batch = to_lab_example(next(iter(images.batch(picks))))
-    return features.add_edge_and_saliency(batch) if config.features else batch
+    if {"edges", "saliency"} & set(config.features):
+        return features.add_edge_and_saliency(batch)
+    return batch
 
 
 def count_examples(config: DataConfig, split: str) -> int:

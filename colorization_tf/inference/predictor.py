@@ -8,8 +8,12 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
+from colorization_tf import color
 from colorization_tf.data import features
+from colorization_tf.data import hints as hint_maps
 from colorization_tf.inference import full_resolution
+
+HINT_KEYS = ("hint_ab", "hint_mask", "hint_global")
 
 
 class Predictor:
@@ -26,13 +30,16 @@ class Predictor:
         self.decode = decode
         self.temperature = temperature
         self._predict = tf.function(self.network, reduce_retracing=True)
+        # calls with hints trace separately, so the plain call's graph stays as it was
+        self._predict_hints = tf.function(self.network, reduce_retracing=True)
 
-    def network(self, lightness: tf.Tensor) -> tf.Tensor:
-        """Scaled L ``[B,S,S,1]`` -> decoded scaled ab ``[B,S,S,2]`` as plain TF ops (the
-        network, its decoder, and the inputs it derives from L, e.g. the multi-path GAN's
-        Canny edges): what :meth:`predict` compiles and what export traces into its own
-        graphs."""
-        extra = {}
+    def network(self, lightness: tf.Tensor, **hints: tf.Tensor) -> tf.Tensor:
+        """Scaled L ``[B,S,S,1]`` (and, for learned-hints runs, complete ``hint_ab``,
+        ``hint_mask`` (, ``hint_global``) maps) -> decoded scaled ab ``[B,S,S,2]`` as plain
+        TF ops (the network, its decoder, and the inputs it derives from L, e.g. the
+        multi-path GAN's Canny edges): what :meth:`predict` compiles and what export
+        traces into its own graphs."""
+        extra = dict(hints)
         if "edges" in self.colorizer.FEATURES:
             extra["edges"] = features.edges_of_lightness(lightness)
         return self.colorizer.predict_ab(lightness, decode=self.decode,
@@ -41,9 +48,78 @@ class Predictor:
     def __call__(self, lightness: tf.Tensor) -> tf.Tensor:
         return self.predict(lightness)
 
-    def predict(self, lightness: tf.Tensor) -> tf.Tensor:
-        """Scaled ab in [-1, 1] for a batch of scaled L (float32)."""
-        return self._predict(tf.convert_to_tensor(lightness, tf.float32))
+    def predict(self, lightness: tf.Tensor, hint_ab=None, hint_mask=None,
+                hint_global=None) -> tf.Tensor:
+        """Scaled ab in [-1, 1] for a batch of scaled L (float32).
+
+        Learned-hints runs (``accepts_hints``) also take the user's hints at L's size:
+        ``hint_ab`` ``[B,S,S,2]`` (scaled ab, 0 where unhinted), ``hint_mask`` ``[B,S,S,1]``
+        in {0, 1} and, for ``accepts_global_hint`` runs, ``hint_global`` ``[B,Q+2]``
+        (``data.hints.global_hint``); an absent map counts as zeros (nothing hinted), so a
+        call without hints colorizes automatically. Other runs refuse hints (ValueError)."""
+        lightness = tf.convert_to_tensor(lightness, tf.float32)
+        given = {key: value for key, value in zip(
+            HINT_KEYS, (hint_ab, hint_mask, hint_global), strict=True) if value is not None}
+        if not given:
+            return self._predict(lightness)
+        return self._predict_hints(lightness, **self._complete_hints(lightness, given))
+
+    def _complete_hints(self, lightness: tf.Tensor, given: dict) -> dict:
+        """Every hint input the run reads, shape-checked, zeros for the absent ones."""
+        accepted = [key for key in HINT_KEYS if key in self.colorizer.FEATURES]
+        refused = sorted(set(given) - set(accepted))
+        if refused:
+            raise ValueError(f"run {self.name or '?'} ({self.method or 'unknown method'}) "
+                             f"reads no {', '.join(refused)}: only learned-hints runs "
+                             "(unet_hints, unet_hints_global) take hints")
+        batch, height, width = (int(n) for n in lightness.shape[:3])
+        shapes = {"hint_ab": [batch, height, width, 2], "hint_mask": [batch, height, width, 1]}
+        if "hint_global" in accepted:
+            shapes["hint_global"] = [batch, hint_maps.global_hint_size()]
+        out = {}
+        for key in accepted:
+            value = tf.convert_to_tensor(given[key], tf.float32) if key in given else \
+                tf.zeros(shapes[key])
+            if value.shape.rank == len(shapes[key]) - 1:  # one map for the whole batch
+                value = tf.broadcast_to(value[None], shapes[key])
+            if list(value.shape) != shapes[key]:
+                raise ValueError(f"{key}: expected shape {shapes[key]} (as L "
+                                 f"{list(lightness.shape)}), got {list(value.shape)}")
+            out[key] = value
+        return out
+
+    @property
+    def accepts_hints(self) -> bool:
+        """Whether the run reads local hints (``hint_ab``, ``hint_mask``)."""
+        return "hint_ab" in self.colorizer.FEATURES
+
+    @property
+    def accepts_global_hint(self) -> bool:
+        """Whether the run also reads a global hint (``hint_global``)."""
+        return "hint_global" in self.colorizer.FEATURES
+
+    def suggest_colors(self, lightness: tf.Tensor, hint_ab=None, hint_mask=None,
+                       hint_global=None, *, x: int, y: int, k: int = 5) -> np.ndarray:
+        """Colours to offer a user who picks pixel (``x``, ``y``) of scaled L ``[S,S,1]``
+        (or ``[1,S,S,1]``) given the hints placed so far (as ``predict`` takes them, with or
+        without the batch axis): uint8 sRGB ``[n,3]``, most likely first, at that pixel's
+        lightness, ``n <= k``. The hint runs here regress ab (one colour per pixel, no
+        distribution), so ``n`` is 1: the colour the model currently predicts there (Zhang
+        et al. 2017 offer the top modes of a predicted distribution, which a
+        classification-style head would give). ``x``, ``y`` are in L's pixels: scale a
+        full-resolution click by ``S / width`` and ``S / height``."""
+        lightness = tf.convert_to_tensor(lightness, tf.float32)
+        if lightness.shape.rank == 3:
+            lightness = lightness[None]
+        height, width = int(lightness.shape[1]), int(lightness.shape[2])
+        if not (0 <= x < width and 0 <= y < height):
+            raise ValueError(f"suggest_colors: pixel ({x}, {y}) is outside the "
+                             f"{width}x{height} map")
+        if k < 1:
+            raise ValueError(f"suggest_colors: k={k}: expected at least 1")
+        ab = self.predict(lightness[:1], hint_ab, hint_mask, hint_global)[0, y, x]
+        rgb = color.model_to_rgb(lightness[0, y, x][None], ab[None])
+        return np.asarray(tf.cast(tf.round(rgb * 255.0), tf.uint8))
 
     def saliency_rgb(self, rgb: np.ndarray, render_size: int | None = None) -> np.ndarray:
         """The multi-path GAN's predicted saliency map of a photo (float ``[H,W,3]`` in
@@ -68,14 +144,26 @@ class Predictor:
     def method(self) -> str:
         return self.config.method.name if self.config is not None else ""
 
-    def colorize_rgb(self, rgb: np.ndarray, render_size: int | None = None) -> np.ndarray:
+    def colorize_rgb(self, rgb: np.ndarray, render_size: int | None = None, *,
+                     hint_ab=None, hint_mask=None, hint_global=None) -> np.ndarray:
         """One sRGB image (``[H,W,3]``: uint8, uint16, or float in [0, 1]; any size; only
         its lightness is used) -> uint8 RGB of the same size that keeps the input's own L
-        (:mod:`full_resolution`: the path batched photos, video and export take)."""
+        (:mod:`full_resolution`: the path batched photos, video and export take).
+        Learned-hints runs take ``hint_ab`` ``[H,W,2]`` / ``hint_mask`` ``[H,W,1]`` at the
+        photo's size (resampled to the render size by ``data.hints.resize_hints``) and
+        ``hint_global`` ``[Q+2]``."""
         codes = np.asarray(rgb)
         if codes.dtype not in (np.uint8, np.uint16):
             codes = full_resolution.to_uint16(tf.constant(codes)).numpy()
         size = full_resolution.render_size(render_size, self.image_size)
         small = full_resolution.model_input(codes, size)
-        ab = self.predict(small[None])[0]
+        if hint_ab is not None or hint_mask is not None:
+            if hint_ab is None or hint_mask is None:
+                raise ValueError("colorize_rgb: hint_ab and hint_mask go together")
+            hint_ab, hint_mask = hint_maps.resize_hints(
+                tf.convert_to_tensor(hint_ab, tf.float32)[None],
+                tf.convert_to_tensor(hint_mask, tf.float32)[None], [size, size])
+        if hint_global is not None:
+            hint_global = tf.convert_to_tensor(hint_global, tf.float32)[None]
+        ab = self.predict(small[None], hint_ab, hint_mask, hint_global)[0]
         return full_resolution.fast_recombine(codes, ab)

@@ -12,6 +12,17 @@ SavedModel signatures (everything inside the graph, so no package code is needed
   (EXIF orientation is not applied: TensorFlow's decoders ignore it);
 * ``network(lightness)``: scaled L ``[B,S,S,1]`` -> scaled ab ``[B,S,S,2]`` (decoded).
 
+Learned-hints runs (``unet_hints``, ``unet_hints_global``; Zhang et al. 2017) add:
+
+* ``colorize_with_hints(image uint8 [H,W,C], hint_ab float32 [H,W,2], hint_mask float32
+  [H,W,1])`` (plus ``hint_global float32 [Q+2]`` for the global variant) -> ``{"image":
+  uint8 [H,W,3]}``: the hint maps at the photo's size, in the model's ab scaling, 0 / 1
+  mask, resampled to the render size in the graph (``data.hints.resize_hints``);
+* ``network_with_hints(lightness, hint_ab, hint_mask[, hint_global])`` at the render size.
+
+Their TFLite and ONNX files take the same network inputs (L, hint_ab, hint_mask[,
+hint_global]); ``serving_default`` and ``network`` colorize without hints.
+
 Classification runs export with their decoder at a temperature fixed at export time, so
 every format returns colours, never bin probabilities.
 """
@@ -26,6 +37,7 @@ from tensorflow.python.framework import convert_to_constants
 
 import colorization_tf
 from colorization_tf import color, files
+from colorization_tf.data import hints as hint_maps
 from colorization_tf.inference import full_resolution
 
 FORMATS = ("saved_model", "tflite", "onnx")
@@ -57,16 +69,59 @@ class ColorizeModule(tf.Module):
             tf.TensorSpec([None, None, None], tf.uint8, name="image")])
         self.colorize_bytes = tf.function(self._colorize_bytes, input_signature=[
             tf.TensorSpec([], tf.string, name="image_bytes")])
+        # Learned-hints runs: the hint inputs (names -> shapes after the batch/image axes).
+        self.hint_inputs = {key: shape for key, shape in (
+            ("hint_ab", [2]), ("hint_mask", [1]), ("hint_global", None))
+            if key in predictor.colorizer.FEATURES}
+        if self.hint_inputs:
+            self.network_with_hints = tf.function(
+                self._network_with_hints, input_signature=self.network_specs(None))
+            image_specs = [tf.TensorSpec([None, None, None], tf.uint8, name="image")] + [
+                tf.TensorSpec([None, None] + shape if shape else [self.global_size],
+                              tf.float32, name=key) for key, shape in self.hint_inputs.items()]
+            self.colorize_with_hints = tf.function(self._colorize_with_hints,
+                                                   input_signature=image_specs)
+
+    @property
+    def global_size(self) -> int:
+        return hint_maps.global_hint_size()
+
+    def network_specs(self, batch: int | None) -> list[tf.TensorSpec]:
+        """Input specs of the network: L, then the hint inputs the run reads."""
+        size = self.render_size
+        specs = [tf.TensorSpec([batch, size, size, 1], tf.float32, name="lightness")]
+        for key, shape in self.hint_inputs.items():
+            specs.append(tf.TensorSpec([batch, size, size] + shape if shape else
+                                       [batch, self.global_size], tf.float32, name=key))
+        return specs
 
     def _network(self, lightness: tf.Tensor) -> tf.Tensor:
         return self._predictor_network(lightness)
 
-    def _colorize(self, image: tf.Tensor) -> dict[str, tf.Tensor]:
+    def _network_with_hints(self, lightness: tf.Tensor, *hints: tf.Tensor) -> tf.Tensor:
+        return self._predictor_network(lightness, **dict(zip(self.hint_inputs, hints, strict=True)))
+
+    def _codes(self, image: tf.Tensor) -> tf.Tensor:
         image = tf.cond(tf.shape(image)[-1] == 1, lambda: tf.tile(image, [1, 1, 3]),
                         lambda: image[..., :3])
-        codes = full_resolution.to_uint16(tf.ensure_shape(image, [None, None, 3]))
+        return full_resolution.to_uint16(tf.ensure_shape(image, [None, None, 3]))
+
+    def _colorize(self, image: tf.Tensor) -> dict[str, tf.Tensor]:
+        codes = self._codes(image)
         lightness = full_resolution.model_input(codes, self.render_size)
         ab = self._network(lightness[None])[0]
+        return {"image": full_resolution.recombine(codes, ab)}
+
+    def _colorize_with_hints(self, image: tf.Tensor, hint_ab: tf.Tensor, hint_mask: tf.Tensor,
+                             hint_global: tf.Tensor | None = None) -> dict[str, tf.Tensor]:
+        codes = self._codes(image)
+        size = self.render_size
+        lightness = full_resolution.model_input(codes, size)
+        small_ab, small_mask = hint_maps.resize_hints(hint_ab[None], hint_mask[None],
+                                                      [size, size])
+        hints = [small_ab, small_mask] + ([hint_global[None]] if hint_global is not None
+                                          else [])
+        ab = self._network_with_hints(lightness[None], *hints)[0]
         return {"image": full_resolution.recombine(codes, ab)}
 
     def _colorize_bytes(self, image_bytes: tf.Tensor) -> dict[str, tf.Tensor]:
@@ -104,19 +159,32 @@ def save_saved_model(module: ColorizeModule, path: str) -> dict:
     signatures = {"serving_default": module.colorize.get_concrete_function(),
                   "colorize_bytes": module.colorize_bytes.get_concrete_function(),
                   "network": module.network.get_concrete_function()}
-    with files.atomic_directory(path) as tmp:
-        tf.saved_model.save(module, tmp, signatures=signatures)
-    return {"path": os.path.basename(path), "signatures": {
+    described = {
         "serving_default": "image uint8 [H,W,3|1] -> image uint8 [H,W,3]",
         "colorize_bytes": "image_bytes string (JPEG/PNG) -> png string",
-        "network": "lightness float32 [B,S,S,1] in [-1,1] -> output_0 float32 [B,S,S,2]"}}
+        "network": "lightness float32 [B,S,S,1] in [-1,1] -> output_0 float32 [B,S,S,2]"}
+    if module.hint_inputs:
+        signatures["colorize_with_hints"] = module.colorize_with_hints.get_concrete_function()
+        signatures["network_with_hints"] = module.network_with_hints.get_concrete_function()
+        glob = f", hint_global float32 [{module.global_size}]" if \
+            "hint_global" in module.hint_inputs else ""
+        described["colorize_with_hints"] = (
+            "image uint8 [H,W,3|1], hint_ab float32 [H,W,2] (scaled ab, 0 where unhinted), "
+            f"hint_mask float32 [H,W,1] in {{0,1}}{glob} -> image uint8 [H,W,3]")
+        described["network_with_hints"] = (
+            "lightness [B,S,S,1], hint_ab [B,S,S,2], hint_mask [B,S,S,1]"
+            + (f", hint_global [B,{module.global_size}]" if glob else "")
+            + " float32 -> output_0 float32 [B,S,S,2]")
+    with files.atomic_directory(path) as tmp:
+        tf.saved_model.save(module, tmp, signatures=signatures)
+    return {"path": os.path.basename(path), "signatures": described}
 
 
 def tflite_bytes(module: ColorizeModule, float16: bool = False) -> bytes:
-    """The network (L ``[1,S,S,1]`` -> decoded ab ``[1,S,S,2]``) as a TFLite flatbuffer."""
-    size = module.render_size
-    function = tf.function(module._network).get_concrete_function(
-        tf.TensorSpec([1, size, size, 1], tf.float32, name="lightness"))
+    """The network (L ``[1,S,S,1]`` and, for hint runs, the hint inputs -> decoded ab
+    ``[1,S,S,2]``) as a TFLite flatbuffer."""
+    network = module._network_with_hints if module.hint_inputs else module._network
+    function = tf.function(network).get_concrete_function(*module.network_specs(1))
     # Freeze first: the converter would otherwise keep the Keras variables as TFLite
     # resource variables that nothing initialises (READ_VARIABLE -> NaN).
     frozen = convert_to_constants.convert_variables_to_constants_v2(function)
@@ -134,7 +202,18 @@ def save_tflite(module: ColorizeModule, out: str, float16: bool) -> dict:
         with files.atomic_path(os.path.join(out, name)) as tmp, open(tmp, "wb") as handle:
             handle.write(content)
     return {"files": names, "input": f"lightness float32 [1,{module.render_size},"
-            f"{module.render_size},1] in [-1,1]", "output": "ab float32 [1,S,S,2] in [-1,1]"}
+            f"{module.render_size},1] in [-1,1]", "output": "ab float32 [1,S,S,2] in [-1,1]",
+            **_hint_inputs(module, "1")}
+
+
+def _hint_inputs(module: ColorizeModule, batch: str) -> dict:
+    """manifest entry naming the hint inputs of a learned-hints network (else nothing)."""
+    if not module.hint_inputs:
+        return {}
+    size = module.render_size
+    shapes = {"hint_ab": f"[{batch},{size},{size},2]", "hint_mask": f"[{batch},{size},{size},1]",
+              "hint_global": f"[{batch},{module.global_size}]"}
+    return {"hint_inputs": {key: f"float32 {shapes[key]}" for key in module.hint_inputs}}
 
 
 def _require_tf2onnx():
@@ -150,8 +229,9 @@ def save_onnx(module: ColorizeModule, path: str) -> dict:
     import tf2onnx
 
     size = module.render_size
-    spec = (tf.TensorSpec([None, size, size, 1], tf.float32, name="lightness"),)
-    function = tf.function(module._network)
+    spec = tuple(module.network_specs(None))
+    function = tf.function(module._network_with_hints if module.hint_inputs
+                           else module._network)
     try:
         with files.atomic_path(path) as tmp:
             tf2onnx.convert.from_function(function, input_signature=spec, opset=ONNX_OPSET,
@@ -163,7 +243,7 @@ def save_onnx(module: ColorizeModule, path: str) -> dict:
                           ) from err
     return {"file": os.path.basename(path), "opset": ONNX_OPSET,
             "input": f"lightness float32 [B,{size},{size},1] in [-1,1]",
-            "output": "ab float32 [B,S,S,2] in [-1,1]"}
+            "output": "ab float32 [B,S,S,2] in [-1,1]", **_hint_inputs(module, "B")}
 
 
 def describe(predictor, module: ColorizeModule, written: dict) -> dict:
@@ -191,12 +271,20 @@ def describe(predictor, module: ColorizeModule, written: dict) -> dict:
     }
 
 
-def run_tflite(path: str, lightness: np.ndarray) -> np.ndarray:
-    """Runs an exported TFLite file on ``lightness`` ``[1,S,S,1]`` (checks and README)."""
+def run_tflite(path: str, lightness: np.ndarray, **hints: np.ndarray) -> np.ndarray:
+    """Runs an exported TFLite file on ``lightness`` ``[1,S,S,1]`` (and, for a hint run,
+    ``hint_ab=``, ``hint_mask=``, ``hint_global=``, fed by input name; checks and README)."""
     interpreter = tf.lite.Interpreter(model_path=path)
     interpreter.allocate_tensors()
-    interpreter.set_tensor(interpreter.get_input_details()[0]["index"],
-                           np.asarray(lightness, np.float32))
+    inputs = {"lightness": lightness, **hints}
+    details = interpreter.get_input_details()
+    for detail in details:
+        # names look like "serving_default_hint_ab:0"; longest key first (hint_ab != ab)
+        key = next((k for k in sorted(inputs, key=len, reverse=True) if k in detail["name"]),
+                   None) if len(details) > 1 else "lightness"
+        if key is None:
+            raise ValueError(f"{path}: input {detail['name']} needs a value")
+        interpreter.set_tensor(detail["index"], np.asarray(inputs[key], np.float32))
     interpreter.invoke()
     return interpreter.get_tensor(interpreter.get_output_details()[0]["index"])
 

@@ -6,10 +6,16 @@
       [--admin_token=T] [--completion_code=C] [--completion_url=URL] \\
       [--max_participants=N] [--colorize_page] [--https] [--host=127.0.0.1] [--port=8000]
 
+  python -m colorization_tf.web --colorize_page [--run_dirs=runs/hints] [--nostudy]
+
 At start the first --images images of the split are colorized by every run (once: the PNGs
 are cached in <database>.images/ and reused by later starts on the same database). Open
 http://HOST:PORT/ for the study; the results (/results) need the experimenter's token,
 printed once at the first start unless --admin_token is given.
+
+With --colorize_page, /colorize is the colorize editor for every loaded run plus
+``optimization`` (Levin et al. 2004, no run). Without --run_dirs (or with --nostudy) only
+the editor is served: no study, no database, no dataset.
 """
 
 from __future__ import annotations
@@ -49,7 +55,11 @@ flags.DEFINE_float("exclude_median_rt_below_ms", 300.0, "Exclude participants wh
 flags.DEFINE_string("admin_token", None, "The experimenter's token for the results "
                     "(default: generated at the first start, kept in the database and "
                     "printed once).")
-flags.DEFINE_bool("colorize_page", False, "Also serve /colorize (people's own photos).")
+flags.DEFINE_bool("colorize_page", False, "Also serve /colorize, the colorize editor "
+                  "(people's own photos, with colour hints).")
+flags.DEFINE_bool("study", True, "Serve the Turing-test study of --run_dirs; --nostudy "
+                  "(implied with --colorize_page and no --run_dirs) serves only the "
+                  "editor.")
 flags.DEFINE_bool("https", False, "The server is reached over HTTPS (Secure cookies).")
 flags.DEFINE_list("forwarded_allow_ips", [], "Proxy addresses whose X-Forwarded-Proto "
                   "and X-Forwarded-For are trusted (e.g. 127.0.0.1 behind nginx).")
@@ -69,6 +79,11 @@ flags.DEFINE_integer("colorize_workers", 2, "Colorize page: photos decoded and c
                      "at once.", lower_bound=1)
 flags.DEFINE_integer("colorize_queue", 8, "Colorize page: uploads that may wait for a "
                      "worker (more: 503 with Retry-After).", lower_bound=0)
+flags.DEFINE_integer("max_hints_kb", 1024, "Colorize page: largest hints field in KiB.",
+                     lower_bound=1)
+flags.DEFINE_integer("solve_size", None, "Colorize page: long side (px) of the grid the "
+                     "optimization is solved on (default 256; 0: full resolution).",
+                     lower_bound=0)
 flags.DEFINE_string("host", "127.0.0.1", "Address to listen on.")
 flags.DEFINE_integer("port", 8000, "Port to listen on.", lower_bound=1, upper_bound=65535)
 
@@ -81,6 +96,20 @@ def main(argv):
     except ImportError as err:
         raise ValueError(f"the web app needs the [web] extra: pip install "
                          f"'colorization_tf[web]' ({err})") from None
+    limits = colorize_api.UploadLimits(
+        max_upload_bytes=FLAGS.max_upload_mb * 1024 * 1024,
+        max_pixels=FLAGS.max_megapixels * 1_000_000, workers=FLAGS.colorize_workers,
+        queue=FLAGS.colorize_queue, max_hints_bytes=FLAGS.max_hints_kb * 1024)
+    if FLAGS.colorize_page and (not FLAGS.run_dirs or not FLAGS.study):
+        server = app_lib.build_editor_app(FLAGS.run_dirs, limits, FLAGS.solve_size,
+                                          tuple(FLAGS.forwarded_allow_ips))
+        base = f"http{'s' if FLAGS.https else ''}://{FLAGS.host}:{FLAGS.port}"
+        print(f"colorization-web: colorize editor at {base}/colorize (no study)")
+        app_lib.serve(server, FLAGS.host, FLAGS.port)
+        return
+    if not FLAGS.study:
+        raise ValueError("--nostudy: give --colorize_page too (the editor is all that "
+                         "is left to serve)")
     rules = exclusions.ExclusionRules(
         min_attention_accuracy=FLAGS.exclude_attention_below,
         max_same_answer_share=FLAGS.exclude_same_answer_at,
@@ -95,10 +124,7 @@ def main(argv):
         completion_code=FLAGS.completion_code, completion_url=FLAGS.completion_url,
         max_participants=FLAGS.max_participants,
         new_sessions_per_hour=FLAGS.new_sessions_per_hour,
-        uploads=colorize_api.UploadLimits(
-            max_upload_bytes=FLAGS.max_upload_mb * 1024 * 1024,
-            max_pixels=FLAGS.max_megapixels * 1_000_000, workers=FLAGS.colorize_workers,
-            queue=FLAGS.colorize_queue))
+        uploads=limits, solve_size=FLAGS.solve_size)
     with storage:
         base = f"http{'s' if FLAGS.https else ''}://{FLAGS.host}:{FLAGS.port}"
         print(f"colorization-web: study at {base}/")

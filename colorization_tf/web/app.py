@@ -16,7 +16,9 @@ Routes for participants:
                          Last-Modified/ETag (those would tell originals, written first)
 For the experimenter (token: ``admin``; 401 without it):
   GET  /results, /api/results, /results.csv (one row per answer), /summary.csv (figures)
-With --colorize_page: GET /colorize, GET /api/runs, POST /api/colorize (``colorize_api``).
+With --colorize_page: GET /colorize, GET /api/runs, POST /api/colorize, POST /api/suggest
+(``colorize_api``). With --colorize_page and no runs (or --nostudy), the editor alone is
+served (``create_editor_app``): no study, no database, ``/`` leads to ``/colorize``.
 
 Cookies are HttpOnly, SameSite=Lax, and Secure when the server runs behind HTTPS
 (``https``, or ``X-Forwarded-Proto: https`` from an address in ``forwarded_allow_ips``,
@@ -102,10 +104,12 @@ class ServerOptions:
 
 def create_app(study_config: study_lib.StudyConfig, storage: storage_lib.Storage,
                image_store: images_lib.ImageStore, options: ServerOptions,
-               colorize_fn: ColorizeFn | None = None, rng=None) -> FastAPI:
+               colorize_fn: ColorizeFn | None = None, rng=None,
+               editor: colorize_api.Editor | None = None) -> FastAPI:
     """The app serving ``study_config`` from ``storage`` and ``image_store``;
     ``colorize_fn(codes uint8/uint16 [H,W,3], run name) -> uint8 [H,W,3]`` serves the
-    colorize page when ``options.colorize_page`` (None: that page answers 503)."""
+    colorize page when ``options.colorize_page`` (None: that page answers 503), or
+    ``editor`` (``web.editor.Editor``: runs with hints, and the optimization)."""
     options.validate()
     missing = [run for run in study_config.runs if run not in image_store.runs]
     if missing:
@@ -243,8 +247,45 @@ def create_app(study_config: study_lib.StudyConfig, storage: storage_lib.Storage
         return _csv(results_to_csv(study.results()), "summary.csv")
 
     if options.colorize_page:
-        colorize_api.add_routes(app, study.config.runs, colorize_fn, options.uploads)
+        colorize_api.add_routes(app, study.config.runs, colorize_fn, options.uploads,
+                                editor)
     return app
+
+
+def create_editor_app(editor: colorize_api.Editor,
+                      uploads: colorize_api.UploadLimits | None = None,
+                      forwarded_allow_ips: tuple[str, ...] = ()) -> FastAPI:
+    """An app serving only the colorize editor (no study): ``/`` redirects to
+    ``/colorize``."""
+    uploads = uploads or colorize_api.UploadLimits()
+    app = FastAPI(title="colorization_tf colorize editor", docs_url=None, redoc_url=None,
+                  openapi_url=None, max_body_size=MAX_JSON_BYTES)
+    if forwarded_allow_ips:
+        from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(forwarded_allow_ips))
+    app.mount("/static", StaticFiles(directory=PAGES), name="static")
+
+    @app.get("/", include_in_schema=False)
+    def index() -> RedirectResponse:
+        return RedirectResponse("/colorize", status_code=307)
+
+    colorize_api.add_routes(app, (), None, uploads, editor)
+    return app
+
+
+def build_editor_app(run_dirs=(), uploads: colorize_api.UploadLimits | None = None,
+                     solve_size: int | None = None,
+                     forwarded_allow_ips: tuple[str, ...] = ()) -> FastAPI:
+    """What ``colorization-web --colorize_page`` serves without a study: the editor over
+    the runs at ``run_dirs`` (none: ``optimization`` alone). Raises ValueError naming a
+    run that cannot be loaded."""
+    from colorization_tf.web import editor as editor_lib
+
+    uploads = uploads or colorize_api.UploadLimits()
+    uploads.validate()
+    return create_editor_app(editor_lib.load_editor(list(run_dirs), solve_size), uploads,
+                             forwarded_allow_ips)
 
 
 ANSWER_COLUMNS = ("participant", "external_id", "external_study", "external_session",
@@ -325,7 +366,7 @@ def build_study_app(run_dirs, dataset: str, split: str, images: int, database: s
                     image_size: int = 256, mode: str = "single", trials: int = 40,
                     practice_trials: int = 10, attention_checks: float = 0.1,
                     display_ms: int = 0, exclusions=None, admin_token: str | None = None,
-                    **options):
+                    solve_size: int | None = None, **options):
     """What ``colorization-web`` serves: loads the runs, prepares the image pool on the
     database (computing only what is not cached), resolves the admin token and returns
     ``(app, storage)``; ``app.state.new_admin_token`` holds a token generated now (print it
@@ -335,7 +376,8 @@ def build_study_app(run_dirs, dataset: str, split: str, images: int, database: s
 
     run_dirs = list(run_dirs)
     if not run_dirs:
-        raise ValueError("--run_dirs is required: the run directories to judge")
+        raise ValueError("--run_dirs is required: the run directories to judge (or "
+                         "--colorize_page alone for the colorize editor)")
     source = f"{dataset}:{split}:{image_size}"
     config = study_lib.StudyConfig(
         runs=tuple(runs_lib.run_name(run_dir) for run_dir in run_dirs), source=source,
@@ -346,7 +388,13 @@ def build_study_app(run_dirs, dataset: str, split: str, images: int, database: s
     ServerOptions(admin_token="x" * admin.MIN_LENGTH, **options).validate()
     if admin_token is not None:
         admin.resolve_token(None, admin_token)  # checks the flag before loading anything
-    colorizers = runs_lib.load_colorizers(run_dirs)
+    predictors = runs_lib.load_predictors(run_dirs)
+    colorizers = runs_lib.colorizers_of(predictors)
+    editor = None
+    if options.get("colorize_page"):
+        from colorization_tf.web import editor as editor_lib
+
+        editor = editor_lib.Editor(predictors, solve_size)
     config = dataclasses.replace(config, runs=tuple(colorizers))
     storage = storage_lib.Storage(database)
     try:
@@ -355,7 +403,7 @@ def build_study_app(run_dirs, dataset: str, split: str, images: int, database: s
             storage, images_lib.cache_dir_for(database), source, images, colorizers,
             lambda: runs_lib.load_originals(dataset, split, images, image_size))
         app = create_app(config, storage, pool, ServerOptions(admin_token=token, **options),
-                         runs_lib.colorize_with(colorizers))
+                         runs_lib.colorize_with(colorizers), editor=editor)
         app.state.new_admin_token = token if generated else None
     except BaseException:
         storage.close()

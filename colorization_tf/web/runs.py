@@ -53,7 +53,12 @@ def load_predictors(run_dirs: Sequence[str]) -> dict:
 
 def load_colorizers(run_dirs: Sequence[str]) -> dict[str, images.Colorize]:
     """``{run name: colorize(codes) -> uint8}`` for the run directories."""
-    return {name: _bound(predictor) for name, predictor in load_predictors(run_dirs).items()}
+    return colorizers_of(load_predictors(run_dirs))
+
+
+def colorizers_of(predictors: Mapping) -> dict[str, images.Colorize]:
+    """``{run name: colorize(codes) -> uint8}`` of ``{run name: Predictor}``."""
+    return {name: _bound(predictor) for name, predictor in predictors.items()}
 
 
 def _bound(predictor) -> images.Colorize:
@@ -61,19 +66,36 @@ def _bound(predictor) -> images.Colorize:
 
 
 def colorize_codes(predictor, codes: np.ndarray, render_size: int | None = None,
-                   strip_rows: int = STRIP_ROWS) -> np.ndarray:
+                   strip_rows: int = STRIP_ROWS, *, hint_ab=None, hint_mask=None,
+                   hint_global=None) -> np.ndarray:
     """One photo as sRGB codes ``[H, W, 3]`` (uint8 or uint16, any size) -> uint8 RGB of
-    the same size keeping the photo's own L (``full_resolution.fast_recombine``)."""
+    the same size keeping the photo's own L (``full_resolution.fast_recombine``).
+    Learned-hints runs also take the user's hints at the render size (``hint_ab``
+    ``[S,S,2]``, ``hint_mask`` ``[S,S,1]``, ``hint_global`` ``[Q+2]``; see
+    ``Predictor.predict``)."""
+    import tensorflow as tf
+
+    codes = _checked(codes)
+    lightness = model_input(codes, int(render_size or predictor.image_size))
+    if hint_ab is None and hint_mask is None and hint_global is None:
+        ab_small = predictor.predict(lightness[None])
+    else:
+        ab_small = predictor.predict(
+            lightness[None], *(None if value is None else np.asarray(value)[None]
+                               for value in (hint_ab, hint_mask, hint_global)))
+    return recombine_strips(codes, tf.cast(ab_small, tf.float32)[0], strip_rows)
+
+
+def recombine_strips(codes: np.ndarray, ab_small, strip_rows: int = STRIP_ROWS
+                     ) -> np.ndarray:
+    """uint8 RGB ``[H, W, 3]``: the L of the codes ``[H, W, 3]`` with ``ab_small``
+    (scaled ``[h, w, 2]``, any size) upsampled bilinearly, strip by strip."""
     import tensorflow as tf
 
     from colorization_tf.inference import full_resolution
 
-    codes = np.asarray(codes)
-    if codes.ndim != 3 or codes.shape[-1] != 3 or codes.dtype not in (np.uint8, np.uint16):
-        raise ValueError(f"expected uint8/uint16 codes [H, W, 3], got {codes.dtype} "
-                         f"{list(codes.shape)}")
-    lightness = model_input(codes, int(render_size or predictor.image_size))
-    ab_small = tf.cast(predictor.predict(lightness[None]), tf.float32)
+    codes = _checked(codes)
+    ab_small = tf.convert_to_tensor(ab_small, tf.float32)[None]
     height, width = codes.shape[:2]
     scale = [height / int(ab_small.shape[1]), width / int(ab_small.shape[2])]
     out = np.empty((height, width, 3), np.uint8)
@@ -89,17 +111,28 @@ def colorize_codes(predictor, codes: np.ndarray, render_size: int | None = None,
     return out
 
 
-def model_input(codes: np.ndarray, size: int):
-    """Scaled L ``[size, size, 1]`` of sRGB codes: ``full_resolution.model_input`` of the
-    codes resized (antialiased) as integers, which equals ``full_resolution.model_input`` of the full codes within
-    float rounding without its full-size float copies."""
+def _checked(codes: np.ndarray) -> np.ndarray:
+    codes = np.asarray(codes)
+    if codes.ndim != 3 or codes.shape[-1] != 3 or codes.dtype not in (np.uint8, np.uint16):
+        raise ValueError(f"expected uint8/uint16 codes [H, W, 3], got {codes.dtype} "
+                         f"{list(codes.shape)}")
+    return codes
+
+
+def model_input(codes: np.ndarray, size: int | tuple[int, int]):
+    """Scaled L ``[size, size, 1]`` (or ``[h, w, 1]`` for ``size = (h, w)``) of sRGB
+    codes: ``full_resolution.model_input`` of the codes resized (antialiased) as integers,
+    which equals ``full_resolution.model_input`` of the full codes within float rounding without its full-size float
+    copies."""
     import tensorflow as tf
 
-    from colorization_tf.inference import full_resolution
+    from colorization_tf import color
 
+    shape = [size, size] if isinstance(size, int) else [int(v) for v in size]
     scale = 255.0 if codes.dtype == np.uint8 else 65535.0
-    small = tf.image.resize(tf.constant(codes)[None], [size, size], antialias=True) / scale
-    return full_resolution.model_input(small, size)[0]
+    small = tf.image.resize(tf.constant(codes)[None], shape, antialias=True) / scale
+    lightness, _ = color.rgb_to_model(tf.clip_by_value(small, 0.0, 1.0))
+    return lightness[0]
 
 
 def colorize_with(colorizers: Mapping[str, images.Colorize]) -> ColorizeFn:

@@ -36,9 +36,7 @@ class ServerProcess:
     def start(self, timeout: float = 60.0) -> ServerProcess:
         self.port = free_port()
         self.log = f"{self.database}.{self.port}.log"
-        command = [sys.executable, os.path.join(HERE, "fake_server.py"),
-                   f"--database={self.database}", f"--port={self.port}"]
-        command += [f"--{key}={value}" for key, value in self.options.items()]
+        command = self.command()
         with open(self.log, "a") as log:
             self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
@@ -52,6 +50,11 @@ class ServerProcess:
                 time.sleep(0.1)
         self.kill()
         raise RuntimeError(f"server did not start: {self.read_log()}")
+
+    def command(self) -> list[str]:
+        command = [sys.executable, os.path.join(HERE, "fake_server.py"),
+                   f"--database={self.database}", f"--port={self.port}"]
+        return command + [f"--{key}={value}" for key, value in self.options.items()]
 
     def kill(self) -> None:
         """SIGKILL, as a crash or ``kill -9`` would."""
@@ -73,3 +76,22 @@ class ServerProcess:
                 return handle.read()[-4000:]
         except OSError:
             return ""
+
+
+class EditorProcess(ServerProcess):
+    """The real ``python -m colorization_tf.web --colorize_page`` (TensorFlow; no study):
+    ``run_dirs`` empty serves ``optimization`` alone. ``log_prefix``: where the log goes."""
+
+    def __init__(self, log_prefix: str, run_dirs=(), **flags) -> None:
+        super().__init__(log_prefix, **flags)
+        self.run_dirs = list(run_dirs)
+
+    def command(self) -> list[str]:
+        command = [sys.executable, "-m", "colorization_tf.web", "--colorize_page",
+                   "--nostudy", f"--port={self.port}"]
+        if self.run_dirs:
+            command.append("--run_dirs=" + ",".join(self.run_dirs))
+        return command + [f"--{key}={value}" for key, value in self.options.items()]
+
+    def start(self, timeout: float = 180.0) -> EditorProcess:
+        return super().start(timeout)

@@ -189,9 +189,9 @@ def test_colorize_page_round_trip(server_process, browser, tmp_path):
     Image.fromarray(np.random.default_rng(0).integers(0, 256, (50, 70, 3), np.uint8)).save(photo)
     browser.get(server.url + "/colorize")
     _wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#run option")) == 2)
-    browser.find_element(By.ID, "file").send_keys(str(photo))
-    browser.find_element(By.ID, "go").click()
-    _wait(browser, lambda d: d.find_element(By.ID, "status").text == "Done.")
+    browser.find_element(By.ID, "file").send_keys(str(photo))  # colorized at once
+    _wait(browser, lambda d: d.find_element(By.ID, "status").text == "Done (0 hints).")
+    assert "reads no hints" in browser.find_element(By.ID, "help").text
     _wait(browser, lambda d: d.execute_script(
         "return document.getElementById('after').naturalWidth") > 0)
     assert browser.execute_script(

@@ -24,6 +24,9 @@ def _cli(*flags: str, cwd=None) -> subprocess.CompletedProcess:
     (("--run_dirs=a", "--admin_token=short"), "--admin_token"),
     (("--run_dirs=a", "--completion_url=javascript:alert(1)"), "--completion_url"),
     (("--run_dirs=a", "--exclude_same_answer_at=0.3"), "--exclude_same_answer_at"),
+    (("--run_dirs=a", "--nostudy"), "--nostudy: give --colorize_page"),
+    (("--colorize_page", "--run_dirs=/no/such/run", "--nostudy"),
+     "--run_dirs: /no/such/run is not a folder"),
 ])
 def test_user_errors_are_one_line(tmp_path, flags, expected):
     result = _cli(*flags, f"--database={tmp_path / 's.sqlite'}", cwd=tmp_path)
@@ -31,6 +34,42 @@ def test_user_errors_are_one_line(tmp_path, flags, expected):
     assert expected in result.stderr
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def _fake_runs(monkeypatch) -> None:
+    """Run directories load as fake colorizers (no TensorFlow)."""
+    from colorization_tf.web import runs
+
+    monkeypatch.setattr(runs, "load_predictors",
+                        lambda dirs: {runs.run_name(d): None for d in dirs})
+    monkeypatch.setattr(runs, "colorizers_of",
+                        lambda predictors: fake_study.fake_colorizers(tuple(predictors)))
+
+
+def test_colorize_page_without_runs_serves_the_editor_alone(tmp_path, monkeypatch, capsys):
+    """``--colorize_page`` and no ``--run_dirs``: the optimization editor, no study and no
+    database."""
+    from absl import flags
+    from fastapi.testclient import TestClient
+
+    from colorization_tf.web import __main__ as web_main
+    from colorization_tf.web import app as app_lib
+
+    served = []
+    monkeypatch.setattr(app_lib, "serve", lambda app, host, port: served.append(app))
+    argv = ["colorization-web", "--colorize_page", "--port=8124",
+            f"--database={tmp_path / 'never.sqlite'}"]
+    try:
+        flags.FLAGS(argv)
+        web_main.main(argv[:1])
+    finally:
+        flags.FLAGS.unparse_flags()
+    assert "colorize editor at http://127.0.0.1:8124/colorize" in capsys.readouterr().out
+    assert not (tmp_path / "never.sqlite").exists()
+    with TestClient(served[0]) as client:
+        assert [m["name"] for m in client.get("/api/runs").json()["methods"]] == [
+            "optimization"]
+        assert client.get("/api/study").status_code == 404
 
 
 def test_bad_flag_values_are_refused_by_absl(tmp_path):
@@ -47,9 +86,7 @@ def test_build_study_app_prepares_the_pool_once(tmp_path, monkeypatch):
     (tmp_path / "run_a").mkdir()
     (tmp_path / "run_b").mkdir()
     loads = []
-    monkeypatch.setattr(runs, "load_colorizers",
-                        lambda dirs: fake_study.fake_colorizers(
-                            tuple(runs.run_name(d) for d in dirs)))
+    _fake_runs(monkeypatch)
     monkeypatch.setattr(runs, "load_originals",
                         lambda *args: loads.append(args) or fake_study.fake_originals(4))
     options = dict(run_dirs=[str(tmp_path / "run_a"), str(tmp_path / "run_b") + "/"],
@@ -87,8 +124,7 @@ def test_the_generated_token_is_printed_once_with_the_results_url(tmp_path, monk
     from colorization_tf.web import runs
 
     (tmp_path / "run_a").mkdir()
-    monkeypatch.setattr(runs, "load_colorizers", lambda dirs: fake_study.fake_colorizers(
-        ("run_a",)))
+    _fake_runs(monkeypatch)
     monkeypatch.setattr(runs, "load_originals", lambda *args: fake_study.fake_originals(4))
     served = []
     monkeypatch.setattr(app_lib, "serve", lambda app, host, port: served.append(app))

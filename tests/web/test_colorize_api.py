@@ -65,7 +65,16 @@ def test_colorize_returns_a_png_at_the_uploads_resolution(make_client):
 def test_colorize_page_and_runs(make_client):
     client, _ = make_client()
     assert client.get("/api/runs").json()["runs"] == ["run_a", "run_b"]
-    assert "slider" in client.get("/colorize").text
+    assert [m["hints"] for m in client.get("/api/runs").json()["methods"]] == [False, False]
+    assert 'id="overlay"' in client.get("/colorize").text
+
+
+def test_fake_runs_refuse_hints_naming_the_run(make_client):
+    client, _ = make_client()
+    reply = client.post("/api/colorize", params={"run": "run_b"}, data={"hints": "{}"},
+                        files={"image": ("a.png", _png(8, 6))})
+    assert reply.status_code == 422 and "run run_b reads no hints" in reply.json()["detail"]
+    _still_serving(client)
 
 
 @pytest.mark.parametrize("case,status,reason", [

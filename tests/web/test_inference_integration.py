@@ -27,7 +27,8 @@ def test_study_and_colorize_page_on_a_loaded_run(tmp_path):
         database=str(tmp_path / "study.sqlite"), trials=3, practice_trials=1,
         admin_token=fake_study.ADMIN_TOKEN, colorize_page=True)
     with storage, TestClient(server) as client:
-        assert client.get("/api/runs").json()["runs"] == ["tiny_unet"]
+        # the editor serves the run and the optimization (no run needed)
+        assert client.get("/api/runs").json()["runs"] == ["tiny_unet", "optimization"]
         trial = client.get("/api/trial").json()
         picture = Image.open(io.BytesIO(client.get(trial["images"][0]).content))
         assert picture.size == (32, 32)

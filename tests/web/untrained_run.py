@@ -10,16 +10,26 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def untrained_run(path: str) -> str:
-    """A run directory as ``train`` leaves it, but with initial (untrained) weights."""
+def untrained_run(path: str, preset: str = "unet_l1", full_network: bool = False,
+                  image_size: int | None = None) -> str:
+    """A run directory as ``train`` leaves it, but with initial (untrained) weights of the
+    tiny version of ``preset`` (``support.tiny_config``), or with ``full_network`` of the
+    preset's own network; ``image_size``: its render size (default: the config's)."""
+    import dataclasses
+
     import tensorflow as tf
     from support import tiny_config
 
-    from colorization_tf import colorizers
+    from colorization_tf import colorizers, presets
     from colorization_tf.training import RunDir
     from colorization_tf.training.fit import with_data_facts
 
-    config = with_data_facts(tiny_config())
+    config = tiny_config(preset)
+    if full_network:
+        config = config.replace(method=presets.get(preset).method)
+    if image_size:
+        config = config.replace(data=dataclasses.replace(config.data, image_size=image_size))
+    config = with_data_facts(config)
     run = RunDir(path)
     run.create()
     run.write_config(config)
