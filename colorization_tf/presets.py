@@ -61,7 +61,7 @@ def _classification(name: str, bins: dict, generator: dict | None = None,
 
 
 def _hints(name: str, global_hint: bool) -> RunConfig:
-    # Zhang et al. 2017 (learned hints) on the primary seed's U-Net: input concat(L,
+    # Zhang et al. 2017 (learned hints) on Galvão et al.'s U-Net: input concat(L,
     # hint_ab, hint_mask), points simulated from the ground truth (count ~ geometric
     # p=1/8, Gaussian locations around the centre, 1x1-9x9 patches of the patch's mean ab);
     # the global variant adds the ab-bin distribution + saturation of the image (dropped at

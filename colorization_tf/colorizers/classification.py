@@ -18,7 +18,7 @@ import numpy as np
 import tensorflow as tf
 
 from colorization_tf import color, losses, models
-from colorization_tf.colorizers import quantize
+from colorization_tf.color import quantize
 from colorization_tf.colorizers.base import Colorizer
 from colorization_tf.colorizers.config import MethodConfig
 

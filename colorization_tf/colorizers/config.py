@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from colorization_tf.colorizers import quantize
+from colorization_tf.color import quantize
 
 METHODS = ("supervised", "cgan", "vacgan", "wgan_gp", "classification", "rgb", "multipath",
            "hints")

@@ -1,5 +1,5 @@
 """Learned user hints (Zhang et al. 2017, "Real-Time User-Guided Image Colorization with
-Learned Deep Priors"): the supervised U-Net of the primary seed whose input is
+Learned Deep Priors"): the supervised U-Net of Galvão et al. whose input is
 concat(L, hint_ab, hint_mask), trained with an L1 loss on batches whose hints the data
 pipeline simulated from the ground truth (``data/hints.py``). The global variant also
 reads ``hint_global`` (a distribution over the ab bins, the saturation and a 'given'
@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from colorization_tf import models, quantize
+from colorization_tf import models
+from colorization_tf.color import quantize
 from colorization_tf.colorizers.config import MethodConfig
 from colorization_tf.colorizers.supervised import SupervisedColorizer
 

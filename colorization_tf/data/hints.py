@@ -31,7 +31,8 @@ import functools
 import numpy as np
 import tensorflow as tf
 
-from colorization_tf import color, quantize
+from colorization_tf import color
+from colorization_tf.color import quantize
 
 # The bins of the classification methods (MethodConfig's default): 229 in-gamut centres.
 GLOBAL_BINS = {"kind": "gamut", "grid": quantize.GAMUT_GRID}

@@ -12,7 +12,7 @@ import numpy as np
 import tensorflow as tf
 
 from colorization_tf import color
-from colorization_tf.colorizers import quantize
+from colorization_tf.color import quantize
 from colorization_tf.data import DataConfig, count_examples, make_dataset, spread_examples
 from colorization_tf.evaluation import metrics, reference
 from colorization_tf.evaluation.scoring import BatchFn, no_colour, score

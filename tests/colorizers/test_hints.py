@@ -18,7 +18,8 @@ from support import build, tiny_config
 from colorization_tf import color, training
 from colorization_tf.colorizers.hints import GlobalHintColorizer, HintColorizer
 from colorization_tf.data import hints, make_dataset
-from colorization_tf.inference import Predictor, export, load_run
+from colorization_tf.inference import Predictor, load_run
+from colorization_tf.inference import serving as export
 from colorization_tf.inference.reference_hint import reference_global_hint
 from colorization_tf.inference.user_images import ImageReadError
 from colorization_tf.training import RunDir

@@ -239,7 +239,7 @@ def test_hint_settings_are_validated():
 
 @pytest.mark.slow
 def test_record_stream_hints_resume_exactly(tmp_path):
-    from colorization_tf.data.prepare import prepare_dataset
+    from colorization_tf.data.prepared import prepare_dataset
 
     out = str(tmp_path / "records")
     prepare_dataset(DataConfig(dataset="samples", image_size=32, max_examples=12), out,

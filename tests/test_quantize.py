@@ -10,7 +10,7 @@ import pytest
 import tensorflow as tf
 from skimage import color as skcolor
 
-from colorization_tf.colorizers import quantize
+from colorization_tf.color import quantize
 
 BIN_SETS = {"gamut": (lambda: quantize.gamut_bins(10), 10.0),
             "grid": (lambda: quantize.grid_bins(12, -110, 118), 12.0)}
