@@ -12,8 +12,8 @@ import pytest
 from support import tiny_config
 
 from colorization_tf import cpu
-from colorization_tf.commands.train import precision_flags
 from colorization_tf.training import strategies, train
+from colorization_tf.training.config import precision_settings
 
 AVX2_ONLY = "processor\t: 0\nflags\t\t: fpu sse sse2 avx fma avx2 bmi2\n"
 AVX512_BF16 = "processor\t: 0\nflags\t\t: fpu avx avx2 avx512f avx512bw avx512_bf16\n"
@@ -76,11 +76,11 @@ def test_importing_the_package_turns_onednn_on_unless_the_user_said_otherwise():
 
 
 def test_precision_flag_values():
-    assert precision_flags(None) == {}
-    assert precision_flags("true") == {"mixed_precision": True, "force_mixed_precision": False}
-    assert precision_flags("false") == {"mixed_precision": False,
+    assert precision_settings(None) == {}
+    assert precision_settings("true") == {"mixed_precision": True, "force_mixed_precision": False}
+    assert precision_settings("false") == {"mixed_precision": False,
                                         "force_mixed_precision": False}
-    assert precision_flags("force") == {"mixed_precision": True, "force_mixed_precision": True}
+    assert precision_settings("force") == {"mixed_precision": True, "force_mixed_precision": True}
 
 
 @pytest.mark.parametrize("features, force, policy", [

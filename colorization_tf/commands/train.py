@@ -78,20 +78,13 @@ FLAG_NAMES = ("dataset", "epochs", "batch_size", "steps_per_epoch", "eval_exampl
               "backbone_weights")
 
 
-def precision_flags(value: str | None) -> dict:
-    """The runtime settings ``--mixed_precision=VALUE`` stands for (none when not given)."""
-    if value is None:
-        return {}
-    return {"mixed_precision": value != "false", "force_mixed_precision": value == "force"}
-
-
 def main(argv):
     cli.no_arguments(argv)
     if FLAGS.strategy == "multi_worker":  # collectives are configured before any other op
         strategies.make_strategy("multi_worker")
     config = run_config.apply_flags(presets.get(FLAGS.preset),
                                     **{name: FLAGS[name].value for name in FLAG_NAMES},
-                                    **precision_flags(FLAGS.mixed_precision))
+                                    **run_config.precision_settings(FLAGS.mixed_precision))
     note = strategies.precision_note(config.runtime.mixed_precision,
                                      config.runtime.force_mixed_precision)
     if note:

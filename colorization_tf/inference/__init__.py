@@ -5,8 +5,16 @@
     rgb_uint8 = predictor.colorize_rgb(read_rgb("photo.jpg"))
 """
 
-from colorization_tf.inference.loading import load_run
-from colorization_tf.inference.predictor import Predictor
-from colorization_tf.inference.user_images import ImageReadError, read_rgb
+import importlib
 
-__all__ = ["ImageReadError", "Predictor", "load_run", "read_rgb"]
+# Loaded on first use, so that Pillow-only modules (``user_images``, which the web study
+# server reads uploads with) import without TensorFlow.
+_EXPORTS = {"ImageReadError": "user_images", "Predictor": "predictor", "load_run": "loading",
+            "read_rgb": "user_images"}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)

@@ -40,7 +40,7 @@ def read_codes(path: str) -> np.ndarray:
     try:
         with Image.open(path) as image:
             image.load()
-            return to_codes(image)
+            return to_codes(image, in_place=True)
     except FileNotFoundError as err:
         raise ImageReadError("no such file") from err
     except IsADirectoryError as err:
@@ -63,15 +63,19 @@ def unit_scale(codes: np.ndarray) -> np.ndarray:
     return codes.astype(np.float32) / np.float32(np.iinfo(codes.dtype).max)
 
 
-def to_codes(image: Image.Image) -> np.ndarray:
+def to_codes(image: Image.Image, *, in_place: bool = False) -> np.ndarray:
     """A loaded Pillow image -> sRGB codes ``[H, W, 3]``, uint8 (or uint16 for 16-bit and
-    float gray) without a float copy of the image (rules above)."""
-    image = ImageOps.exif_transpose(image)
+    float gray) without a float copy of the image (rules above). ``in_place`` turns the
+    image upright in place (no copy of a large photo; the caller's image changes)."""
+    if in_place:
+        ImageOps.exif_transpose(image, in_place=True)
+    else:
+        image = ImageOps.exif_transpose(image)
     if image.mode in _SIXTEEN_BIT:
         gray = np.clip(np.asarray(image), 0, 65535).astype(np.uint16)
         return np.repeat(gray[..., None], 3, axis=-1)
     if image.mode == "F":
-        gray = np.rint(np.clip(np.asarray(image, np.float64), 0.0, 1.0) * 65535.0)
+        gray = np.rint(np.clip(np.asarray(image, np.float32), 0.0, 1.0) * 65535.0)
         return np.repeat(gray.astype(np.uint16)[..., None], 3, axis=-1)
     image = _to_srgb_profile(image)
     if image.mode == "P":

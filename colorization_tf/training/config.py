@@ -175,6 +175,14 @@ def apply_flags(preset: RunConfig, **flags) -> RunConfig:
     return preset.replace(method=method, data=data, runtime=runtime, optim=optim).validate()
 
 
+def precision_settings(value: str | None) -> dict:
+    """The runtime settings ``--mixed_precision=VALUE`` (true | false | force) stands for;
+    none when the flag is not given."""
+    if value is None:
+        return {}
+    return {"mixed_precision": value != "false", "force_mixed_precision": value == "force"}
+
+
 def with_backbone_weights(method: MethodConfig, weights: str) -> MethodConfig:
     """``--backbone_weights``: none | imagenet | PATH for presets with a pretrained
     backbone (multipath's ResNet-18, classification_vgg16's VGG16)."""

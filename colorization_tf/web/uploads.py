@@ -8,10 +8,10 @@ An upload goes through three gates, cheapest first:
    the photo as uint8 (or uint16 for 16-bit gray), never float: a 36 MP photo is 108 MB as
    uint8 against 432 MB as float32 and 864 MB as float64.
 
-``to_codes`` follows the reading rules of ``colorization_tf.inference.user_images.to_rgb``
-(EXIF orientation, ICC profile to sRGB, transparency on white, 16-bit gray kept at 16 bits,
-first frame) but returns integer codes instead of floats; a test holds the two equal. It
-lives here, needing only Pillow, so the study server imports no TensorFlow.
+Decoding follows the package's one set of reading rules,
+``colorization_tf.inference.user_images.to_codes`` (EXIF orientation, ICC profile to sRGB,
+transparency on white, 16-bit gray kept at 16 bits, first frame), which needs only Pillow:
+the study server imports no TensorFlow.
 """
 
 from __future__ import annotations
@@ -20,10 +20,9 @@ import io
 from typing import BinaryIO
 
 import numpy as np
-from PIL import Image, ImageCms, ImageOps
+from PIL import Image
 
-SIXTEEN_BIT = ("I;16", "I;16L", "I;16B", "I;16N", "I")
-WITH_ALPHA = ("RGBA", "RGBa", "LA", "La", "PA")
+from colorization_tf.inference.user_images import to_codes
 
 
 class UploadError(Exception):
@@ -48,36 +47,13 @@ def decode(stream: BinaryIO, max_pixels: int) -> np.ndarray:
     try:
         with _opened(stream, max_pixels) as picture:
             picture.load()
-            return to_codes(picture)
+            return to_codes(picture, in_place=True)
     except UploadError:
         raise
     except Image.DecompressionBombError as err:
         raise UploadError(413, f"image too large: {_one_line(err)}") from err
     except (OSError, SyntaxError, ValueError, EOFError) as err:
         raise UploadError(422, f"truncated or damaged image: {_one_line(err)}") from err
-
-
-def to_codes(image: Image.Image) -> np.ndarray:
-    """A loaded Pillow image -> sRGB codes ``[H, W, 3]``, uint8 (uint16 for 16-bit and
-    float gray), by the rules of the module docstring. The image is turned upright in
-    place (no copy of a photo that needs no turning)."""
-    ImageOps.exif_transpose(image, in_place=True)
-    if image.mode in SIXTEEN_BIT:
-        gray = np.clip(np.asarray(image), 0, 65535).astype(np.uint16)
-        return np.repeat(gray[..., None], 3, axis=-1)
-    if image.mode == "F":
-        gray = np.rint(np.clip(np.asarray(image, np.float32), 0.0, 1.0) * 65535.0)
-        return np.repeat(gray.astype(np.uint16)[..., None], 3, axis=-1)
-    image = _to_srgb_profile(image)
-    if image.mode == "P":
-        image = image.convert("RGBA" if "transparency" in image.info else "RGB")
-    if image.mode in WITH_ALPHA:
-        rgba = image.convert("RGBA")
-        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        image = Image.alpha_composite(white, rgba)
-    if image.mode != "RGB":
-        image = image.convert("RGB")
-    return np.asarray(image)
 
 
 def read_upload(data: bytes, max_bytes: int, max_pixels: int) -> np.ndarray:
@@ -119,22 +95,6 @@ class _opened:
         if self.picture is not None:  # releases the image, never the caller's stream
             self.picture.__exit__(*exc)
             self.picture = None
-
-
-def _to_srgb_profile(image: Image.Image) -> Image.Image:
-    """Converts to sRGB through the embedded ICC profile, if there is a usable one."""
-    icc = image.info.get("icc_profile")
-    if not icc or image.mode not in ("RGB", "RGBA", "CMYK", "L", "LA"):
-        return image
-    try:
-        source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
-        srgb = ImageCms.createProfile("sRGB")
-        output_mode = "RGBA" if image.mode in ("RGBA", "LA") else "RGB"
-        if image.mode == "LA":
-            image = image.convert("RGBA")
-        return ImageCms.profileToProfile(image, source, srgb, outputMode=output_mode)
-    except (ImageCms.PyCMSError, OSError, ValueError):
-        return image  # a broken or mismatched profile: fall back to Pillow's conversion
 
 
 def _one_line(err: BaseException) -> str:
