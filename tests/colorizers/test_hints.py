@@ -28,7 +28,8 @@ ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""}
 
 
 @pytest.mark.compiled
-@pytest.mark.parametrize("preset", ["unet_hints", "unet_hints_global"])
+@pytest.mark.parametrize("preset", ["unet_hints",
+                                    pytest.param("unet_hints_global", marks=pytest.mark.slow)])
 def test_one_compiled_train_step_per_hint_preset(preset):
     config = tiny_config(preset, jit_compile=preset.endswith("global"))  # XLA for one
     colorizer = build(config)
