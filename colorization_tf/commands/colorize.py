@@ -62,11 +62,16 @@ flags.DEFINE_string("hints", None, "A hints JSON file for every photo, or a fold
                     "--run_dir that reads hints.")
 
 
+flags.DEFINE_string("reference", None, "A reference photo whose colours guide a "
+                    "unet_hints_global run (its ab-bin distribution and saturation: Zhang et "
+                    "al. 2017's global hint); with or without --hints.")
+
+
 def main(argv):
     inputs = argv[1:]
     if not inputs:
         raise ValueError("give at least one INPUT file or folder")
-    if FLAGS.method or FLAGS.hints:
+    if FLAGS.method or FLAGS.hints or FLAGS.reference:
         return _main_hints(inputs)
     for name in ("run_dir", "output_dir"):
         if not FLAGS[name].value:
@@ -91,13 +96,14 @@ def _main_hints(inputs):
     predictor = None
     if not FLAGS.method:
         if not FLAGS.run_dir:
-            raise ValueError("--hints: give --run_dir (a run that reads hints) or "
+            raise ValueError("--hints/--reference: give --run_dir (a run that reads hints) or "
                              "--method=optimization")
         predictor = load_run(FLAGS.run_dir, FLAGS.decode, FLAGS.temperature)
     encoder = batch.Encoder(FLAGS.format, FLAGS.quality, FLAGS.png_compress_level)
     summary = guided.colorize_with_hints(inputs, FLAGS.output_dir or "colorized", FLAGS.hints,
                                          method=FLAGS.method or "optimization",
-                                         predictor=predictor, solve_size=FLAGS.render_size,
+                                         predictor=predictor, reference=FLAGS.reference,
+                                         solve_size=FLAGS.render_size,
                                          encoder=encoder, overwrite=FLAGS.overwrite)
     print(summary.line())
     return 1 if summary.failed else 0

@@ -25,6 +25,7 @@ from colorization_tf.inference import (
     hints,
     optimization,
     photos,
+    reference_hint,
     user_images,
 )
 from colorization_tf.inference.user_images import ImageReadError
@@ -36,11 +37,14 @@ class HintSource:
     """Where each photo's hints come from: one file for all, or a folder of
     ``<stem>.json``. A single file is read (and its format checked) once, up front."""
 
-    def __init__(self, path: str):
-        if not path:
+    def __init__(self, path: str | None, required: bool = True):
+        if not path and required:
             raise ValueError("--hints is required with --method=optimization (a hints "
                              "JSON file, or a folder of <photo stem>.json)")
         self.path = path
+        if not path:  # a run given only --reference: no local hints
+            self.folder, self._shared = False, hints.Hints(source="--hints")
+            return
         self.folder = os.path.isdir(path)
         if not self.folder and not os.path.isfile(path):
             raise ValueError(f"--hints: {path} is neither a hints file nor a folder")
@@ -58,22 +62,26 @@ class HintSource:
 
 
 def colorize_codes_with_run(predictor, codes: np.ndarray, photo_hints: hints.Hints,
-                            render_size: int | None = None) -> np.ndarray:
+                            render_size: int | None = None,
+                            hint_global: np.ndarray | None = None) -> np.ndarray:
     """One photo (sRGB codes ``[H,W,3]``, uint8 or uint16) through a run that reads hints: the hints
     are checked against the photo and rasterised straight onto the ``S x S`` grid the
     network sees (``S``: ``render_size`` or the run's size), so even a one-pixel hint on
-    a large photo reaches it; uint8 RGB keeping the photo's own L."""
+    a large photo reaches it; ``hint_global`` ``[Q+2]`` is a reference photo's global hint
+    (``reference_hint.reference_global_hint``); uint8 RGB keeping the photo's own L."""
     height, width = np.shape(codes)[:2]
     photo_hints.check_inside(width, height)
     size = int(render_size or predictor.image_size)
     lightness = full_resolution.model_input(tf.convert_to_tensor(codes), size)
     hint_ab, hint_mask = hints.rasterize(photo_hints, (height, width), (size, size))
-    ab = predictor.predict(lightness[None], hint_ab[None], hint_mask[None])[0]
+    glob = None if hint_global is None else np.asarray(hint_global, np.float32)[None]
+    ab = predictor.predict(lightness[None], hint_ab[None], hint_mask[None], glob)[0]
     return full_resolution.fast_recombine(np.asarray(codes), np.asarray(ab, np.float32))
 
 
-def colorize_with_hints(inputs: Sequence[str], output_dir: str, hints_path: str, *,
+def colorize_with_hints(inputs: Sequence[str], output_dir: str, hints_path: str | None, *,
                         method: str = "optimization", predictor=None,
+                        reference: str | None = None,
                         solve_size: int | None = None,
                         encoder: batch.Encoder | None = None, overwrite: bool = False,
                         log: Callable[[str], None] = print) -> photos.Summary:
@@ -81,7 +89,9 @@ def colorize_with_hints(inputs: Sequence[str], output_dir: str, hints_path: str,
     the hints at ``hints_path`` (module docstring) and ``method``, or with ``predictor``
     (a run that reads hints) when given. ``solve_size`` is, for the optimization, the
     long side of the grid it is solved on (default ``optimization.DEFAULT_SOLVE_SIZE``;
-    0: full resolution) and, for a run, its render size (default: the run's)."""
+    0: full resolution) and, for a run, its render size (default: the run's).
+    ``reference`` (a photo) gives a run that reads a global hint its colour distribution
+    and saturation (Zhang et al. 2017); the hints file is optional then."""
     if predictor is not None:
         if not getattr(predictor, "accepts_hints", False):
             raise ValueError(f"--hints: run {predictor.name or '?'} "
@@ -89,9 +99,17 @@ def colorize_with_hints(inputs: Sequence[str], output_dir: str, hints_path: str,
                              "a learned-hints run (unet_hints) or --method=optimization")
         if solve_size is not None and solve_size < 8:
             raise ValueError(f"--render_size must be at least 8, got {solve_size}")
+        if reference and not predictor.accepts_global_hint:
+            raise ValueError(f"--reference: run {predictor.name or '?'} reads no global "
+                             "hint; use a unet_hints_global run")
+        hint_global = reference_hint.reference_global_hint(reference) if reference else None
 
         def colorize(codes, photo_hints):
-            return colorize_codes_with_run(predictor, codes, photo_hints, solve_size)
+            return colorize_codes_with_run(predictor, codes, photo_hints, solve_size,
+                                           hint_global)
+    elif reference:
+        raise ValueError("--reference: a global hint needs a run that reads one "
+                         "(--run_dir of a unet_hints_global run), not --method=optimization")
     elif method in METHODS:
         solve_size = optimization.DEFAULT_SOLVE_SIZE if solve_size is None else solve_size
         optimization.solve_shape(1, 1, solve_size)  # checks the value up front
@@ -101,7 +119,7 @@ def colorize_with_hints(inputs: Sequence[str], output_dir: str, hints_path: str,
     else:
         raise ValueError(f"--method must be one of {', '.join(METHODS)}, got {method!r}")
     encoder = encoder or batch.Encoder()
-    source = HintSource(hints_path)
+    source = HintSource(hints_path, required=predictor is None)
     jobs, failures = photos.plan(inputs, output_dir, encoder.extension)
     summary = photos.Summary()
     for path, reason in failures:

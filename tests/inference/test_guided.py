@@ -96,11 +96,13 @@ class _HintReader:
     elsewhere) and keeps what it saw."""
 
     accepts_hints = True
+    accepts_global_hint = False
     image_size = 16
     name, method = "fake", "hints"
 
-    def predict(self, lightness, hint_ab, hint_mask):
+    def predict(self, lightness, hint_ab, hint_mask, hint_global=None):
         self.seen = (np.asarray(lightness), np.asarray(hint_ab), np.asarray(hint_mask))
+        self.seen_global = hint_global
         gray = 0.5 / 127.5
         return tf.constant(np.where(hint_mask > 0, hint_ab, gray), tf.float32)
 
@@ -120,6 +122,33 @@ def test_a_run_that_reads_hints_gets_them_on_its_render_grid(tmp_path):
     assert hint_mask[0, 3, 17, 0] == 1 and hint_mask.sum() >= 1
     assert np.allclose(hint_ab[0, 3, 17], hints.hex_to_ab([ORANGE])[0])
     assert _b_star(summary.written[0][1], 10, 70) > 10  # orange at the point, full size
+
+
+class _GlobalHintReader(_HintReader):
+    accepts_global_hint = True
+    name = "global"
+
+
+def test_a_reference_photo_reaches_a_global_hint_run_with_or_without_hints(tmp_path):
+    from colorization_tf.inference.reference_hint import reference_global_hint
+
+    photo = _photo(tmp_path / "p.png", 40, 40)
+    reference = tmp_path / "ref.png"
+    Image.fromarray(np.full((30, 30, 3), (200, 60, 40), np.uint8)).save(reference)
+    reader = _GlobalHintReader()
+    summary = guided.colorize_with_hints([photo], str(tmp_path / "out"), None,
+                                         predictor=reader, reference=str(reference))
+    assert not summary.failed and len(summary.written) == 1
+    expected = reference_global_hint(str(reference))
+    assert reader.seen_global.shape == (1, expected.shape[0])
+    np.testing.assert_allclose(reader.seen_global[0], expected)
+    assert reader.seen[2].sum() == 0  # no hints file: no local hints
+    with pytest.raises(ValueError, match="--reference: run fake reads no global hint"):
+        guided.colorize_with_hints([photo], str(tmp_path / "o2"), None,
+                                   predictor=_HintReader(), reference=str(reference))
+    with pytest.raises(ValueError, match="--reference: a global hint needs a run"):
+        guided.colorize_with_hints([photo], str(tmp_path / "o3"), str(tmp_path / "h.json"),
+                                   reference=str(reference))
 
 
 def test_a_run_that_reads_no_hints_is_refused():
