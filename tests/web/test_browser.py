@@ -5,24 +5,15 @@ round-trips a photo. Skipped only where /usr/bin/chromium is absent."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import sqlite3
 
+import chromium
 import fake_study
 import numpy as np
 import pytest
 from PIL import Image
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM),
-                       reason=f"{CHROMIUM} is absent: apt-get install -y chromium "
-                              "chromium-driver"),
-]
+pytestmark = chromium.MARKS
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
 pytest.importorskip("uvicorn", reason="the [web] extra is not installed")
 
@@ -33,18 +24,7 @@ from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 @pytest.fixture
 def browser(tmp_path):
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for argument in ("--headless", "--no-sandbox", "--disable-gpu",
-                     "--disable-background-networking", "--disable-component-update",
-                     "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-                     f"--user-data-dir={tmp_path / 'chromium-profile'}",
-                     "--window-size=1200,900"):
-        options.add_argument(argument)
-    service = webdriver.ChromeService(executable_path=CHROMEDRIVER)
-    driver = webdriver.Chrome(options=options, service=service)
-    yield driver
-    driver.quit()
+    yield from chromium.driver(str(tmp_path / "chromium-profile"))
 
 
 def _wait(driver, condition, timeout: float = 20):

@@ -8,21 +8,12 @@ brings it back, a drag paints a stroke."""
 from __future__ import annotations
 
 import base64
-import os
-import shutil
 
+import chromium
 import numpy as np
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM),
-                       reason=f"{CHROMIUM} is absent: apt-get install -y chromium "
-                              "chromium-driver"),
-]
+pytestmark = chromium.MARKS
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
 pytest.importorskip("uvicorn", reason="the [web] extra is not installed")
 pytest.importorskip("skimage")
@@ -40,18 +31,7 @@ WIDTH, HEIGHT, EDGE = 320, 200, 160
 
 @pytest.fixture
 def browser(tmp_path):
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for argument in ("--headless", "--no-sandbox", "--disable-gpu",
-                     "--disable-background-networking", "--disable-component-update",
-                     "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-                     f"--user-data-dir={tmp_path / 'chromium-profile'}",
-                     "--window-size=1200,900", "--force-device-scale-factor=1"):
-        options.add_argument(argument)
-    service = webdriver.ChromeService(executable_path=CHROMEDRIVER)
-    driver = webdriver.Chrome(options=options, service=service)
-    yield driver
-    driver.quit()
+    yield from chromium.driver(str(tmp_path / "chromium-profile"))
 
 
 @pytest.fixture
