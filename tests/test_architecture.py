@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import ast
 import os
+import sys
 
 import colorization_tf
+import colorization_tf.inference  # noqa: F401  (its lazy exports, see _imports)
 
 ROOT = os.path.dirname(colorization_tf.__file__)
 LAYERS = ("data", "models", "losses", "colorizers", "training", "evaluation", "inference",
@@ -32,6 +34,10 @@ def _modules() -> dict[str, str]:
 def _imports(modules: dict[str, str]) -> dict[str, set[str]]:
     """module -> package modules it imports (resolved to the longest existing name)."""
     def resolve(name: str) -> str | None:
+        package, _, attribute = name.rpartition(".")
+        lazy = getattr(sys.modules.get(package), "_EXPORTS", {})  # inference/: loaded on use
+        if attribute in lazy:
+            return f"{package}.{lazy[attribute]}"
         while name and name not in modules:
             name = name.rpartition(".")[0]
         return name or None
