@@ -96,14 +96,16 @@ def stages(photo: str, hints_path: str, solve_size: int) -> dict[str, float]:
     return {k: round(v, 3) for k, v in times.items()}
 
 
-def end_to_end(photo: str, hints_path: str, solve_size: int, folder: str) -> tuple[float, str]:
-    """Seconds for ``guided.colorize_with_hints`` on the one photo (PNG, level 1)."""
+def end_to_end(photo: str, hints_path: str, solve_size: int | None, folder: str,
+               predictor=None) -> tuple[float, str]:
+    """Seconds for ``guided.colorize_with_hints`` on the one photo (PNG, level 1), with
+    the optimization or, given ``predictor``, a run that reads hints; and the output."""
     from colorization_tf.inference import guided
 
     out = tempfile.mkdtemp(dir=folder)
     start = time.perf_counter()
-    summary = guided.colorize_with_hints([photo], out, hints_path, solve_size=solve_size,
-                                         log=lambda line: None)
+    summary = guided.colorize_with_hints([photo], out, hints_path, predictor=predictor,
+                                         solve_size=solve_size, log=lambda line: None)
     seconds = time.perf_counter() - start
     if summary.failed:
         raise RuntimeError(summary.failed)
@@ -203,19 +205,12 @@ def learned_hints_latency(run_dir: str, photo: str, hints_path: str, repeats: in
     ``unet_hints_global``), timed like :func:`end_to_end`: ``colorization-colorize
     --run_dir=RUN --hints=...`` on the same photo and hints, in a running process, after
     one warm-up call (goal: under 1 s). A run that reads no hints raises ``ValueError``."""
-    from colorization_tf.inference import guided, load_run
+    from colorization_tf.inference import load_run
 
     predictor = load_run(run_dir)
 
     def once() -> float:
-        out = tempfile.mkdtemp(dir=folder)
-        start = time.perf_counter()
-        summary = guided.colorize_with_hints([photo], out, hints_path, predictor=predictor,
-                                             log=lambda line: None)
-        seconds = time.perf_counter() - start
-        if summary.failed:
-            raise RuntimeError(summary.failed)
-        return seconds
+        return end_to_end(photo, hints_path, None, folder, predictor)[0]
 
     once()  # warm-up: graph tracing
     seconds = [once() for _ in range(repeats)]

@@ -170,20 +170,14 @@ def condition_differences(results: dict, table: papers.PaperTable) -> list[str]:
 # ------------------------------------------------------------------ Markdown
 
 
-def fmt(value: float | None, unit: str) -> str:
+def fmt(value: float | None, unit: str, signed: bool = False) -> str:
+    """A cell: '-' when not measured, percentages in % (a difference in points)."""
     if value is None:
         return "-"
+    sign = "+" if signed else ""
     if unit == "percent":
-        return f"{100 * value:.2f}%"
-    return f"{value:.{DECIMALS.get(unit, 4)}f}"
-
-
-def fmt_difference(value: float | None, unit: str) -> str:
-    if value is None:
-        return "-"
-    if unit == "percent":
-        return f"{100 * value:+.2f} pp"
-    return f"{value:+.{DECIMALS.get(unit, 4)}f}"
+        return f"{100 * value:{sign}.2f}" + (" pp" if signed else "%")
+    return f"{value:{sign}.{DECIMALS.get(unit, 4)}f}"
 
 
 def markdown(results: dict, paper_name: str) -> str:
@@ -205,7 +199,7 @@ def markdown(results: dict, paper_name: str) -> str:
             for column in table.columns:
                 value = row["values"][column.key]
                 cells += [fmt(value["measured"], column.unit), fmt(value["paper"], column.unit),
-                          fmt_difference(value["difference"], column.unit)]
+                          fmt(value["difference"], column.unit, signed=True)]
             rows.append(cells)
         cond = table.conditions
         epochs = str(cond.epochs) if cond.epochs else "not stated"
