@@ -1,5 +1,5 @@
 """Fast batched colorization of photo files: decode in a thread pool (Pillow releases the
-GIL), predict on batches, recombine at full resolution in one compiled graph and encode +
+GIL), predict on batches, recombine at full resolution in compiled loops and encode +
 write in a thread pool, with bounded queues so memory stays flat in the number of photos.
 
     encoder = Encoder("png")
@@ -8,11 +8,11 @@ write in a thread pool, with bounded queues so memory stays flat in the number o
 
 Stages (each one overlaps the others):
 1. decode: ``user_images.read_codes`` (every Pillow mode, EXIF orientation, ICC) as 8- or
-   16-bit sRGB codes with no float copy, and the model input (L at the render size), in
-   a thread pool a bounded number of photos ahead; a file that fails gives its error
-   instead of an image;
-2. model: ``predictor.predict`` on batches of ``batch_size`` render-size L maps;
-3. recombine (:func:`full_resolution.fast_recombine`, one XLA graph) and encode
+   16-bit sRGB codes with no float copy, and the photo resized to the render size
+   (:func:`full_resolution.small_rgb`), in a thread pool a bounded number of photos ahead;
+   a file that fails gives its error instead of an image;
+2. model: the L of a batch of ``batch_size`` resized photos and ``predictor.predict``;
+3. recombine (:func:`full_resolution.fast_recombine`, compiled loops) and encode
    (Pillow; PNG at ``compress_level`` 1 by default: about as small as level 6 on photos,
    several times faster) and the atomic write, in a thread pool.
 """
@@ -83,10 +83,10 @@ class StageTimes:
 
 
 def _decoded(paths: Sequence[str], size: int, pool: concurrent.futures.Executor,
-             lookahead: int, times: StageTimes
-             ) -> Iterator[tuple[int, np.ndarray | None, np.ndarray | None, str]]:
-    """``(index, codes or None, model L [size,size,1], error)`` in input order, decoded in
-    ``pool`` at most ``lookahead`` photos ahead of the consumer (memory stays flat)."""
+             lookahead: int, times: StageTimes) -> Iterator[concurrent.futures.Future]:
+    """Futures of ``(index, codes or None, resized sRGB [size,size,3], error)`` in input
+    order, decoded in ``pool`` at most ``lookahead`` photos ahead of the consumer (memory
+    stays flat)."""
 
     def load(index: int):
         start = time.perf_counter()
@@ -97,17 +97,17 @@ def _decoded(paths: Sequence[str], size: int, pool: concurrent.futures.Executor,
             return index, None, None, str(err)
         times.decode += time.perf_counter() - start
         start = time.perf_counter()
-        lightness = full_resolution.model_input(codes, size).numpy()
+        small = full_resolution.small_rgb(codes, size)
         times.model_input += time.perf_counter() - start
-        return index, codes, lightness, ""
+        return index, codes, small, ""
 
     pending: collections.deque = collections.deque()
     for index in range(len(paths)):
         pending.append(pool.submit(load, index))
         if len(pending) > lookahead:
-            yield pending.popleft().result()
+            yield pending.popleft()
     while pending:
-        yield pending.popleft().result()
+        yield pending.popleft()
 
 
 def colorize_files(predictor, jobs: Sequence[tuple[str, str]], encoder: Encoder, *,
@@ -131,7 +131,7 @@ def colorize_files(predictor, jobs: Sequence[tuple[str, str]], encoder: Encoder,
 
     def finish(index: int, codes: np.ndarray, ab: np.ndarray) -> None:
         start = time.perf_counter()
-        rgb = full_resolution.fast_recombine(codes, ab)
+        rgb = full_resolution.fast_recombine(codes, ab, workers=1)  # photos run in parallel
         middle = time.perf_counter()
         encoder.save(rgb, jobs[index][1])
         times.recombine += middle - start
@@ -160,7 +160,8 @@ def colorize_files(predictor, jobs: Sequence[tuple[str, str]], encoder: Encoder,
             if not good:
                 continue
             start = time.perf_counter()
-            ab = np.asarray(predictor.predict(np.stack([item[2] for item in good])))
+            lightness = full_resolution.lightness_of(np.stack([item[2] for item in good]))
+            ab = np.asarray(predictor.predict(lightness))
             times.model += time.perf_counter() - start
             for (index, codes, _), ab_one in zip(good, ab, strict=True):
                 pending.append((pool.submit(finish, index, codes, ab_one), jobs[index]))
@@ -170,10 +171,16 @@ def colorize_files(predictor, jobs: Sequence[tuple[str, str]], encoder: Encoder,
             collect()
 
 
-def _batches(items: Iterator, size: int) -> Iterator[list]:
-    batch = []
-    for item in items:
-        batch.append(item)
+def _batches(futures: Iterator[concurrent.futures.Future], size: int) -> Iterator[list]:
+    """The futures' results in order, in batches of at most ``size``: a batch is cut
+    early when the next photo is still decoding, so the model never waits for a full
+    batch while photos that are ready could be recombined and written."""
+    batch: list = []
+    for future in futures:
+        if batch and not future.done():
+            yield batch
+            batch = []
+        batch.append(future.result())
         if len(batch) == size:
             yield batch
             batch = []

@@ -1,19 +1,23 @@
 """Full-resolution colorization (what DeOldify users expect): the network sees the photo
 resized to its render size (:func:`model_input`); its ab is upsampled to the photo's size,
 clipped to the valid Lab range, and joined with the photo's own full-resolution L
-(:func:`recombine`). Every consumer (``Predictor.colorize_rgb``, batched photos, video,
-the exported SavedModel, the web app) goes through these two functions."""
+(:func:`recombine`). These TF ops are the definition (what the exported SavedModel
+traces); :func:`small_rgb` / :func:`fast_model_input` and :func:`fast_recombine` compute
+the same on numpy photos in compiled loops (:mod:`pixel_kernels`), and every other
+consumer (``Predictor.colorize_rgb``, batched photos, video, the web app, the hint
+methods) goes through those."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
+import concurrent.futures
+import os
 
 import numpy as np
 import tensorflow as tf
 
 from colorization_tf import color
 from colorization_tf.data.config import MAX_IMAGE_SIZE
+from colorization_tf.inference import pixel_kernels
 
 MIN_RENDER_SIZE = 8
 
@@ -89,7 +93,7 @@ def recombine(image: tf.Tensor, ab_small: tf.Tensor) -> tf.Tensor:
     bilinearly and clipped to [-1, 1] (a*, b* in [-128, 127]) before the conversion back,
     which clips to the sRGB gamut like :func:`colorization_tf.color.lab_to_rgb`. Agrees with
     ``skimage.color`` within one level. TF ops of any shape (what export traces);
-    :func:`fast_recombine` computes the same in one compiled graph."""
+    :func:`fast_recombine` computes the same on numpy photos in compiled loops."""
     image = tf.convert_to_tensor(image)
     if image.dtype not in (tf.uint8, tf.uint16):
         image = to_uint16(image)
@@ -147,62 +151,72 @@ def _recombine_pixels(codes: tf.Tensor, ab: tf.Tensor) -> tf.Tensor:
     return _lookup("srgb8", linear_out)
 
 
-# The compiled path: the photo's pixels in runs of fixed lengths (powers of two), so one XLA
-# graph per input type and run length serves every image size (a graph per shape would
-# compile for each new photo size): runs of the longest length, then the rest as one padded
-# run of the next power of two (at most half of it padding). Few calls per photo: each
-# call into a graph costs about a millisecond whatever its size.
-_LONGEST_RUN, _SHORTEST_RUN = 1 << 20, 1 << 12
+# The fast path for numpy photos: the same computation in Numba loops
+# (:mod:`pixel_kernels`) that read the photo's codes once and allocate nothing of its size
+# (no full-size ab or float copy); strips of one photo run in threads.
+_KERNEL_TABLES = pixel_kernels.tables(color._EPSILON, color._KAPPA_SLOPE, color._OFFSET)
+_STRIP_ROWS = 256
+_STRIPS = concurrent.futures.ThreadPoolExecutor(max(1, min(4, os.cpu_count() or 1)),
+                                                thread_name_prefix="recombine")
 
 
-def _run_length(remaining: int) -> int:
-    if remaining >= _LONGEST_RUN:
-        return _LONGEST_RUN
-    return max(_SHORTEST_RUN, 1 << (remaining - 1).bit_length())
-
-
-_COMPILED: dict[tuple[tf.DType, int], Callable] = {}
-_COMPILING = threading.Lock()
-
-
-def _compiled_pixels(dtype: tf.DType, run: int) -> Callable:
-    """The XLA graph for runs of ``run`` pixels of ``dtype``, compiled once per process
-    (threads asking at the same time wait for the one compilation)."""
-    key = (dtype, run)
-    if key not in _COMPILED:
-        with _COMPILING:
-            if key not in _COMPILED:
-                compiled = tf.function(_recombine_pixels, jit_compile=True, input_signature=[
-                    tf.TensorSpec([run, 3], dtype), tf.TensorSpec([run, 2], tf.float32)])
-                compiled.get_concrete_function()  # traces; XLA compiles on the first call
-                compiled(tf.zeros([run, 3], dtype), tf.zeros([run, 2]))
-                _COMPILED[key] = compiled
-    return _COMPILED[key]
-
-
-def fast_recombine(image: np.ndarray, ab_small: np.ndarray) -> np.ndarray:
-    """:func:`recombine` of a uint8 or uint16 image ``[H,W,3]`` (numpy) as numpy, in one
-    XLA-compiled graph per input type run over the pixels in fixed-size runs (several
-    times faster than the plain TF ops on a CPU); safe to call from several threads."""
+def fast_recombine(image: np.ndarray, ab_small: np.ndarray, workers: int | None = None
+                   ) -> np.ndarray:
+    """:func:`recombine` of a uint8 or uint16 image ``[H,W,3]`` (numpy) as numpy, by the
+    compiled loops of :mod:`pixel_kernels` (within one level of :func:`recombine`). A large
+    photo is split into strips run in ``workers`` threads (default: one per core, up to
+    4); callers that already run photos in parallel (batches, video) pass 1. Safe to call
+    from threads."""
     image = np.asarray(image)
     if image.dtype not in (np.uint8, np.uint16) or image.ndim != 3 or image.shape[2] != 3:
         raise ValueError(f"fast_recombine: expected uint8 or uint16 [H,W,3], got "
                          f"{image.dtype} {list(image.shape)}")
-    height, width = image.shape[:2]
-    ab = tf.image.resize(tf.convert_to_tensor(ab_small, tf.float32)[None], [height, width],
-                         method="bilinear")[0]
-    ab = np.asarray(ab).reshape(-1, 2)
-    pixels = np.ascontiguousarray(image).reshape(-1, 3)
-    out = np.empty(pixels.shape, np.uint8)
-    start, total = 0, len(pixels)
-    while start < total:
-        run = _run_length(total - start)
-        codes, ab_run = pixels[start:start + run], ab[start:start + run]
-        count = len(codes)
-        if count < run:  # the last run, padded
-            codes = np.concatenate([codes, np.zeros([run - count, 3], codes.dtype)])
-            ab_run = np.concatenate([ab_run, np.zeros([run - count, 2], np.float32)])
-        compiled = _compiled_pixels(tf.as_dtype(image.dtype), run)
-        out[start:start + count] = compiled(codes, ab_run).numpy()[:count]
-        start += count
-    return out.reshape(image.shape)
+    image = np.ascontiguousarray(image)
+    ab_small = np.asarray(ab_small, np.float32)
+    out = np.empty(image.shape, np.uint8)
+    linear = _TABLES["linear8" if image.dtype == np.uint8 else "linear16"]
+
+    def rows(top: int, bottom: int) -> None:
+        pixel_kernels.recombine_rows(image, ab_small, top, bottom, linear, _LUMINANCE,
+                                     _KERNEL_TABLES, _RGB_FROM_RELATIVE_XYZ, out)
+
+    height = image.shape[0]
+    workers = _STRIPS._max_workers if workers is None else workers
+    if workers <= 1 or height <= _STRIP_ROWS:
+        rows(0, height)
+    else:
+        step = max(_STRIP_ROWS, -(-height // workers))
+        list(_STRIPS.map(lambda top: rows(top, min(top + step, height)),
+                         range(0, height, step)))
+    return out
+
+
+def small_rgb(codes: np.ndarray, size: int | tuple[int, int]) -> np.ndarray:
+    """uint8 / uint16 codes ``[H,W,3]`` -> float32 sRGB ``[s,s,3]`` (or ``[h,w,3]`` for
+    ``size = (h, w)``) in [0, 1]: the antialiased resize :func:`model_input` starts from
+    (equal within float rounding), computed without a float copy of the photo."""
+    codes = np.asarray(codes)
+    if codes.dtype not in (np.uint8, np.uint16) or codes.ndim != 3 or codes.shape[2] != 3:
+        raise ValueError(f"small_rgb: expected uint8 or uint16 [H,W,3], got {codes.dtype} "
+                         f"{list(codes.shape)}")
+    height, width = (size, size) if isinstance(size, int) else (int(size[0]), int(size[1]))
+    small = pixel_kernels.downscale(codes, height, width)
+    small *= np.float32(1.0 / np.iinfo(codes.dtype).max)
+    return np.clip(small, 0.0, 1.0, out=small)
+
+
+@tf.function(reduce_retracing=True)
+def _lightness(small: tf.Tensor) -> tf.Tensor:
+    return color.rgb_to_model(small)[0]
+
+
+def lightness_of(small) -> tf.Tensor:
+    """Scaled L ``[..., 1]`` of float sRGB in [0, 1] ``[..., 3]`` (:func:`small_rgb`'s),
+    in one compiled call."""
+    return _lightness(tf.convert_to_tensor(small, tf.float32))
+
+
+def fast_model_input(codes: np.ndarray, size: int | tuple[int, int]) -> np.ndarray:
+    """:func:`model_input` of one photo's codes as numpy ``[s,s,1]`` (within float
+    rounding), by :func:`small_rgb`."""
+    return lightness_of(small_rgb(codes, size)).numpy()

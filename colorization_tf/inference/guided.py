@@ -17,7 +17,6 @@ import sys
 from collections.abc import Callable, Sequence
 
 import numpy as np
-import tensorflow as tf
 
 from colorization_tf.inference import (
     batch,
@@ -72,7 +71,7 @@ def colorize_codes_with_run(predictor, codes: np.ndarray, photo_hints: hints.Hin
     height, width = np.shape(codes)[:2]
     photo_hints.check_inside(width, height)
     size = int(render_size or predictor.image_size)
-    lightness = full_resolution.model_input(tf.convert_to_tensor(codes), size)
+    lightness = full_resolution.fast_model_input(np.asarray(codes), size)
     hint_ab, hint_mask = hints.rasterize(photo_hints, (height, width), (size, size))
     glob = None if hint_global is None else np.asarray(hint_global, np.float32)[None]
     ab = predictor.predict(lightness[None], hint_ab[None], hint_mask[None], glob)[0]

@@ -27,7 +27,6 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse
 import scipy.sparse.linalg
-import tensorflow as tf
 
 from colorization_tf import color
 from colorization_tf.inference import full_resolution, hints
@@ -132,11 +131,7 @@ def _scaled(height: int, width: int, solve_size: int) -> tuple[int, int]:
 def lightness_at(codes: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     """Scaled L ``[h, w]`` of sRGB codes (uint8 or uint16) ``[H, W, 3]`` resized (antialiased) to
     ``shape``, as :func:`full_resolution.model_input` computes it for the networks."""
-    rgb = full_resolution.to_unit(tf.convert_to_tensor(codes))[None]
-    if tuple(shape) != tuple(np.shape(codes)[:2]):
-        rgb = tf.clip_by_value(tf.image.resize(rgb, shape, antialias=True), 0.0, 1.0)
-    lightness, _ = color.rgb_to_model(rgb)
-    return lightness[0, ..., 0].numpy()
+    return full_resolution.fast_model_input(np.asarray(codes), tuple(shape))[..., 0]
 
 
 def colorize_codes(codes: np.ndarray, photo_hints: hints.Hints,

@@ -12,7 +12,6 @@ import sys
 from collections.abc import Callable, Sequence
 
 import numpy as np
-import tensorflow as tf
 from PIL import Image
 
 from colorization_tf import files
@@ -184,21 +183,18 @@ def write_saliency_maps(predictor, summary: Summary, render_size: int | None) ->
 def video_callables(predictor, render_size: int | None = None
                     ) -> tuple[video.PredictAb, video.Recombine]:
     """``(predict_ab, recombine)`` for :func:`video.colorize_video` from a loaded run: the
-    model sees each frame's L resized to ``render_size`` (default: its image size);
-    ``recombine`` is :func:`full_resolution.fast_recombine` (one compiled graph), so frames get
-    the colours photos get."""
+    model sees each frame resized to ``render_size`` (default: its image size) by
+    :func:`full_resolution.small_rgb`, and ``recombine`` is
+    :func:`full_resolution.fast_recombine`, so frames get the colours photos get."""
     size = full_resolution.render_size(render_size, predictor.image_size)
 
-    @tf.function(input_signature=[tf.TensorSpec([None, None, None, 3], tf.uint8)])
-    def model_input(frames):
-        return full_resolution.model_input(frames, size)
-
     def predict_ab(frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        lightness = model_input(tf.constant(frames))
+        small = np.stack([full_resolution.small_rgb(frame, size) for frame in frames])
+        lightness = full_resolution.lightness_of(small)
         return np.asarray(predictor.predict(lightness)), lightness.numpy()
 
     def recombine(frame: np.ndarray, ab: np.ndarray) -> np.ndarray:
-        return full_resolution.fast_recombine(frame, ab)
+        return full_resolution.fast_recombine(frame, ab, workers=1)  # frames run in parallel
 
     return predict_ab, recombine
 

@@ -156,7 +156,7 @@ class Predictor:
         if codes.dtype not in (np.uint8, np.uint16):
             codes = full_resolution.to_uint16(tf.constant(codes)).numpy()
         size = full_resolution.render_size(render_size, self.image_size)
-        small = full_resolution.model_input(codes, size)
+        small = full_resolution.fast_model_input(codes, size)
         if hint_ab is not None or hint_mask is not None:
             if hint_ab is None or hint_mask is None:
                 raise ValueError("colorize_rgb: hint_ab and hint_mask go together")

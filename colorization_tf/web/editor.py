@@ -90,7 +90,7 @@ class Editor:
         predictor = self.predictors[method]
         size = predictor.image_size
         maps = self._maps(predictor, method, codes, photo_hints, reference)
-        lightness = runs.model_input(codes, size)
+        lightness = _model_input(codes, size)
         colours = predictor.suggest_colors(
             lightness, maps.get("hint_ab"), maps.get("hint_mask"), maps.get("hint_global"),
             x=min(int((x + 0.5) * size / width), size - 1),
@@ -150,28 +150,25 @@ class Editor:
         """Levin et al. 2004 on the solve grid, recombined with the photo's full-size L."""
         from colorization_tf.inference import hints, optimization
 
-        height, width = np.shape(codes)[:2]
-        shape = optimization.solve_shape(height, width, self.solve_size)
-        photo_hints = photo_hints or hints.Hints()
-        hint_ab, hint_mask = hints.rasterize(photo_hints, (height, width), shape)
-        lightness = runs.model_input(codes, shape).numpy()
-        ab = optimization.solve_ab(lightness, hint_ab, hint_mask)
-        return runs.recombine_strips(codes, ab)
+        return optimization.colorize_codes(codes, photo_hints or hints.Hints(),
+                                           self.solve_size)
+
+
+def _model_input(codes: np.ndarray, size: int) -> np.ndarray:
+    from colorization_tf.inference import full_resolution
+
+    return full_resolution.fast_model_input(codes, size)
 
 
 def _global_hint(codes: np.ndarray) -> np.ndarray:
     """``hint_global`` of a reference photo's codes (``reference_hint.global_hint_of_rgb``
-    of the photo shrunk, as integers, to at most ``REFERENCE_PIXELS`` first)."""
-    import tensorflow as tf
-
-    from colorization_tf.inference import reference_hint
+    of the photo shrunk to at most ``REFERENCE_PIXELS`` first)."""
+    from colorization_tf.inference import full_resolution, reference_hint
 
     height, width = np.shape(codes)[:2]
     scale = min(1.0, (reference_hint.REFERENCE_PIXELS / max(height * width, 1)) ** 0.5)
-    size = [max(1, round(height * scale)), max(1, round(width * scale))]
-    maximum = 255.0 if np.asarray(codes).dtype == np.uint8 else 65535.0
-    small = tf.image.resize(tf.constant(codes)[None], size, antialias=True)[0] / maximum
-    return reference_hint.global_hint_of_rgb(tf.clip_by_value(small, 0.0, 1.0).numpy())
+    size = (max(1, round(height * scale)), max(1, round(width * scale)))
+    return reference_hint.global_hint_of_rgb(full_resolution.small_rgb(codes, size))
 
 
 def load_editor(run_dirs, solve_size: int | None = None) -> Editor:

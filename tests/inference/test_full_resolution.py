@@ -1,6 +1,7 @@
-"""The one full-resolution path (``full_resolution.model_input`` and ``recombine``) against
-scikit-image's Lab conversion on 8- and 16-bit photos, and the multi-path GAN's edge input:
-the same at training and at inference."""
+"""The one full-resolution path (``full_resolution.model_input`` and ``recombine``, and
+their compiled numpy twins ``small_rgb`` / ``fast_model_input`` and ``fast_recombine``)
+against TensorFlow's resize and scikit-image's Lab conversion on 8- and 16-bit photos,
+and the multi-path GAN's edge input: the same at training and at inference."""
 
 from __future__ import annotations
 
@@ -66,22 +67,56 @@ def _previous_recombine(codes: tf.Tensor, ab_small: tf.Tensor) -> np.ndarray:
     return tf.cast(tf.round(srgb * 255.0), tf.uint8).numpy()
 
 
-@pytest.mark.compiled  # the XLA graph itself, not its ops run eagerly
 @pytest.mark.parametrize("bits", [8, 16])
-def test_fast_recombine_stays_within_one_level_of_the_previous_output(bits, monkeypatch):
-    """301 x 257 pixels in four full runs of 2^14 and a padded one (the longest run
-    shortened for the test)."""
-    monkeypatch.setattr(full_resolution, "_LONGEST_RUN", 1 << 14)
+@pytest.mark.parametrize("workers", [1, 3])
+def test_fast_recombine_stays_within_one_level_of_the_previous_output(bits, workers,
+                                                                      monkeypatch):
+    """301 x 257 pixels, ab upsampled from 19 x 23 inside the compiled loop; with 3
+    workers the photo is cut into strips of 64 rows (the strip height shortened for the
+    test), which must give exactly the single-strip result."""
+    monkeypatch.setattr(full_resolution, "_STRIP_ROWS", 64)
     photo = skimage.data.astronaut()[:301, :257]
     if bits == 16:
         photo = photo.astype(np.uint16) * 257 + np.arange(257, dtype=np.uint16)[None, :, None]
     ab = tf.random.stateless_uniform([19, 23, 2], [7, bits], -1.2, 1.2)
     before = _previous_recombine(full_resolution.to_uint16(tf.constant(photo)), ab)
-    for got in (full_resolution.fast_recombine(photo, ab.numpy()),
-                full_resolution.recombine(tf.constant(photo), ab).numpy()):
+    fast = full_resolution.fast_recombine(photo, ab.numpy(), workers=workers)
+    np.testing.assert_array_equal(fast, full_resolution.fast_recombine(photo, ab.numpy(), 1))
+    for got in (fast, full_resolution.recombine(tf.constant(photo), ab).numpy()):
         difference = np.abs(got.astype(np.int16) - before)
         assert got.shape == photo.shape and got.dtype == np.uint8
         assert difference.max() <= 1 and difference.mean() < 0.03  # a few values, by one
+
+
+@pytest.mark.filterwarnings("ignore:Conversion from CIE-LAB")
+@pytest.mark.parametrize("bits", [8, 16])
+def test_fast_recombine_matches_skimage_lab(bits):
+    photo = _photo(bits)
+    ab_small = tf.random.stateless_uniform([9, 11, 2], [4, bits], -1.2, 1.2)
+    ab = tf.image.resize(ab_small[None], photo.shape[:2], method="bilinear")[0].numpy()
+    got = full_resolution.fast_recombine(photo, ab_small.numpy()).astype(np.int16)
+    difference = np.abs(got - _skimage_recombine(photo, ab))
+    assert difference.max() <= 1 and difference.mean() < 0.02
+
+
+@pytest.mark.parametrize("shape", [(16, 16), (37, 50), (5, 7), (150, 200), (60, 80)])
+@pytest.mark.parametrize("bits", [8, 16])
+def test_small_rgb_is_tf_image_resize_with_antialiasing(shape, bits):
+    """Down (and, for 150 x 200, up) to any size, and the identity at the photo's size."""
+    photo = _photo(bits)
+    got = full_resolution.small_rgb(photo, shape)
+    unit = photo / np.iinfo(photo.dtype).max
+    want = np.clip(tf.image.resize(unit[None], shape, antialias=True)[0].numpy(), 0, 1)
+    assert got.shape == shape + (3,) and got.dtype == np.float32
+    np.testing.assert_allclose(got, want, atol=2e-6)
+
+
+def test_fast_model_input_is_model_input():
+    photo = _photo(16)
+    got = full_resolution.fast_model_input(photo, 16)
+    want = full_resolution.model_input(tf.constant(photo), 16).numpy()
+    assert got.shape == (16, 16, 1)
+    np.testing.assert_allclose(got, want, atol=1e-5)
 
 
 def test_fast_recombine_refuses_float_images():

@@ -1,6 +1,6 @@
 """The web's colorize path on integer codes: the same colours as the package's one
-recombination (``full_resolution.recombine`` on ``full_resolution.model_input``), strip by
-strip, for 8- and 16-bit photos; checked against scikit-image's Lab conversion."""
+recombination (``full_resolution.recombine`` on ``full_resolution.model_input``) for 8- and
+16-bit photos; checked against scikit-image's Lab conversion."""
 
 from __future__ import annotations
 
@@ -38,10 +38,10 @@ def _photo(height, width, dtype, seed=0):
 
 
 @pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
-def test_strips_give_the_one_recombination(dtype):
+def test_web_colours_are_the_one_recombination(dtype):
     codes = _photo(53, 71, dtype)
     predictor = _Predictor()
-    out = runs.colorize_codes(predictor, codes, strip_rows=7)
+    out = runs.colorize_codes(predictor, codes)
     image = full_resolution.to_uint16(tf.constant(codes))
     small = full_resolution.model_input(image, predictor.image_size)
     reference = full_resolution.recombine(image, predictor.predict(small[None])[0])
@@ -49,19 +49,11 @@ def test_strips_give_the_one_recombination(dtype):
     assert np.abs(out.astype(int) - reference.numpy().astype(int)).max() <= 1
 
 
-def test_model_input_equals_the_float_path():
-    codes = _photo(90, 120, np.uint16)
-    mine = runs.model_input(codes, 32)
-    reference = full_resolution.model_input(tf.constant(codes), 32)
-    assert mine.shape == (32, 32, 1)
-    assert float(tf.reduce_max(tf.abs(mine - reference))) < 1e-5
-
-
 @pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
 def test_zero_ab_keeps_the_photos_lightness_by_skimage(dtype):
     """With ab = 0 the result is the gray of the photo's own L (scikit-image Lab)."""
     codes = _photo(40, 30, dtype, seed=1)
-    out = runs.colorize_codes(_Predictor(ab=0.0), codes, strip_rows=16)
+    out = runs.colorize_codes(_Predictor(ab=0.0), codes)
     scale = 255.0 if dtype == np.uint8 else 65535.0
     lightness = skcolor.rgb2lab(codes / scale)[..., 0]
     # a' = (a + 0.5) / 127.5: scaled 0 is a* = b* = -0.5

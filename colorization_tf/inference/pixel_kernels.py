@@ -1,0 +1,177 @@
+"""The two full-resolution loops of colorization, compiled with Numba: the antialiased
+downscale of a photo to the network's input (:func:`downscale`) and the recombination of
+the photo's L with upsampled ab (:func:`recombine_rows`). Each reads the photo's integer
+codes once, allocates nothing of the photo's size and releases the GIL, so callers run
+them on several photos (or strips of one) in threads.
+
+They compute what :mod:`full_resolution`'s TF ops compute (``tf.image.resize`` with
+antialiasing, then bilinear upsampling, the L of the input and the Lab -> sRGB conversion)
+and are tested against them and against scikit-image; the TF ops stay the definition that
+export traces into graphs.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+# Tables indexed by round(v * 65535) for v in [0, 1], computed in float64: Lab's f(Y) (a
+# cube root) and sRGB's encoding of a linear value to an 8-bit code. 65536 entries are
+# fine enough where the curves are steepest (near 0): f(Y) to 6e-5, sRGB to 0.03 of a level.
+TABLE_STEPS = 65535
+
+
+def tables(epsilon: float, kappa_slope: float, offset: float) -> dict[str, np.ndarray]:
+    """``{"f_of_y": float32, "srgb8": uint8}``, each ``TABLE_STEPS + 1`` entries, for
+    Lab's constants (``color``'s ``_EPSILON``, ``_KAPPA_SLOPE``, ``_OFFSET``)."""
+    unit = np.arange(TABLE_STEPS + 1, dtype=np.float64) / TABLE_STEPS
+    f_of_y = np.where(unit > epsilon, np.cbrt(unit), kappa_slope * unit + offset)
+    srgb = np.where(unit > 0.0031308, 1.055 * unit ** (1.0 / 2.4) - 0.055, 12.92 * unit)
+    return {"f_of_y": f_of_y.astype(np.float32),
+            "srgb8": np.round(srgb * 255.0).astype(np.uint8)}
+
+
+# ------------------------------------------------------------------ antialiased downscale
+
+
+def spans(output_size: int, input_size: int, antialias: bool = True
+          ) -> tuple[np.ndarray, np.ndarray]:
+    """``(starts int32 [out], weights float32 [out, span])``: the triangle-kernel weights
+    ``tf.image.resize(..., antialias=True)`` (TF's ScaleAndTranslate, no translation)
+    gives each output pixel along one axis, in the same float32 arithmetic."""
+    scale = np.float32(output_size) / np.float32(input_size)
+    inv_scale = np.float32(1.0 / np.float64(scale))
+    kernel_scale = max(inv_scale, np.float32(1.0)) if antialias else np.float32(1.0)
+    span = min(2 * int(np.ceil(kernel_scale)) + 1, input_size)
+    one_over = np.float32(1.0) / kernel_scale
+    starts = np.zeros(output_size, np.int32)
+    weights = np.zeros((output_size, span), np.float32)
+    for x in range(output_size):
+        sample = (np.float32(x) + np.float32(0.5)) * inv_scale
+        start = int(np.ceil(sample - kernel_scale - np.float32(0.5)))
+        end = int(np.floor(sample + kernel_scale - np.float32(0.5)))
+        start = min(max(start, 0), input_size - 1)
+        end = min(max(end, 0), input_size - 1) + 1
+        source = np.arange(start, end, dtype=np.float32)
+        position = np.abs((source + np.float32(0.5) - sample) * one_over)
+        taps = np.where(position < 1.0, np.float32(1.0) - position, 0.0).astype(np.float32)
+        total = np.float32(taps.sum(dtype=np.float32))
+        if abs(total) >= 1000.0 * np.finfo(np.float32).tiny:
+            weights[x, :end - start] = taps * (np.float32(1.0) / total)
+        starts[x] = start
+    return starts, weights
+
+
+@numba.njit(nogil=True, fastmath=True, cache=True)
+def _downscale(codes, row_starts, row_weights, col_starts, col_weights, out):  # pragma: no cover
+    height, width = codes.shape[0], codes.shape[1]
+    out_height, row_span = row_weights.shape
+    out_width, col_span = col_weights.shape
+    flat = codes.reshape(height, width * 3)
+    rows = np.zeros((out_height, width * 3), np.float32)
+    for y in range(out_height):  # rows first, over whole contiguous image rows (as TF does)
+        for k in range(row_span):
+            source = row_starts[y] + k
+            weight = row_weights[y, k]
+            if source >= height or weight == 0.0:
+                continue
+            for j in range(width * 3):
+                rows[y, j] += weight * np.float32(flat[source, j])
+    for y in range(out_height):
+        for x in range(out_width):
+            red = green = blue = np.float32(0.0)
+            for k in range(col_span):
+                source = col_starts[x] + k
+                weight = col_weights[x, k]
+                if source < width and weight != 0.0:
+                    red += weight * rows[y, 3 * source]
+                    green += weight * rows[y, 3 * source + 1]
+                    blue += weight * rows[y, 3 * source + 2]
+            out[y, x, 0], out[y, x, 1], out[y, x, 2] = red, green, blue
+
+
+def downscale(codes: np.ndarray, height: int, width: int) -> np.ndarray:
+    """uint8 / uint16 codes ``[H, W, 3]`` -> float32 ``[height, width, 3]`` in code units:
+    ``tf.image.resize(codes, [height, width], antialias=True)`` within float rounding,
+    without a float copy of the photo."""
+    out = np.empty((height, width, 3), np.float32)
+    _downscale(np.ascontiguousarray(codes), *spans(height, codes.shape[0]),
+               *spans(width, codes.shape[1]), out)
+    return out
+
+
+# ----------------------------------------------------------------------- recombination
+
+
+def bilinear_axis(output_size: int, input_size: int
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(lower, upper, fraction)`` per output pixel: ``tf.image.resize``'s bilinear
+    sampling (half-pixel centres) along one axis, in float32."""
+    scale = np.float32(input_size) / np.float32(output_size)
+    position = (np.arange(output_size, dtype=np.float32) + np.float32(0.5)) * scale
+    position = position - np.float32(0.5)
+    floor = np.floor(position)
+    lower = np.clip(floor, 0, input_size - 1).astype(np.int32)
+    upper = np.clip(floor + 1, 0, input_size - 1).astype(np.int32)
+    return lower, upper, (position - floor).astype(np.float32)
+
+
+@numba.njit(nogil=True, fastmath=True, cache=True)
+def _recombine(codes, ab_small, top, bottom, rows, cols, linear, luminance, f_of_y, srgb8,
+               rgb_from_xyz, out):  # pragma: no cover
+    row_lower, row_upper, row_fraction = rows
+    col_lower, col_upper, col_fraction = cols
+    width, small_width = codes.shape[1], ab_small.shape[1]
+    steps = np.float32(TABLE_STEPS)
+    third = np.float32(0.2068966)  # 6/29: where f^3 takes over from the linear segment
+    offset, slope = np.float32(16.0 / 116.0), np.float32(1.0 / 7.787)
+    ab_row = np.empty((small_width, 2), np.float32)
+    fy = np.empty(width, np.float32)
+    ab = np.empty((width, 2), np.float32)
+    index = np.empty((width, 3), np.int32)
+    for i in range(top, bottom):
+        lo, hi, t = row_lower[i], row_upper[i], row_fraction[i]
+        for k in range(small_width):  # the ab map's row at this height, then along it
+            for c in range(2):
+                ab_row[k, c] = ab_small[lo, k, c] + (ab_small[hi, k, c] - ab_small[lo, k, c]) * t
+        for j in range(width):
+            y = (linear[codes[i, j, 0]] * luminance[0] + linear[codes[i, j, 1]] * luminance[1]
+                 + linear[codes[i, j, 2]] * luminance[2])
+            fy[j] = f_of_y[np.int32(min(max(y, np.float32(0.0)), np.float32(1.0)) * steps
+                                    + np.float32(0.5))]
+        for j in range(width):
+            lo, hi, t = col_lower[j], col_upper[j], col_fraction[j]
+            for c in range(2):
+                value = ab_row[lo, c] + (ab_row[hi, c] - ab_row[lo, c]) * t
+                ab[j, c] = min(max(value, np.float32(-1.0)), np.float32(1.0))
+        for j in range(width):  # Lab -> XYZ -> linear sRGB, gamut-clipped, as table indices
+            a = ab[j, 0] * np.float32(127.5) - np.float32(0.5)
+            b = ab[j, 1] * np.float32(127.5) - np.float32(0.5)
+            f = fy[j]
+            fx = f + a * np.float32(1.0 / 500.0)
+            fz = max(f - b * np.float32(1.0 / 200.0), np.float32(0.0))  # skimage clips z
+            x = fx * fx * fx if fx > third else (fx - offset) * slope
+            yy = f * f * f if f > third else (f - offset) * slope
+            z = fz * fz * fz if fz > third else (fz - offset) * slope
+            for c in range(3):
+                value = x * rgb_from_xyz[0, c] + yy * rgb_from_xyz[1, c] + z * rgb_from_xyz[2, c]
+                index[j, c] = np.int32(min(max(value, np.float32(0.0)), np.float32(1.0))
+                                       * steps + np.float32(0.5))
+        for j in range(width):
+            for c in range(3):
+                out[i, j, c] = srgb8[index[j, c]]
+
+
+def recombine_rows(codes: np.ndarray, ab_small: np.ndarray, top: int, bottom: int,
+                   linear: np.ndarray, luminance: np.ndarray, tabled: dict[str, np.ndarray],
+                   rgb_from_xyz: np.ndarray, out: np.ndarray) -> None:
+    """Rows ``top:bottom`` of ``out`` (uint8 ``[H, W, 3]``): the L of ``codes`` (uint8 /
+    uint16 ``[H, W, 3]``; ``linear`` maps a code to linear light, ``luminance`` weighs
+    the channels) with ``ab_small`` (scaled ``[h, w, 2]``) upsampled bilinearly to
+    ``[H, W]`` and clipped to [-1, 1], converted back to sRGB through ``rgb_from_xyz``
+    (relative XYZ -> linear RGB, row vectors) and clipped to the gamut."""
+    height, width = codes.shape[:2]
+    rows = bilinear_axis(height, ab_small.shape[0])
+    cols = bilinear_axis(width, ab_small.shape[1])
+    _recombine(codes, np.ascontiguousarray(ab_small, np.float32), top, bottom, rows, cols,
+               linear, luminance, tabled["f_of_y"], tabled["srgb8"], rgb_from_xyz, out)
