@@ -116,18 +116,27 @@ def bilinear_axis(output_size: int, input_size: int
     return lower, upper, (position - floor).astype(np.float32)
 
 
+def _segments(lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
+    """Where each run of output pixels sharing their two source pixels starts, then the
+    end: along such a run the upsampled row is one straight line."""
+    change = np.flatnonzero((np.diff(lower) != 0) | (np.diff(upper) != 0)) + 1
+    return np.concatenate([[0], change, [len(lower)]]).astype(np.int32)
+
+
 @numba.njit(nogil=True, fastmath=True, cache=True)
-def _recombine(codes, ab_small, top, bottom, rows, cols, linear, luminance, f_of_y, srgb8,
-               rgb_from_xyz, out):  # pragma: no cover
+def _recombine(codes, ab_small, top, bottom, rows, cols, segments, linear, luminance,
+               f_of_y, srgb8, rgb_from_xyz, out):  # pragma: no cover
     row_lower, row_upper, row_fraction = rows
     col_lower, col_upper, col_fraction = cols
     width, small_width = codes.shape[1], ab_small.shape[1]
     steps = np.float32(TABLE_STEPS)
+    one = np.float32(1.0)
     third = np.float32(0.2068966)  # 6/29: where f^3 takes over from the linear segment
     offset, slope = np.float32(16.0 / 116.0), np.float32(1.0 / 7.787)
     ab_row = np.empty((small_width, 2), np.float32)
     fy = np.empty(width, np.float32)
-    ab = np.empty((width, 2), np.float32)
+    ab_a = np.empty(width, np.float32)
+    ab_b = np.empty(width, np.float32)
     index = np.empty((width, 3), np.int32)
     for i in range(top, bottom):
         lo, hi, t = row_lower[i], row_upper[i], row_fraction[i]
@@ -139,14 +148,16 @@ def _recombine(codes, ab_small, top, bottom, rows, cols, linear, luminance, f_of
                  + linear[codes[i, j, 2]] * luminance[2])
             fy[j] = f_of_y[np.int32(min(max(y, np.float32(0.0)), np.float32(1.0)) * steps
                                     + np.float32(0.5))]
-        for j in range(width):
-            lo, hi, t = col_lower[j], col_upper[j], col_fraction[j]
-            for c in range(2):
-                value = ab_row[lo, c] + (ab_row[hi, c] - ab_row[lo, c]) * t
-                ab[j, c] = min(max(value, np.float32(-1.0)), np.float32(1.0))
+        for s in range(len(segments) - 1):  # along the row: a straight line per segment
+            lo, hi = col_lower[segments[s]], col_upper[segments[s]]
+            a0, b0 = ab_row[lo, 0], ab_row[lo, 1]
+            da, db = ab_row[hi, 0] - a0, ab_row[hi, 1] - b0
+            for j in range(segments[s], segments[s + 1]):
+                ab_a[j] = a0 + da * col_fraction[j]
+                ab_b[j] = b0 + db * col_fraction[j]
         for j in range(width):  # Lab -> XYZ -> linear sRGB, gamut-clipped, as table indices
-            a = ab[j, 0] * np.float32(127.5) - np.float32(0.5)
-            b = ab[j, 1] * np.float32(127.5) - np.float32(0.5)
+            a = min(max(ab_a[j], -one), one) * np.float32(127.5) - np.float32(0.5)
+            b = min(max(ab_b[j], -one), one) * np.float32(127.5) - np.float32(0.5)
             f = fy[j]
             fx = f + a * np.float32(1.0 / 500.0)
             fz = max(f - b * np.float32(1.0 / 200.0), np.float32(0.0))  # skimage clips z
@@ -174,4 +185,5 @@ def recombine_rows(codes: np.ndarray, ab_small: np.ndarray, top: int, bottom: in
     rows = bilinear_axis(height, ab_small.shape[0])
     cols = bilinear_axis(width, ab_small.shape[1])
     _recombine(codes, np.ascontiguousarray(ab_small, np.float32), top, bottom, rows, cols,
-               linear, luminance, tabled["f_of_y"], tabled["srgb8"], rgb_from_xyz, out)
+               _segments(*cols[:2]), linear, luminance, tabled["f_of_y"], tabled["srgb8"],
+               rgb_from_xyz, out)
