@@ -5,6 +5,7 @@ round-tripped with frame count, size and rate."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import os
 import subprocess
 import sys
@@ -110,3 +111,36 @@ def test_cli_names_bad_files_in_one_line_each_and_exits_non_zero(run_dir, folder
     assert "1 colorized, 1 failed" in done.stdout
     assert _written(str(out)) == ["p0.webp"]
 
+
+
+
+def _decoded(value) -> concurrent.futures.Future:
+    future = concurrent.futures.Future()
+    future.set_result(value)
+    return future
+
+
+class _StillDecoding(concurrent.futures.Future):
+    """A photo whose decoding is not done when the batcher looks, and is when it waits."""
+
+    def __init__(self, value):
+        super().__init__()
+        self.value = value
+
+    def done(self) -> bool:
+        return False
+
+    def result(self, timeout=None):
+        return self.value
+
+
+def test_a_batch_is_cut_when_the_next_photo_is_still_decoding():
+    """Photos 0-1 decoded, photo 2 still decoding, 3-6 decoded: at size 3 the batches are
+    [0, 1], [2, 3, 4], [5, 6] (every photo once, in order)."""
+    futures = [_decoded(0), _decoded(1), _StillDecoding(2)] + [_decoded(i) for i in range(3, 7)]
+    assert list(batch._batches(iter(futures), 3)) == [[0, 1], [2, 3, 4], [5, 6]]
+
+
+def test_full_batches_when_every_photo_is_ready():
+    batches = list(batch._batches(iter([_decoded(i) for i in range(7)]), 3))
+    assert batches == [[0, 1, 2], [3, 4, 5], [6]]
