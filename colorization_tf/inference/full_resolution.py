@@ -205,15 +205,18 @@ def small_rgb(codes: np.ndarray, size: int | tuple[int, int]) -> np.ndarray:
     return np.clip(small, 0.0, 1.0, out=small)
 
 
-@tf.function(reduce_retracing=True)
+@tf.function(input_signature=[tf.TensorSpec([None, None, None, 3], tf.float32)])
 def _lightness(small: tf.Tensor) -> tf.Tensor:
     return color.rgb_to_model(small)[0]
 
 
 def lightness_of(small) -> tf.Tensor:
-    """Scaled L ``[..., 1]`` of float sRGB in [0, 1] ``[..., 3]`` (:func:`small_rgb`'s),
-    in one compiled call."""
-    return _lightness(tf.convert_to_tensor(small, tf.float32))
+    """Scaled L ``[..., 1]`` of float sRGB in [0, 1] (:func:`small_rgb`'s; one image
+    ``[h,w,3]`` or a batch ``[B,h,w,3]``), in one compiled call."""
+    small = tf.convert_to_tensor(small, tf.float32)
+    if small.shape.rank == 3:
+        return _lightness(small[None])[0]
+    return _lightness(small)
 
 
 def fast_model_input(codes: np.ndarray, size: int | tuple[int, int]) -> np.ndarray:

@@ -163,3 +163,15 @@ def test_training_and_inference_read_the_same_edges():
     trained = features.add_edge_and_saliency({"L": lightness, "ab": ab})["edges"]
     assert float(tf.reduce_sum(trained)) > 20  # a cat has edges
     np.testing.assert_array_equal(received["edges"].numpy(), trained.numpy())
+
+
+def test_lightness_of_takes_one_image_or_a_batch_in_any_order():
+    """Batches of any size and single images share one graph (a single image after a batch
+    once relaxed the traced shape to an unknown rank and failed)."""
+    small = full_resolution.small_rgb(_photo(8), 16)
+    want = full_resolution.model_input(tf.constant(_photo(8)), 16).numpy()
+    for batch_size in (2, 0, 3, 0, 1):
+        given = small if batch_size == 0 else np.stack([small] * batch_size)
+        got = full_resolution.lightness_of(given).numpy()
+        assert got.shape == given.shape[:-1] + (1,)
+        np.testing.assert_allclose(got.reshape(-1, 16, 16, 1)[0], want, atol=1e-5)
