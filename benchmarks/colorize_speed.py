@@ -95,7 +95,7 @@ def photo_figures(predictor, folder: str, count: int, batch_size: int, workers: 
     result = {}
     for label, size in SIZES.items():
         paths = make_photos(os.path.join(folder, label), size, count)
-        # steady state: the recombination graph for this size compiles once per process
+        # steady state: the compiled loops load (or compile) and the model traces once
         batched(predictor, paths[:1], os.path.join(folder, "warm"), "png", batch_size, workers)
         for fmt in ("jpg", "png"):
             out = os.path.join(folder, f"{label}-{fmt}")
@@ -135,7 +135,7 @@ def video_figures(predictor, folder: str, frames: int, batch_size: int,
                                        recombine, batch_size=batch_size, progress=False)
         return summary.frames_per_second
 
-    colorize()  # warm: compiles the model input for this frame size
+    colorize()  # warm: the model traces for the batch shapes of this clip
     floors, pipelines = [], []
     for _ in range(repeats):
         floors.append(copy())

@@ -1,7 +1,7 @@
 """Colorize-page flood, printed as JSON: N concurrent uploads of a large JPEG against a real
 uvicorn server (the test launcher, tests/web/fake_server.py) whose colorize page runs the
 real inference path (an untrained tiny U-Net loaded with ``load_run``, integer decoding,
-``full_resolution.fast_recombine`` in strips), while one participant asks for their trial
+``full_resolution.fast_recombine``), while one participant asks for their trial
 every 50 ms. Reports the server's peak RSS (``VmHWM``), every upload's status, and the
 participant's GET /api/trial latency during the flood.
 
