@@ -11,7 +11,9 @@ Stages (each one overlaps the others):
    16-bit sRGB codes with no float copy, and the photo resized to the render size
    (:func:`full_resolution.small_rgb`), in a thread pool a bounded number of photos ahead;
    a file that fails gives its error instead of an image;
-2. model: the L of a batch of ``batch_size`` resized photos and ``predictor.predict``;
+2. model: the L of a batch of up to ``batch_size`` resized photos and
+   ``predictor.predict`` (a batch is cut early when the next photo is still decoding and
+   stage 3 is running out of work);
 3. recombine (:func:`full_resolution.fast_recombine`, compiled loops) and encode
    (Pillow; PNG at ``compress_level`` 1 by default: about as small as level 6 on photos,
    several times faster) and the atomic write, in a thread pool.
@@ -150,7 +152,10 @@ def colorize_files(predictor, jobs: Sequence[tuple[str, str]], encoder: Encoder,
             raise error
 
     with reader, concurrent.futures.ThreadPoolExecutor(workers) as pool:
-        for batch in _batches(decoded, batch_size):
+        def starving() -> bool:
+            return sum(not future.done() for future, _ in pending) < workers
+
+        for batch in _batches(decoded, batch_size, starving):
             good = []
             for index, codes, lightness, error in batch:
                 if codes is None:
@@ -171,13 +176,15 @@ def colorize_files(predictor, jobs: Sequence[tuple[str, str]], encoder: Encoder,
             collect()
 
 
-def _batches(futures: Iterator[concurrent.futures.Future], size: int) -> Iterator[list]:
-    """The futures' results in order, in batches of at most ``size``: a batch is cut
-    early when the next photo is still decoding, so the model never waits for a full
-    batch while photos that are ready could be recombined and written."""
+def _batches(futures: Iterator[concurrent.futures.Future], size: int,
+             starving: Callable[[], bool] = lambda: True) -> Iterator[list]:
+    """The futures' results in order, in batches of at most ``size``. A batch is cut early
+    when the next photo is still decoding and ``starving()`` says the recombine + encode
+    threads are running out of work: no thread waits for a full batch, and the model is
+    not called more often than that needs (each call costs a few milliseconds)."""
     batch: list = []
     for future in futures:
-        if batch and not future.done():
+        if batch and not future.done() and starving():
             yield batch
             batch = []
         batch.append(future.result())

@@ -12,6 +12,8 @@ export traces into graphs.
 
 from __future__ import annotations
 
+import functools
+
 import numba
 import numpy as np
 
@@ -34,6 +36,7 @@ def tables(epsilon: float, kappa_slope: float, offset: float) -> dict[str, np.nd
 # ------------------------------------------------------------------ antialiased downscale
 
 
+@functools.lru_cache(maxsize=64)  # photos of a batch often share a size; read-only arrays
 def spans(output_size: int, input_size: int, antialias: bool = True
           ) -> tuple[np.ndarray, np.ndarray]:
     """``(starts int32 [out], weights float32 [out, span])``: the triangle-kernel weights
@@ -59,6 +62,7 @@ def spans(output_size: int, input_size: int, antialias: bool = True
         if abs(total) >= 1000.0 * np.finfo(np.float32).tiny:
             weights[x, :end - start] = taps * (np.float32(1.0) / total)
         starts[x] = start
+    starts.flags.writeable = weights.flags.writeable = False
     return starts, weights
 
 
@@ -103,6 +107,7 @@ def downscale(codes: np.ndarray, height: int, width: int) -> np.ndarray:
 # ----------------------------------------------------------------------- recombination
 
 
+@functools.lru_cache(maxsize=64)
 def bilinear_axis(output_size: int, input_size: int
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(lower, upper, fraction)`` per output pixel: ``tf.image.resize``'s bilinear
@@ -113,12 +118,17 @@ def bilinear_axis(output_size: int, input_size: int
     floor = np.floor(position)
     lower = np.clip(floor, 0, input_size - 1).astype(np.int32)
     upper = np.clip(floor + 1, 0, input_size - 1).astype(np.int32)
-    return lower, upper, (position - floor).astype(np.float32)
+    fraction = (position - floor).astype(np.float32)
+    for array in (lower, upper, fraction):
+        array.flags.writeable = False
+    return lower, upper, fraction
 
 
-def _segments(lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
+@functools.lru_cache(maxsize=64)
+def _segments(output_size: int, input_size: int) -> np.ndarray:
     """Where each run of output pixels sharing their two source pixels starts, then the
     end: along such a run the upsampled row is one straight line."""
+    lower, upper, _ = bilinear_axis(output_size, input_size)
     change = np.flatnonzero((np.diff(lower) != 0) | (np.diff(upper) != 0)) + 1
     return np.concatenate([[0], change, [len(lower)]]).astype(np.int32)
 
@@ -185,5 +195,5 @@ def recombine_rows(codes: np.ndarray, ab_small: np.ndarray, top: int, bottom: in
     rows = bilinear_axis(height, ab_small.shape[0])
     cols = bilinear_axis(width, ab_small.shape[1])
     _recombine(codes, np.ascontiguousarray(ab_small, np.float32), top, bottom, rows, cols,
-               _segments(*cols[:2]), linear, luminance, tabled["f_of_y"], tabled["srgb8"],
+               _segments(width, ab_small.shape[1]), linear, luminance, tabled["f_of_y"], tabled["srgb8"],
                rgb_from_xyz, out)

@@ -136,9 +136,15 @@ class _StillDecoding(concurrent.futures.Future):
 
 def test_a_batch_is_cut_when_the_next_photo_is_still_decoding():
     """Photos 0-1 decoded, photo 2 still decoding, 3-6 decoded: at size 3 the batches are
-    [0, 1], [2, 3, 4], [5, 6] (every photo once, in order)."""
-    futures = [_decoded(0), _decoded(1), _StillDecoding(2)] + [_decoded(i) for i in range(3, 7)]
-    assert list(batch._batches(iter(futures), 3)) == [[0, 1], [2, 3, 4], [5, 6]]
+    [0, 1], [2, 3, 4], [5, 6] while the recombining threads starve (every photo once, in
+    order), and full batches while they have work."""
+    def futures():
+        return iter([_decoded(0), _decoded(1), _StillDecoding(2)]
+                    + [_decoded(i) for i in range(3, 7)])
+
+    assert list(batch._batches(futures(), 3)) == [[0, 1], [2, 3, 4], [5, 6]]
+    busy = list(batch._batches(futures(), 3, starving=lambda: False))
+    assert busy == [[0, 1, 2], [3, 4, 5], [6]]
 
 
 def test_full_batches_when_every_photo_is_ready():
