@@ -32,24 +32,28 @@ class DataConfig:
     # methods (data/hints.py, Zhang et al. 2017).
     features: tuple[str, ...] = ()
     # Simulated user hints (Zhang et al. 2017 §3.1): a point count ~ geometric(hint_p)
-    # from 0, locations "gaussian" around the centre or "uniform"; the global hint is
-    # dropped (all zeros) with probability hint_global_drop.
+    # from 0, locations "gaussian" around the centre or "uniform", square patches with
+    # sides uniform in hint_patch_sizes (smallest, largest; the paper's 1x1 to 9x9 by
+    # default); the global hint is dropped (all zeros) with probability hint_global_drop.
     hint_p: float = 0.125
     hint_locations: str = "gaussian"
     hint_global_drop: float = 0.5
+    hint_patch_sizes: tuple[int, int] = (1, 9)
 
     @classmethod
     def from_dict(cls, values: dict) -> DataConfig:
         """The config ``dataclasses.asdict`` gave (unknown keys are ignored)."""
         names = {f.name for f in dataclasses.fields(cls)}
         values = {k: v for k, v in values.items() if k in names}
-        if "features" in values:
-            values["features"] = tuple(values["features"])
+        for name in ("features", "hint_patch_sizes"):
+            if name in values:
+                values[name] = tuple(values[name])
         return cls(**values)
 
     def to_dict(self) -> dict:
         """JSON-ready values (what ``from_dict`` reads back)."""
-        return {**dataclasses.asdict(self), "features": list(self.features)}
+        return {**dataclasses.asdict(self), "features": list(self.features),
+                "hint_patch_sizes": list(self.hint_patch_sizes)}
 
     def validate(self) -> None:
         """Raises a ValueError naming the flag whose value cannot work."""
@@ -73,6 +77,11 @@ class DataConfig:
         if self.hint_locations not in HINT_LOCATIONS:
             raise ValueError(f"--hint_locations={self.hint_locations}: expected one of "
                              f"{', '.join(HINT_LOCATIONS)}")
+        sides = tuple(self.hint_patch_sizes)
+        if (len(sides) != 2 or not all(isinstance(side, int) for side in sides)
+                or not 1 <= sides[0] <= sides[1]):
+            raise ValueError(f"hint_patch_sizes={sides}: expected (smallest, largest) patch "
+                             "sides with 1 <= smallest <= largest")
         if not 0.0 <= self.hint_global_drop <= 1.0:
             raise ValueError(f"--hint_global_drop={self.hint_global_drop}: expected a "
                              "probability in [0, 1]")

@@ -3,7 +3,9 @@ User-Guided Image Colorization with Learned Deep Priors"), as TF ops for tf.data
 
 Local hints (Zhang et al. 2017 §3.1): the number of points follows a geometric
 distribution from 0 (keep adding a point with probability ``1 - p``; p = 1/8, mean
-``(1 - p) / p`` = 7), each point a square patch of 1x1 to 9x9 pixels whose top-left corner
+``(1 - p) / p`` = 7), each point a square patch of 1x1 to 9x9 pixels (``patch_sizes``,
+``DataConfig.hint_patch_sizes``: the smallest and largest side, uniform between; (1, 1)
+gives single revealed pixels, as ``evaluation/hint_points.py`` scores) whose top-left corner
 is drawn from a Gaussian centred on the image (standard deviation a quarter of the free
 span, clipped to it) or uniformly, and the patch carries the mean ab of the true image
 over the patch. Later patches overwrite earlier ones where they overlap. Two maps come
@@ -82,6 +84,16 @@ def global_hint(ab: tf.Tensor) -> tf.Tensor:
     return tf.concat([distribution, [saturation, 1.0]], axis=0)
 
 
+def check_patch_sizes(patch_sizes) -> tuple[int, int]:
+    """``(smallest, largest)`` patch side as ints; ``ValueError`` unless 1 <= smallest <=
+    largest."""
+    smallest, largest = (int(side) for side in patch_sizes)
+    if not 1 <= smallest <= largest:
+        raise ValueError(f"hint patch sizes {tuple(patch_sizes)}: expected (smallest, "
+                         "largest) sides with 1 <= smallest <= largest")
+    return smallest, largest
+
+
 def point_count(seed: tf.Tensor, p: float = POINT_P) -> tf.Tensor:
     """How many points one simulated user gives: geometric from 0 with success
     probability ``p`` (inverse-CDF of one stateless uniform), capped at ``MAX_POINTS``."""
@@ -94,7 +106,8 @@ def point_count(seed: tf.Tensor, p: float = POINT_P) -> tf.Tensor:
 
 def draw_points(seed: tf.Tensor, height: int | tf.Tensor, width: int | tf.Tensor, *,
                 p: float = POINT_P, locations: str = "gaussian",
-                count: int | None = None) -> dict[str, tf.Tensor]:
+                count: int | None = None,
+                patch_sizes: tuple[int, int] = PATCH_SIZES) -> dict[str, tf.Tensor]:
     """One simulated user: ``{"corners": int32 [K,2] (row, col of the top-left pixel),
     "sizes": int32 [K] (patch side), "active": bool [K]}``; the first ``count`` points
     are active (with ``count=None``, a geometric number of them, see ``point_count``)."""
@@ -104,8 +117,9 @@ def draw_points(seed: tf.Tensor, height: int | tf.Tensor, width: int | tf.Tensor
     slots = MAX_POINTS if count is None else max(int(count), 1)
     number = point_count(seeds[0], p) if count is None else tf.constant(int(count), tf.int32)
     extent = tf.cast(tf.stack([height, width]), tf.int32)
-    sizes = tf.random.stateless_uniform([slots], seed=seeds[1], minval=PATCH_SIZES[0],
-                                        maxval=PATCH_SIZES[1] + 1, dtype=tf.int32)
+    smallest, largest = check_patch_sizes(patch_sizes)
+    sizes = tf.random.stateless_uniform([slots], seed=seeds[1], minval=smallest,
+                                        maxval=largest + 1, dtype=tf.int32)
     sizes = tf.minimum(sizes, tf.reduce_min(extent))
     span = tf.cast(extent[None, :] - sizes[:, None] + 1, tf.float32)  # corner choices
     if locations == "gaussian":
@@ -143,13 +157,13 @@ def rasterise(ab: tf.Tensor, corners: tf.Tensor, sizes: tf.Tensor,
 
 
 def simulate_hints(ab: tf.Tensor, seed: tf.Tensor, *, p: float = POINT_P,
-                   locations: str = "gaussian",
-                   count: int | None = None) -> tuple[tf.Tensor, tf.Tensor]:
+                   locations: str = "gaussian", count: int | None = None,
+                   patch_sizes: tuple[int, int] = PATCH_SIZES) -> tuple[tf.Tensor, tf.Tensor]:
     """Simulated local hints ``(hint_ab, hint_mask)`` of one true ab map ``[H,W,2]``
     (``count`` points, or a geometric number of them when None)."""
     ab = tf.convert_to_tensor(ab, tf.float32)
     points = draw_points(seed, tf.shape(ab)[0], tf.shape(ab)[1], p=p, locations=locations,
-                         count=count)
+                         count=count, patch_sizes=patch_sizes)
     return rasterise(ab, points["corners"], points["sizes"], points["active"])
 
 
@@ -164,7 +178,8 @@ def simulated_global_hint(ab: tf.Tensor, seed: tf.Tensor,
 def add_simulated_hints(batch: dict, positions: tf.Tensor, *, seed: int, salt: int,
                         local: bool = True, with_global: bool = False, p: float = POINT_P,
                         locations: str = "gaussian", global_drop: float = GLOBAL_DROP,
-                        count: int | None = None) -> dict:
+                        count: int | None = None,
+                        patch_sizes: tuple[int, int] = PATCH_SIZES) -> dict:
     """A Lab batch plus simulated ``hint_ab``/``hint_mask`` (``local``) and
     ``hint_global`` (``with_global``), each example's draws keyed by ``[seed * 16 + salt,
     position]`` (``positions``: int64 ``[B]``, the examples' places in their stream)."""
@@ -176,7 +191,8 @@ def add_simulated_hints(batch: dict, positions: tf.Tensor, *, seed: int, salt: i
         out = {}
         if local:
             out["hint_ab"], out["hint_mask"] = simulate_hints(
-                example_ab, key, p=p, locations=locations, count=count)
+                example_ab, key, p=p, locations=locations, count=count,
+                patch_sizes=patch_sizes)
         if with_global:
             out["hint_global"] = simulated_global_hint(example_ab, key, global_drop)
         return out
@@ -205,6 +221,7 @@ def resize_hints(hint_ab: tf.Tensor, hint_mask: tf.Tensor,
             tf.cast(hinted, tf.float32))
 
 
-__all__ = ["GLOBAL_BINS", "MAX_POINTS", "add_simulated_hints", "draw_points", "global_bins",
+__all__ = ["GLOBAL_BINS", "MAX_POINTS", "add_simulated_hints", "check_patch_sizes",
+           "draw_points", "global_bins",
            "global_hint", "global_hint_size", "point_count", "rasterise", "resize_hints",
            "simulate_hints", "simulated_global_hint"]

@@ -190,7 +190,7 @@ def _add_hints(config: DataConfig, batch: dict, salt: int) -> dict:
         to_lab_example(batch), batch["position"], seed=config.seed, salt=salt,
         local="hints" in config.features, with_global="global_hint" in config.features,
         p=config.hint_p, locations=config.hint_locations,
-        global_drop=config.hint_global_drop)
+        global_drop=config.hint_global_drop, patch_sizes=config.hint_patch_sizes)
 
 
 CACHE_LIMIT_BYTES = 64 << 20

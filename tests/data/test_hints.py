@@ -253,3 +253,36 @@ def test_record_stream_hints_resume_exactly(tmp_path):
     straight = masks(0, 6)  # 12 images: two epochs
     np.testing.assert_array_equal(masks(4, 2), straight[4:])
     assert not np.array_equal(straight[:3], straight[3:])  # each epoch draws new hints
+
+
+@pytest.mark.parametrize("sides", [(1, 1), (2, 5)])
+def test_patch_sizes_follow_the_configured_range(sides):
+    points = hints.draw_points([5, 7], 32, 32, locations="uniform", count=2000,
+                               patch_sizes=sides)
+    sizes = points["sizes"].numpy()
+    assert set(sizes) == set(range(sides[0], sides[1] + 1))
+    ab = tf.random.stateless_uniform([32, 32, 2], seed=[1, 2], minval=-0.5, maxval=0.5)
+    hint_ab, hint_mask = hints.simulate_hints(ab, [5, 7], count=1, patch_sizes=sides)
+    side = int(hints.draw_points([5, 7], 32, 32, count=1, patch_sizes=sides)["sizes"][0])
+    assert hint_mask.numpy().sum() == side * side
+    with pytest.raises(ValueError, match="hint patch sizes"):
+        hints.draw_points([0, 0], 8, 8, patch_sizes=(3, 2))
+
+
+def test_single_pixel_hints_reveal_the_true_ab_at_their_pixel():
+    ab = tf.random.stateless_uniform([16, 16, 2], seed=[2, 3], minval=-0.5, maxval=0.5)
+    hint_ab, hint_mask = hints.simulate_hints(ab, [4, 4], locations="uniform", count=30,
+                                              patch_sizes=(1, 1))
+    mask = hint_mask.numpy()[..., 0] > 0
+    assert 0 < mask.sum() <= 30
+    # (summed-area-table arithmetic: float32 rounding only)
+    np.testing.assert_allclose(hint_ab.numpy()[mask], ab.numpy()[mask], atol=1e-6)
+
+
+def test_new_hint_settings_are_validated_and_saved():
+    with pytest.raises(ValueError, match="hint_patch_sizes"):
+        DataConfig(hint_patch_sizes=(0, 3)).validate()
+    with pytest.raises(ValueError, match="hint_patch_sizes"):
+        DataConfig(hint_patch_sizes=(5, 3)).validate()
+    config = DataConfig(hint_patch_sizes=(1, 3))
+    assert DataConfig.from_dict(config.to_dict()) == config
