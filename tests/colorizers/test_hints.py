@@ -133,8 +133,7 @@ def test_predictor_with_and_without_hints(hint_run):
     hinted = predictor.predict(lightness, np.repeat(hint_ab, 4, 0),
                                np.repeat(hint_mask, 4, 0)).numpy()
     # The output changes near the hint, far more than in the opposite corner. (How much
-    # hints help a trained model is measured by colorization-evaluate --hints and
-    # benchmarks/hint_psnr.py.)
+    # hints help a trained model is measured by colorization-evaluate --hints.)
     change = np.abs(hinted - plain).mean(axis=(0, 3))
     assert change[6:11, 6:11].mean() > 0.02
     assert change[6:11, 6:11].mean() > 3 * change[22:, 22:].mean()
