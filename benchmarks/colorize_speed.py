@@ -5,7 +5,7 @@ output (``inference.batch``) and a 640x360 video (``video.colorize_video`` with 
 ``photos.video_callables``); each pipeline figure is also given as a share of its floor.
 Also peak RSS of a ``colorize`` process over two photo counts (flat = memory does not grow
 with the number of photos) and the per-stage split (seconds summed over photos; stages
-overlap in time).
+overlap in time), and the CPU milliseconds of each full-resolution step for one photo.
 
     python benchmarks/colorize_speed.py [--photos 6] [--rss_counts 10,40] [--run_dir DIR]
 
@@ -88,6 +88,35 @@ def floor(paths: list[str], out: str, fmt: str, workers: int) -> dict:
     with concurrent.futures.ThreadPoolExecutor(workers) as pool:
         list(pool.map(copy, paths))
     return _rates(paths, time.perf_counter() - start)
+
+
+def cpu_per_photo(folder: str) -> dict:
+    """CPU milliseconds of each full-resolution step for one photo of each size, one
+    thread (``time.process_time``, best of 10; load on the other core barely moves it)."""
+    from colorization_tf.inference import batch, full_resolution, user_images
+
+    def best(step) -> float:
+        step()
+        times = []
+        for _ in range(10):
+            start = time.process_time()
+            step()
+            times.append(time.process_time() - start)
+        return round(min(times) * 1000, 2)
+
+    def steps(path: str) -> dict:
+        codes = user_images.read_codes(path)
+        ab = np.random.default_rng(0).uniform(-1, 1, (32, 32, 2)).astype(np.float32)
+        out = os.path.splitext(path)[0] + "-out"
+        return {
+            "decode_jpg": best(lambda: user_images.read_codes(path)),
+            "resize_for_model": best(lambda: full_resolution.small_rgb(codes, 32)),
+            "recombine": best(lambda: full_resolution.fast_recombine(codes, ab, workers=1)),
+            "encode_jpg": best(lambda: batch.Encoder("jpg").save(codes, out + ".jpg")),
+            "encode_png": best(lambda: batch.Encoder("png").save(codes, out + ".png"))}
+
+    return {label: steps(make_photos(os.path.join(folder, "cpu" + label), size, 1)[0])
+            for label, size in SIZES.items()}
 
 
 def photo_figures(predictor, folder: str, count: int, batch_size: int, workers: int,
@@ -191,6 +220,7 @@ def main(argv: list[str]) -> None:
         predictor = load_run(run_dir)
         result["run"] = {"name": predictor.name, "render_size": predictor.image_size,
                          "workers": args.workers, "batch_size": args.batch_size}
+        result["cpu_ms_per_photo"] = cpu_per_photo(folder)
         result["photos"] = photo_figures(predictor, folder, args.photos, args.batch_size,
                                          args.workers, args.repeats)
         if args.video_frames:
