@@ -14,6 +14,17 @@ FEATURES = ("edges", "saliency", "hints", "global_hint")
 HINT_LOCATIONS = ("gaussian", "uniform")
 
 
+def check_patch_sizes(patch_sizes) -> tuple[int, int]:
+    """``(smallest, largest)`` side of the simulated user's hint patches as ints;
+    ``ValueError`` unless two whole numbers with 1 <= smallest <= largest."""
+    sides = tuple(patch_sizes)
+    if (len(sides) != 2 or not all(int(side) == side for side in sides)
+            or not 1 <= sides[0] <= sides[1]):
+        raise ValueError(f"hint_patch_sizes={sides}: expected (smallest, largest) hint patch "
+                         "sizes, whole numbers with 1 <= smallest <= largest")
+    return int(sides[0]), int(sides[1])
+
+
 @dataclasses.dataclass(frozen=True)
 class DataConfig:
     """Everything that decides which images a split holds and how they look."""
@@ -77,11 +88,7 @@ class DataConfig:
         if self.hint_locations not in HINT_LOCATIONS:
             raise ValueError(f"--hint_locations={self.hint_locations}: expected one of "
                              f"{', '.join(HINT_LOCATIONS)}")
-        sides = tuple(self.hint_patch_sizes)
-        if (len(sides) != 2 or not all(isinstance(side, int) for side in sides)
-                or not 1 <= sides[0] <= sides[1]):
-            raise ValueError(f"hint_patch_sizes={sides}: expected (smallest, largest) patch "
-                             "sides with 1 <= smallest <= largest")
+        check_patch_sizes(self.hint_patch_sizes)
         if not 0.0 <= self.hint_global_drop <= 1.0:
             raise ValueError(f"--hint_global_drop={self.hint_global_drop}: expected a "
                              "probability in [0, 1]")

@@ -35,6 +35,7 @@ import tensorflow as tf
 
 from colorization_tf import color
 from colorization_tf.color import quantize
+from colorization_tf.data.config import check_patch_sizes
 
 # The bins of the classification methods (MethodConfig's default): 229 in-gamut centres.
 GLOBAL_BINS = {"kind": "gamut", "grid": quantize.GAMUT_GRID}
@@ -82,16 +83,6 @@ def global_hint(ab: tf.Tensor) -> tf.Tensor:
     chroma = tf.sqrt(tf.reduce_sum(tf.square(units), axis=-1))
     saturation = tf.minimum(tf.reduce_mean(chroma) / color.AB_HALF_RANGE, 1.0)
     return tf.concat([distribution, [saturation, 1.0]], axis=0)
-
-
-def check_patch_sizes(patch_sizes) -> tuple[int, int]:
-    """``(smallest, largest)`` patch side as ints; ``ValueError`` unless 1 <= smallest <=
-    largest."""
-    smallest, largest = (int(side) for side in patch_sizes)
-    if not 1 <= smallest <= largest:
-        raise ValueError(f"hint patch sizes {tuple(patch_sizes)}: expected (smallest, "
-                         "largest) sides with 1 <= smallest <= largest")
-    return smallest, largest
 
 
 def point_count(seed: tf.Tensor, p: float = POINT_P) -> tf.Tensor:

@@ -110,15 +110,20 @@ def recombine(image: tf.Tensor, ab_small: tf.Tensor) -> tf.Tensor:
 _LUT_STEPS = 4095.0
 
 
-def _tables() -> dict[str, np.ndarray]:
-    root = np.arange(_LUT_STEPS + 1, dtype=np.float64) / _LUT_STEPS
-    unit = root * root
+def _curve_tables(unit: np.ndarray) -> dict[str, np.ndarray]:
+    """Lab's f(Y) (float32) and the 8-bit sRGB code of a linear value (uint8) at ``unit``
+    (float64 values in [0, 1]): the two curves' tables, whatever their spacing."""
     f_of_y = np.where(unit > color._EPSILON, np.cbrt(unit),
                       color._KAPPA_SLOPE * unit + color._OFFSET)
     srgb = np.where(unit > 0.0031308, 1.055 * unit ** (1.0 / 2.4) - 0.055, 12.92 * unit)
-    return {"linear16": _LINEAR_FROM_CODE, "linear8": _LINEAR_FROM_CODE[::257].copy(),
-            "f_of_y": f_of_y.astype(np.float32),
+    return {"f_of_y": f_of_y.astype(np.float32),
             "srgb8": np.round(srgb * 255.0).astype(np.uint8)}
+
+
+def _tables() -> dict[str, np.ndarray]:
+    root = np.arange(_LUT_STEPS + 1, dtype=np.float64) / _LUT_STEPS
+    return {"linear16": _LINEAR_FROM_CODE, "linear8": _LINEAR_FROM_CODE[::257].copy(),
+            **_curve_tables(root * root)}
 
 
 _TABLES = _tables()
@@ -154,10 +159,13 @@ def _recombine_pixels(codes: tf.Tensor, ab: tf.Tensor) -> tf.Tensor:
 # The fast path for numpy photos: the same computation in Numba loops
 # (:mod:`pixel_kernels`) that read the photo's codes once and allocate nothing of its size
 # (no full-size ab or float copy); strips of one photo run in threads.
-_KERNEL_TABLES = pixel_kernels.tables(color._EPSILON, color._KAPPA_SLOPE, color._OFFSET)
+# Its tables are indexed by round(v * TABLE_STEPS) (no square root in the loop).
+_KERNEL_TABLES = _curve_tables(np.arange(pixel_kernels.TABLE_STEPS + 1, dtype=np.float64)
+                               / pixel_kernels.TABLE_STEPS)
+_LAB_SEGMENTS = np.array([_F_THRESHOLD, color._OFFSET, 1.0 / color._KAPPA_SLOPE], np.float32)
 _STRIP_ROWS = 256
-_STRIPS = concurrent.futures.ThreadPoolExecutor(max(1, min(4, os.cpu_count() or 1)),
-                                                thread_name_prefix="recombine")
+_STRIP_WORKERS = max(1, min(4, os.cpu_count() or 1))
+_STRIPS = concurrent.futures.ThreadPoolExecutor(_STRIP_WORKERS, thread_name_prefix="recombine")
 
 
 def fast_recombine(image: np.ndarray, ab_small: np.ndarray, workers: int | None = None
@@ -178,10 +186,11 @@ def fast_recombine(image: np.ndarray, ab_small: np.ndarray, workers: int | None 
 
     def rows(top: int, bottom: int) -> None:
         pixel_kernels.recombine_rows(image, ab_small, top, bottom, linear, _LUMINANCE,
-                                     _KERNEL_TABLES, _RGB_FROM_RELATIVE_XYZ, out)
+                                     _KERNEL_TABLES, _LAB_SEGMENTS, _RGB_FROM_RELATIVE_XYZ,
+                                     out)
 
     height = image.shape[0]
-    workers = _STRIPS._max_workers if workers is None else workers
+    workers = _STRIP_WORKERS if workers is None else workers
     if workers <= 1 or height <= _STRIP_ROWS:
         rows(0, height)
     else:

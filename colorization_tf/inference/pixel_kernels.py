@@ -17,20 +17,10 @@ import functools
 import numba
 import numpy as np
 
-# Tables indexed by round(v * 65535) for v in [0, 1], computed in float64: Lab's f(Y) (a
-# cube root) and sRGB's encoding of a linear value to an 8-bit code. 65536 entries are
+# The recombination reads Lab's f(Y) and the sRGB encoding from tables indexed by
+# round(v * TABLE_STEPS) for v in [0, 1] (built by ``full_resolution``): 65536 entries are
 # fine enough where the curves are steepest (near 0): f(Y) to 6e-5, sRGB to 0.03 of a level.
 TABLE_STEPS = 65535
-
-
-def tables(epsilon: float, kappa_slope: float, offset: float) -> dict[str, np.ndarray]:
-    """``{"f_of_y": float32, "srgb8": uint8}``, each ``TABLE_STEPS + 1`` entries, for
-    Lab's constants (``color``'s ``_EPSILON``, ``_KAPPA_SLOPE``, ``_OFFSET``)."""
-    unit = np.arange(TABLE_STEPS + 1, dtype=np.float64) / TABLE_STEPS
-    f_of_y = np.where(unit > epsilon, np.cbrt(unit), kappa_slope * unit + offset)
-    srgb = np.where(unit > 0.0031308, 1.055 * unit ** (1.0 / 2.4) - 0.055, 12.92 * unit)
-    return {"f_of_y": f_of_y.astype(np.float32),
-            "srgb8": np.round(srgb * 255.0).astype(np.uint8)}
 
 
 # ------------------------------------------------------------------ antialiased downscale
@@ -135,14 +125,13 @@ def _segments(output_size: int, input_size: int) -> np.ndarray:
 
 @numba.njit(nogil=True, fastmath=True, cache=True)
 def _recombine(codes, ab_small, top, bottom, rows, cols, segments, linear, luminance,
-               f_of_y, srgb8, rgb_from_xyz, out):  # pragma: no cover
+               f_of_y, srgb8, lab, rgb_from_xyz, out):  # pragma: no cover
     row_lower, row_upper, row_fraction = rows
     col_lower, col_upper, col_fraction = cols
     width, small_width = codes.shape[1], ab_small.shape[1]
     steps = np.float32(TABLE_STEPS)
     one = np.float32(1.0)
-    third = np.float32(0.2068966)  # 6/29: where f^3 takes over from the linear segment
-    offset, slope = np.float32(16.0 / 116.0), np.float32(1.0 / 7.787)
+    third, offset, slope = lab[0], lab[1], lab[2]  # where f^3 starts; the linear segment
     ab_row = np.empty((small_width, 2), np.float32)
     fy = np.empty(width, np.float32)
     ab_a = np.empty(width, np.float32)
@@ -185,15 +174,17 @@ def _recombine(codes, ab_small, top, bottom, rows, cols, segments, linear, lumin
 
 def recombine_rows(codes: np.ndarray, ab_small: np.ndarray, top: int, bottom: int,
                    linear: np.ndarray, luminance: np.ndarray, tabled: dict[str, np.ndarray],
-                   rgb_from_xyz: np.ndarray, out: np.ndarray) -> None:
+                   lab: np.ndarray, rgb_from_xyz: np.ndarray, out: np.ndarray) -> None:
     """Rows ``top:bottom`` of ``out`` (uint8 ``[H, W, 3]``): the L of ``codes`` (uint8 /
     uint16 ``[H, W, 3]``; ``linear`` maps a code to linear light, ``luminance`` weighs
     the channels) with ``ab_small`` (scaled ``[h, w, 2]``) upsampled bilinearly to
     ``[H, W]`` and clipped to [-1, 1], converted back to sRGB through ``rgb_from_xyz``
-    (relative XYZ -> linear RGB, row vectors) and clipped to the gamut."""
+    (relative XYZ -> linear RGB, row vectors) and clipped to the gamut. ``tabled``: the
+    ``f_of_y`` / ``srgb8`` tables at ``TABLE_STEPS`` spacing; ``lab``: float32 (f where f^3
+    starts, the linear segment's offset and 1 / slope)."""
     height, width = codes.shape[:2]
     rows = bilinear_axis(height, ab_small.shape[0])
     cols = bilinear_axis(width, ab_small.shape[1])
     _recombine(codes, np.ascontiguousarray(ab_small, np.float32), top, bottom, rows, cols,
-               _segments(width, ab_small.shape[1]), linear, luminance, tabled["f_of_y"], tabled["srgb8"],
-               rgb_from_xyz, out)
+               _segments(width, ab_small.shape[1]), linear, luminance, tabled["f_of_y"],
+               tabled["srgb8"], lab, rgb_from_xyz, out)
