@@ -162,6 +162,11 @@ def _recombine_pixels(codes: tf.Tensor, ab: tf.Tensor) -> tf.Tensor:
 # Its tables are indexed by round(v * TABLE_STEPS) (no square root in the loop).
 _KERNEL_TABLES = _curve_tables(np.arange(pixel_kernels.TABLE_STEPS + 1, dtype=np.float64)
                                / pixel_kernels.TABLE_STEPS)
+# each channel's code -> its share of Y (linear light times the channel's weight), by bytes
+# per code: three look-ups and two additions per pixel
+_WEIGHTED_LINEAR = {size: np.stack([_TABLES[table] * weight for weight in _LUMINANCE]
+                                   ).astype(np.float32)
+                    for size, table in ((1, "linear8"), (2, "linear16"))}
 _LAB_SEGMENTS = np.array([_F_THRESHOLD, color._OFFSET, 1.0 / color._KAPPA_SLOPE], np.float32)
 _STRIP_ROWS = 256
 _STRIP_WORKERS = max(1, min(4, os.cpu_count() or 1))
@@ -182,12 +187,11 @@ def fast_recombine(image: np.ndarray, ab_small: np.ndarray, workers: int | None 
     image = np.ascontiguousarray(image)
     ab_small = np.asarray(ab_small, np.float32)
     out = np.empty(image.shape, np.uint8)
-    linear = _TABLES["linear8" if image.dtype == np.uint8 else "linear16"]
+    weighted = _WEIGHTED_LINEAR[image.dtype.itemsize]
 
     def rows(top: int, bottom: int) -> None:
-        pixel_kernels.recombine_rows(image, ab_small, top, bottom, linear, _LUMINANCE,
-                                     _KERNEL_TABLES, _LAB_SEGMENTS, _RGB_FROM_RELATIVE_XYZ,
-                                     out)
+        pixel_kernels.recombine_rows(image, ab_small, top, bottom, weighted, _KERNEL_TABLES,
+                                     _LAB_SEGMENTS, _RGB_FROM_RELATIVE_XYZ, out)
 
     height = image.shape[0]
     workers = _STRIP_WORKERS if workers is None else workers

@@ -114,70 +114,76 @@ def bilinear_axis(output_size: int, input_size: int
     return lower, upper, fraction
 
 
-@functools.lru_cache(maxsize=64)
-def _segments(output_size: int, input_size: int) -> np.ndarray:
-    """Where each run of output pixels sharing their two source pixels starts, then the
-    end: along such a run the upsampled row is one straight line."""
-    lower, upper, _ = bilinear_axis(output_size, input_size)
-    change = np.flatnonzero((np.diff(lower) != 0) | (np.diff(upper) != 0)) + 1
-    return np.concatenate([[0], change, [len(lower)]]).astype(np.int32)
+@numba.njit(nogil=True, fastmath=True, cache=True)
+def _upsample_row(ab_small, k, cols, out_a, out_b):  # pragma: no cover
+    """Row ``k`` of the ab map, bilinear along the row to the photo's width."""
+    col_lower, col_upper, col_fraction = cols
+    for j in range(out_a.shape[0]):
+        lo, hi, t = col_lower[j], col_upper[j], col_fraction[j]
+        out_a[j] = ab_small[k, lo, 0] + (ab_small[k, hi, 0] - ab_small[k, lo, 0]) * t
+        out_b[j] = ab_small[k, lo, 1] + (ab_small[k, hi, 1] - ab_small[k, lo, 1]) * t
 
 
 @numba.njit(nogil=True, fastmath=True, cache=True)
-def _recombine(codes, ab_small, top, bottom, rows, cols, segments, linear, luminance,
-               f_of_y, srgb8, lab, rgb_from_xyz, out):  # pragma: no cover
+def _recombine(codes, ab_small, top, bottom, rows, cols, weighted, f_of_y, srgb8, lab,
+               rgb_from_xyz, out):  # pragma: no cover
     row_lower, row_upper, row_fraction = rows
-    col_lower, col_upper, col_fraction = cols
-    width, small_width = codes.shape[1], ab_small.shape[1]
+    width = codes.shape[1]
+    flat = codes.reshape(codes.shape[0], width * 3)
+    red, green, blue = weighted[0], weighted[1], weighted[2]
+    m = rgb_from_xyz
     steps = np.float32(TABLE_STEPS)
-    one = np.float32(1.0)
+    one, zero, half = np.float32(1.0), np.float32(0.0), np.float32(0.5)
     third, offset, slope = lab[0], lab[1], lab[2]  # where f^3 starts; the linear segment
-    ab_row = np.empty((small_width, 2), np.float32)
+    # the two ab rows (upsampled along the row) the current photo row lies between: rows
+    # advance monotonically, so each ab row is upsampled about once
+    upper_a, upper_b = np.empty(width, np.float32), np.empty(width, np.float32)
+    lower_a, lower_b = np.empty(width, np.float32), np.empty(width, np.float32)
+    have_lower = have_upper = -1
     fy = np.empty(width, np.float32)
-    ab_a = np.empty(width, np.float32)
-    ab_b = np.empty(width, np.float32)
-    index = np.empty((width, 3), np.int32)
+    index = np.empty((3, width), np.int32)
     for i in range(top, bottom):
         lo, hi, t = row_lower[i], row_upper[i], row_fraction[i]
-        for k in range(small_width):  # the ab map's row at this height, then along it
-            for c in range(2):
-                ab_row[k, c] = ab_small[lo, k, c] + (ab_small[hi, k, c] - ab_small[lo, k, c]) * t
-        for j in range(width):
-            y = (linear[codes[i, j, 0]] * luminance[0] + linear[codes[i, j, 1]] * luminance[1]
-                 + linear[codes[i, j, 2]] * luminance[2])
-            fy[j] = f_of_y[np.int32(min(max(y, np.float32(0.0)), np.float32(1.0)) * steps
-                                    + np.float32(0.5))]
-        for s in range(len(segments) - 1):  # along the row: a straight line per segment
-            lo, hi = col_lower[segments[s]], col_upper[segments[s]]
-            a0, b0 = ab_row[lo, 0], ab_row[lo, 1]
-            da, db = ab_row[hi, 0] - a0, ab_row[hi, 1] - b0
-            for j in range(segments[s], segments[s + 1]):
-                ab_a[j] = a0 + da * col_fraction[j]
-                ab_b[j] = b0 + db * col_fraction[j]
+        if lo != have_lower:
+            if lo == have_upper:
+                lower_a, upper_a = upper_a, lower_a
+                lower_b, upper_b = upper_b, lower_b
+                have_upper = -1
+            else:
+                _upsample_row(ab_small, lo, cols, lower_a, lower_b)
+            have_lower = lo
+        if hi != have_upper:
+            _upsample_row(ab_small, hi, cols, upper_a, upper_b)
+            have_upper = hi
+        for j in range(width):  # the input's L: Y from three weighted tables, then f(Y)
+            y = red[flat[i, 3 * j]] + green[flat[i, 3 * j + 1]] + blue[flat[i, 3 * j + 2]]
+            fy[j] = f_of_y[np.int32(min(max(y, zero), one) * steps + half)]
         for j in range(width):  # Lab -> XYZ -> linear sRGB, gamut-clipped, as table indices
-            a = min(max(ab_a[j], -one), one) * np.float32(127.5) - np.float32(0.5)
-            b = min(max(ab_b[j], -one), one) * np.float32(127.5) - np.float32(0.5)
+            a = lower_a[j] + (upper_a[j] - lower_a[j]) * t
+            b = lower_b[j] + (upper_b[j] - lower_b[j]) * t
+            a = min(max(a, -one), one) * np.float32(127.5) - half
+            b = min(max(b, -one), one) * np.float32(127.5) - half
             f = fy[j]
             fx = f + a * np.float32(1.0 / 500.0)
-            fz = max(f - b * np.float32(1.0 / 200.0), np.float32(0.0))  # skimage clips z
+            fz = max(f - b * np.float32(1.0 / 200.0), zero)  # skimage clips negative z
             x = fx * fx * fx if fx > third else (fx - offset) * slope
             yy = f * f * f if f > third else (f - offset) * slope
             z = fz * fz * fz if fz > third else (fz - offset) * slope
-            for c in range(3):
-                value = x * rgb_from_xyz[0, c] + yy * rgb_from_xyz[1, c] + z * rgb_from_xyz[2, c]
-                index[j, c] = np.int32(min(max(value, np.float32(0.0)), np.float32(1.0))
-                                       * steps + np.float32(0.5))
+            for c in range(3):  # unrolled by the compiler; one contiguous row per channel
+                value = x * m[0, c] + yy * m[1, c] + z * m[2, c]
+                index[c, j] = np.int32(min(max(value, zero), one) * steps + half)
         for j in range(width):
-            for c in range(3):
-                out[i, j, c] = srgb8[index[j, c]]
+            out[i, j, 0] = srgb8[index[0, j]]
+            out[i, j, 1] = srgb8[index[1, j]]
+            out[i, j, 2] = srgb8[index[2, j]]
 
 
 def recombine_rows(codes: np.ndarray, ab_small: np.ndarray, top: int, bottom: int,
-                   linear: np.ndarray, luminance: np.ndarray, tabled: dict[str, np.ndarray],
-                   lab: np.ndarray, rgb_from_xyz: np.ndarray, out: np.ndarray) -> None:
+                   weighted: np.ndarray, tabled: dict[str, np.ndarray], lab: np.ndarray,
+                   rgb_from_xyz: np.ndarray, out: np.ndarray) -> None:
     """Rows ``top:bottom`` of ``out`` (uint8 ``[H, W, 3]``): the L of ``codes`` (uint8 /
-    uint16 ``[H, W, 3]``; ``linear`` maps a code to linear light, ``luminance`` weighs
-    the channels) with ``ab_small`` (scaled ``[h, w, 2]``) upsampled bilinearly to
+    uint16 ``[H, W, 3]``; ``weighted[c]`` maps channel c's code to its share of the
+    luminance Y) with ``ab_small`` (scaled ``[h, w, 2]``) upsampled bilinearly to
     ``[H, W]`` and clipped to [-1, 1], converted back to sRGB through ``rgb_from_xyz``
     (relative XYZ -> linear RGB, row vectors) and clipped to the gamut. ``tabled``: the
     ``f_of_y`` / ``srgb8`` tables at ``TABLE_STEPS`` spacing; ``lab``: float32 (f where f^3
@@ -186,5 +192,4 @@ def recombine_rows(codes: np.ndarray, ab_small: np.ndarray, top: int, bottom: in
     rows = bilinear_axis(height, ab_small.shape[0])
     cols = bilinear_axis(width, ab_small.shape[1])
     _recombine(codes, np.ascontiguousarray(ab_small, np.float32), top, bottom, rows, cols,
-               _segments(width, ab_small.shape[1]), linear, luminance, tabled["f_of_y"],
-               tabled["srgb8"], lab, rgb_from_xyz, out)
+               weighted, tabled["f_of_y"], tabled["srgb8"], lab, rgb_from_xyz, out)
