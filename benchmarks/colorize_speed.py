@@ -7,7 +7,7 @@ Also peak RSS of a ``colorize`` process over two photo counts (flat = memory doe
 with the number of photos) and the per-stage split (seconds summed over photos; stages
 overlap in time), and the CPU milliseconds of each full-resolution step for one photo.
 
-    python benchmarks/colorize_speed.py [--photos 6] [--rss_counts 10,40] [--run_dir DIR]
+    python benchmarks/colorize_speed.py [--photos 12] [--repeats 3] [--rss_counts 10,40] [--run_dir DIR]
 
 The photos are scikit-image's astronaut upscaled, plus noise (so PNG sizes are those of a
 real photo, not of a smooth image), saved as JPEG quality 90; the clip is ffmpeg's moving
@@ -201,10 +201,10 @@ def peak_rss(run_dir: str, folder: str, count: int) -> float:
 
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--photos", type=int, default=6, help="photos per measurement")
+    parser.add_argument("--photos", type=int, default=12, help="photos per measurement")
     parser.add_argument("--batch_size", type=int, default=8)
     parser.add_argument("--workers", type=int, default=min(4, os.cpu_count() or 2))
-    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--video_frames", type=int, default=96, help="0 skips the video")
     parser.add_argument("--rss_counts", default="10,40", help="'' skips the RSS runs")
     parser.add_argument("--run_dir", default=None)
