@@ -90,9 +90,12 @@ def test_fast_recombine_stays_within_one_level_of_the_previous_output(bits, work
 
 @pytest.mark.filterwarnings("ignore:Conversion from CIE-LAB")
 @pytest.mark.parametrize("bits", [8, 16])
-def test_fast_recombine_matches_skimage_lab(bits):
+@pytest.mark.parametrize("ab_size", [(9, 11), (60, 80), (97, 150)])
+def test_fast_recombine_matches_skimage_lab(bits, ab_size):
+    """ab smaller than the 60 x 80 photo, as large, and larger (photo rows then skip ab
+    rows: the loop's two cached ab rows must follow)."""
     photo = _photo(bits)
-    ab_small = tf.random.stateless_uniform([9, 11, 2], [4, bits], -1.2, 1.2)
+    ab_small = tf.random.stateless_uniform([*ab_size, 2], [4, bits], -1.2, 1.2)
     ab = tf.image.resize(ab_small[None], photo.shape[:2], method="bilinear")[0].numpy()
     got = full_resolution.fast_recombine(photo, ab_small.numpy()).astype(np.int16)
     difference = np.abs(got - _skimage_recombine(photo, ab))
