@@ -92,7 +92,7 @@ def floor(paths: list[str], out: str, fmt: str, workers: int) -> dict:
 
 def cpu_per_photo(folder: str) -> dict:
     """CPU milliseconds of each full-resolution step for one photo of each size, one
-    thread (``time.process_time``, best of 10; load on the other core barely moves it)."""
+    thread (``time.process_time``, best of 10: a shared machine's slow moments drop out)."""
     from colorization_tf.inference import batch, full_resolution, user_images
 
     def best(step) -> float:

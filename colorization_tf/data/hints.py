@@ -212,7 +212,6 @@ def resize_hints(hint_ab: tf.Tensor, hint_mask: tf.Tensor,
             tf.cast(hinted, tf.float32))
 
 
-__all__ = ["GLOBAL_BINS", "MAX_POINTS", "add_simulated_hints", "check_patch_sizes",
-           "draw_points", "global_bins",
+__all__ = ["GLOBAL_BINS", "MAX_POINTS", "add_simulated_hints", "draw_points", "global_bins",
            "global_hint", "global_hint_size", "point_count", "rasterise", "resize_hints",
            "simulate_hints", "simulated_global_hint"]
