@@ -123,7 +123,7 @@ import tensorflow as tf  # noqa: E402
 from colorization_tf import cpu, presets  # noqa: E402
 from colorization_tf.data import DataConfig, make_dataset  # noqa: E402
 from colorization_tf.data.features import add_edge_and_saliency  # noqa: E402
-from colorization_tf.training import build_colorizer, precision_policy, strategies  # noqa: E402,E501
+from colorization_tf.training import build_colorizer, precision  # noqa: E402
 from colorization_tf.training.config import RunConfig, apply_flags, override  # noqa: E402
 
 # Per-preset batches that fit a CPU benchmark: the 224-px VGG16 and 256-px presets are
@@ -182,7 +182,7 @@ def train_step_rate(config: RunConfig, steps: int, batch_size: int, *, jit: bool
     config = override(config, batch_size=batch_size, jit_compile=jit,
                       mixed_precision=mixed).replace(num_classes=10)
     keras.utils.set_random_seed(0)
-    with precision_policy(mixed, force=True):  # measure bfloat16 even where it is slow
+    with precision.policy(mixed, force=True):  # measure bfloat16 even where it is slow
         colorizer = build_colorizer(config)
         colorizer.build_all(config.data.image_size)
         batches = synthetic_batches(config, batch_size)
@@ -241,7 +241,7 @@ def main(argv=None) -> dict:
                "ONEDNN_MAX_CPU_ISA", "none"), "steps": args.steps,
            "mixed_policy": "mixed_float16" if tf.config.list_physical_devices("GPU")
            else "mixed_bfloat16",
-           "package_mixed_policy": strategies.mixed_precision_policy()}
+           "package_mixed_policy": precision.policy_name()}
     if args.pipeline:
         out["matmul_fp32_gflops"] = round(matmul_gflops(), 1)
         out["pipeline_images_per_s"] = round(pipeline_rate(args.batch_size), 1)

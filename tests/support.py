@@ -1,8 +1,15 @@
-"""Helpers the tests share: tiny run configurations that keep the suite fast."""
+"""Helpers the tests share: tiny run configurations that keep the suite fast, and the rule
+for optional pieces (a browser, ONNX runtime, the [web] extra): under CI (``CI=true``) a
+missing piece fails the test, elsewhere it skips it with the reason."""
 
 from __future__ import annotations
 
 import dataclasses
+import importlib
+import os
+from types import ModuleType
+
+import pytest
 
 from colorization_tf import presets
 from colorization_tf.data import DataConfig
@@ -10,6 +17,33 @@ from colorization_tf.evaluation.run_metrics import write_run_metrics
 from colorization_tf.training import RunConfig, build_colorizer, train
 from colorization_tf.training.config import override
 from colorization_tf.training.fit import with_data_facts
+
+
+def in_ci() -> bool:
+    """True where the CI sets ``CI`` (to ``true``, ``1`` or ``yes``): optional pieces must be there."""
+    return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
+
+
+def need(available: bool, reason: str) -> None:
+    """Goes on when ``available``; otherwise fails the test under CI (a missing optional piece
+    must not turn CI green by skipping) and skips it elsewhere, with ``reason``."""
+    if available:
+        return
+    if in_ci():
+        pytest.fail(f"{reason} (CI=true: a missing optional piece is a failure, not a skip)",
+                    pytrace=False)
+    pytest.skip(reason, allow_module_level=True)
+
+
+def require_module(name: str, reason: str | None = None) -> ModuleType:
+    """``pytest.importorskip`` under the CI rule of :func:`need`: the imported module, or a
+    skip (locally) / failure (under CI) naming what is missing."""
+    try:
+        return importlib.import_module(name)
+    except ImportError as error:
+        need(False, f"{reason or name + ' is not installed'}: {error}")
+        raise  # unreachable: need() skipped or failed
+
 
 TINY_UNET = {"type": "unet", "encoder_filters": [8, 16, 32], "first_stride": 1, "dropout": 0.0}
 TINY_DATA = DataConfig(dataset="samples", image_size=32, max_examples=24)
@@ -26,7 +60,8 @@ def tiny_config(preset: str = "unet_l1", **values) -> RunConfig:
         generator = {**TINY_UNET, "dropout": generator.get("dropout", 0.0)}
     config = base.replace(method=dataclasses.replace(base.method, generator=generator),
                           data=dataclasses.replace(TINY_DATA, features=base.data.features),
-                          runtime=dataclasses.replace(base.runtime, epochs=1, batch_size=8))
+                          runtime=dataclasses.replace(base.runtime, epochs=1, batch_size=8,
+                                                      mixed_precision=False))
     return override(config, **values)
 
 

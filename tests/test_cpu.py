@@ -1,5 +1,5 @@
-"""CPU features, the oneDNN switch made at import, and --mixed_precision on CPUs without
-native bfloat16 (cpu.py, training.strategies)."""
+"""CPU features and the oneDNN switch made at import (cpu.py); the precision they
+decide is tested in tests/training/test_precision.py."""
 
 from __future__ import annotations
 
@@ -7,13 +7,9 @@ import os
 import subprocess
 import sys
 
-import keras
 import pytest
-from support import tiny_config
 
 from colorization_tf import cpu
-from colorization_tf.training import strategies, train
-from colorization_tf.training.config import precision_settings
 
 AVX2_ONLY = "processor\t: 0\nflags\t\t: fpu sse sse2 avx fma avx2 bmi2\n"
 AVX512_BF16 = "processor\t: 0\nflags\t\t: fpu avx avx2 avx512f avx512bw avx512_bf16\n"
@@ -73,44 +69,3 @@ def _onednn_after_package_import(setting: str | None) -> str:
 def test_importing_the_package_turns_onednn_on_unless_the_user_said_otherwise():
     assert _onednn_after_package_import(None) == ["1", "True"]
     assert _onednn_after_package_import("0") == ["0", "False"]
-
-
-def test_precision_flag_values():
-    assert precision_settings(None) == {}
-    assert precision_settings("true") == {"mixed_precision": True, "force_mixed_precision": False}
-    assert precision_settings("false") == {"mixed_precision": False,
-                                        "force_mixed_precision": False}
-    assert precision_settings("force") == {"mixed_precision": True, "force_mixed_precision": True}
-
-
-@pytest.mark.parametrize("features, force, policy", [
-    (cpu.CpuFeatures(x86=True, avx2=True), False, "float32"),
-    (cpu.CpuFeatures(x86=True, avx2=True), True, "mixed_bfloat16"),
-    (cpu.CpuFeatures(x86=True, avx2=True, avx512=True, avx512_bf16=True), False,
-     "mixed_bfloat16"),
-    (cpu.CpuFeatures(x86=True, amx=True), False, "mixed_bfloat16"),
-])
-def test_mixed_precision_policy_on_cpus(monkeypatch, features, force, policy):
-    monkeypatch.setattr(cpu, "cpu_features", lambda: features)
-    assert strategies.mixed_precision_policy(force) == policy
-    note = strategies.precision_note(True, force)
-    assert (note is not None) == (policy == "float32")
-    if note:
-        assert "\n" not in note and "--mixed_precision=force" in note
-    assert strategies.precision_note(False, force) is None
-
-
-def test_mixed_precision_trains_in_float32_without_native_bfloat16(monkeypatch, tmp_path):
-    monkeypatch.setattr(cpu, "cpu_features", lambda: cpu.CpuFeatures(x86=True, avx2=True))
-    seen = []
-
-    class Policy(keras.callbacks.Callback):
-        def on_train_begin(self, logs=None):
-            seen.append(keras.mixed_precision.global_policy().name)
-
-    train(tiny_config(mixed_precision=True), str(tmp_path / "a"), verbose=0,
-          callbacks=[Policy()])
-    train(tiny_config(mixed_precision=True, force_mixed_precision=True),
-          str(tmp_path / "b"), verbose=0, callbacks=[Policy()])
-    assert seen == ["float32", "mixed_bfloat16"]
-    assert keras.mixed_precision.global_policy().name == "float32"  # restored

@@ -25,7 +25,8 @@ flags.DEFINE_string("out", None, "Output directory (default: reproduce/PAPER): r
 flags.DEFINE_enum("scale", "full", ["full", "smoke"], "full: the paper's presets and "
                   "schedule; smoke: one epoch, a few images, tiny networks (a check of the "
                   "whole flow).")
-flags.DEFINE_bool("mixed_precision", None, "mixed_float16 on GPU, mixed_bfloat16 on CPU/TPU.")
+flags.DEFINE_bool("mixed_precision", None, "Mixed precision (default: on where the device "
+                  "computes it natively, as colorization-train).")
 flags.DEFINE_bool("jit_compile", None, "Compile the train steps with XLA.")
 flags.DEFINE_string("data_dir", None, "TFDS data_dir (where prepared datasets live).")
 flags.DEFINE_string("backbone_weights", None, "Pretrained backbones (classification_vgg16): "

@@ -11,8 +11,8 @@ from absl import flags
 from colorization_tf import cli, presets
 from colorization_tf.evaluation.run_metrics import write_run_metrics
 from colorization_tf.training import config as run_config
-from colorization_tf.training import strategies, train
-from colorization_tf.training.run_dir import default_run_dir
+from colorization_tf.training import precision, strategies, train
+from colorization_tf.training.run_dir import RunDir, default_run_dir
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("preset", "unet_l1", f"Experiment preset: {', '.join(presets.names())}.")
@@ -52,9 +52,10 @@ class _PrecisionParser(flags.ArgumentParser):
 
 flags.DEFINE_flag(flags.Flag(
     _PrecisionParser(), flags.ArgumentSerializer(), "mixed_precision", None,
-    "mixed_float16 on GPU, mixed_bfloat16 on TPU and on CPUs with native bfloat16 "
-    "(AVX512_BF16, AMX); float32 on other CPUs, where bfloat16 is slower, unless "
-    "--mixed_precision=force.", boolean=True))
+    "Mixed precision (default: on where the device computes it natively: mixed_float16 "
+    "on GPUs with tensor cores, mixed_bfloat16 on TPUs and on CPUs with AVX512_BF16 or "
+    "AMX; a resumed run keeps its own). --nomixed_precision trains in float32; "
+    "--mixed_precision=force uses bfloat16 even on CPUs that emulate it.", boolean=True))
 flags.DEFINE_bool("jit_compile", None, "Compile the train step with XLA.")
 flags.DEFINE_integer("max_examples", None, "Use at most N images per split.")
 flags.DEFINE_string("strategy", None, "tf.distribute strategy: default | mirrored | "
@@ -85,11 +86,9 @@ def main(argv):
     config = run_config.apply_flags(presets.get(FLAGS.preset),
                                     **{name: FLAGS[name].value for name in FLAG_NAMES},
                                     **run_config.precision_settings(FLAGS.mixed_precision))
-    note = strategies.precision_note(config.runtime.mixed_precision,
-                                     config.runtime.force_mixed_precision)
-    if note:
-        print(f"colorization-train: {note}")
     run_dir = FLAGS.run_dir or default_run_dir(FLAGS.preset, config.data.dataset)
+    config = precision.resolve(config, RunDir(run_dir).stored_config())
+    print(f"colorization-train: {precision.note(config, FLAGS.mixed_precision is not None)}")
     print(f"training {config.preset} on {config.data.dataset} into {run_dir} "
           f"({config.runtime.epochs} epochs, batch {config.runtime.batch_size})")
     train(config, run_dir)

@@ -7,8 +7,8 @@ from colorization_tf.training.config import (
     RunConfig,
     RuntimeConfig,
 )
-from colorization_tf.training.fit import build_colorizer, precision_policy, train
+from colorization_tf.training.fit import build_colorizer, train
 from colorization_tf.training.run_dir import RunDir, RunDirError
 
 __all__ = ["ConfigError", "OptimConfig", "RunConfig", "RunDir", "RunDirError",
-           "RuntimeConfig", "build_colorizer", "precision_policy", "train"]
+           "RuntimeConfig", "build_colorizer", "train"]

@@ -47,7 +47,9 @@ class RuntimeConfig:
     eval_examples: int | None = None  # validation and end-of-run metrics on a spread subset
     # train on random image_size crops of images fitted to image_size * crop_scale px
     crop_scale: float | None = None
-    mixed_precision: bool = False
+    # None: on where the device computes the lower precision natively (training.precision
+    # decides when the run starts; config.json records the decision)
+    mixed_precision: bool | None = None
     # bfloat16 even on a CPU without native bfloat16 (--mixed_precision=force)
     force_mixed_precision: bool = False
     jit_compile: bool = False

@@ -8,9 +8,6 @@ end-of-run scores (metrics.json, samples.png) are written downstream, by
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-
 import keras
 
 from colorization_tf import colorizers
@@ -21,26 +18,13 @@ from colorization_tf.data import (
     spread_examples,
     steps_per_epoch,
 )
-from colorization_tf.training import optimizers, strategies
+from colorization_tf.training import optimizers, precision, strategies
 from colorization_tf.training.callbacks import SampleImages, SaveGenerator
 from colorization_tf.training.config import ConfigError, RunConfig
 from colorization_tf.training.run_dir import RunDir
 
 PRIOR_BATCH = 256
 SAMPLE_COUNT = 8
-
-
-@contextlib.contextmanager
-def precision_policy(mixed: bool, force: bool = False) -> Iterator[None]:
-    """The run's dtype policy (``strategies.mixed_precision_policy`` when ``mixed``, else
-    float32), restored afterwards so it never leaks into the next call."""
-    previous = keras.mixed_precision.global_policy()
-    keras.mixed_precision.set_global_policy(
-        strategies.mixed_precision_policy(force) if mixed else "float32")
-    try:
-        yield
-    finally:
-        keras.mixed_precision.set_global_policy(previous)
 
 
 def with_data_facts(config: RunConfig) -> RunConfig:
@@ -79,8 +63,9 @@ def train(config: RunConfig, run_dir: str | RunDir, *, verbose: int | str = "aut
     config = with_data_facts(config.validate())
     run.create()
     run.check_same_run(config)
+    config = precision.resolve(config, run.stored_config())
     run.write_config(config)
-    with precision_policy(config.runtime.mixed_precision,
+    with precision.policy(config.runtime.mixed_precision,
                           config.runtime.force_mixed_precision):
         return _fit(config, run, verbose, callbacks or [])
 

@@ -98,6 +98,10 @@ class RunDir:
             raise RunDirError(f"--run_dir={self.path} has no {self.CONFIG} (is it a "
                               "training run?)")
 
+    def stored_config(self) -> RunConfig | None:
+        """The configuration a run started here recorded, or None for a new run."""
+        return self.read_config() if os.path.isfile(self.config) else None
+
     def read_config(self) -> RunConfig:
         """The run's configuration, typed."""
         self.require()

@@ -7,8 +7,6 @@ from collections.abc import Callable
 
 import tensorflow as tf
 
-from colorization_tf import cpu
-
 STRATEGIES = ("default", "mirrored", "multi_worker", "tpu")
 
 
@@ -87,24 +85,3 @@ def distributed_dataset(strategy, make: Callable[[int, tuple[int, int]], tf.data
         return make(per_replica, (context.num_input_pipelines, context.input_pipeline_id))
 
     return strategy.distribute_datasets_from_function(per_pipeline)
-
-
-def mixed_precision_policy(force: bool = False) -> str:
-    """The policy ``--mixed_precision`` means here: ``mixed_float16`` where a GPU is
-    visible, ``mixed_bfloat16`` on a TPU or a CPU with native bfloat16 (AVX512_BF16, AMX),
-    and ``float32`` on other CPUs, where bfloat16 is emulated and several times slower,
-    unless ``force``."""
-    if tf.config.list_physical_devices("GPU"):
-        return "mixed_float16"
-    if force or tf.config.list_logical_devices("TPU") or cpu.cpu_features().native_bfloat16:
-        return "mixed_bfloat16"
-    return "float32"
-
-
-def precision_note(mixed: bool, force: bool = False) -> str | None:
-    """One line saying why ``--mixed_precision`` trains in float32 here, or None."""
-    if not mixed or mixed_precision_policy(force) != "float32":
-        return None
-    return ("--mixed_precision: this CPU has no native bfloat16 (AVX512_BF16 or AMX), where "
-            "mixed_bfloat16 is several times slower than float32; training in float32 "
-            "(--mixed_precision=force to use bfloat16 anyway)")

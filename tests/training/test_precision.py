@@ -1,0 +1,134 @@
+"""Mixed precision by default where the device computes it natively (training.precision):
+the decision per device kind, the flag's values, what config.json records, and that a
+resumed run keeps its precision on a machine that would decide otherwise."""
+
+from __future__ import annotations
+
+import json
+
+import keras
+import pytest
+from absl import flags
+from support import tiny_config
+
+from colorization_tf import cpu
+from colorization_tf.commands import train as train_command
+from colorization_tf.training import precision, train
+from colorization_tf.training.config import precision_settings
+
+AVX2 = cpu.CpuFeatures(x86=True, avx2=True)
+BF16 = cpu.CpuFeatures(x86=True, avx2=True, avx512=True, avx512_bf16=True)
+AMX = cpu.CpuFeatures(x86=True, avx2=True, avx512=True, amx=True)
+
+
+@pytest.fixture
+def on_cpu(monkeypatch):
+    """Pretend the machine has the CPU given to the returned function (and no GPU/TPU)."""
+    monkeypatch.setattr(precision.tf.config, "list_physical_devices", lambda kind=None: [])
+    monkeypatch.setattr(precision.tf.config, "list_logical_devices", lambda kind=None: [])
+
+    def use(features: cpu.CpuFeatures) -> None:
+        monkeypatch.setattr(cpu, "cpu_features", lambda: features)
+    return use
+
+
+def test_flag_values():
+    assert precision_settings(None) == {}
+    assert precision_settings("true") == {"mixed_precision": True, "force_mixed_precision": False}
+    assert precision_settings("false") == {"mixed_precision": False,
+                                        "force_mixed_precision": False}
+    assert precision_settings("force") == {"mixed_precision": True, "force_mixed_precision": True}
+
+
+@pytest.mark.parametrize("argv, value", [
+    ([], None), (["--mixed_precision"], "true"), (["--nomixed_precision"], "false"),
+    (["--mixed_precision=force"], "force"), (["--mixed_precision=false"], "false")])
+def test_the_train_flag_parses_no_and_force(argv, value):
+    values = flags.FlagValues()
+    values.append_flag_values(flags.FLAGS)  # the real --mixed_precision definition
+    values(["colorization-train", *argv])
+    assert values.mixed_precision == value
+    assert train_command.FLAGS["mixed_precision"].boolean
+
+
+@pytest.mark.parametrize("features, force, policy", [
+    (AVX2, False, "float32"), (AVX2, True, "mixed_bfloat16"),
+    (BF16, False, "mixed_bfloat16"), (AMX, False, "mixed_bfloat16")])
+def test_policy_per_cpu(on_cpu, features, force, policy):
+    on_cpu(features)
+    assert precision.policy_name(force) == policy
+
+
+@pytest.mark.parametrize("features, mixed, word", [
+    (AVX2, False, "no native bfloat16"), (BF16, True, "AVX512_BF16"), (AMX, True, "AMX")])
+def test_the_default_is_on_exactly_where_native_with_the_reason(on_cpu, features, mixed, word):
+    on_cpu(features)
+    config = precision.resolve(tiny_config(mixed_precision=None))
+    assert config.runtime.mixed_precision is mixed
+    line = precision.note(config, given=False)
+    assert "\n" not in line and word in line
+    assert line.startswith("precision: mixed_bfloat16" if mixed else "precision: float32")
+
+
+def test_gpus_with_and_without_tensor_cores(monkeypatch):
+    def gpu(capability):
+        monkeypatch.setattr(precision.tf.config, "list_physical_devices",
+                            lambda kind=None: ["GPU:0"] if kind == "GPU" else [])
+        monkeypatch.setattr(precision.tf.config.experimental, "get_device_details",
+                            lambda device: {"compute_capability": capability,
+                                            "device_name": "Test GPU"})
+    gpu((8, 0))
+    assert precision.native().mixed and precision.policy_name() == "mixed_float16"
+    gpu((6, 1))
+    assert not precision.native().mixed and "6.1" in precision.native().reason
+
+
+def test_the_users_choice_and_a_stored_run_win_over_the_hardware(on_cpu):
+    on_cpu(BF16)
+    assert precision.resolve(tiny_config(mixed_precision=False)).runtime.mixed_precision is False
+    on_cpu(AVX2)
+    forced = tiny_config(mixed_precision=True, force_mixed_precision=True)
+    assert precision.resolve(forced).runtime == forced.runtime
+    stored = precision.resolve(tiny_config(mixed_precision=None), stored=forced)
+    assert stored.runtime.mixed_precision and stored.runtime.force_mixed_precision
+
+
+class _SeePolicy(keras.callbacks.Callback):
+    def __init__(self, seen: list):
+        super().__init__()
+        self.seen = seen
+
+    def on_train_begin(self, logs=None):
+        self.seen.append(keras.mixed_precision.global_policy().name)
+
+
+def test_train_records_the_decision_and_a_resumed_run_keeps_it(on_cpu, tmp_path):
+    seen: list = []
+    for first, then in ((BF16, AVX2), (AVX2, BF16)):
+        on_cpu(first)
+        run = tmp_path / ("bf16" if first.native_bfloat16 else "avx2")
+        train(tiny_config(mixed_precision=None), str(run), verbose=0,
+              callbacks=[_SeePolicy(seen)])
+        decided = first.native_bfloat16
+        assert json.loads((run / "config.json").read_text())["runtime"]["mixed_precision"] \
+            is decided
+        on_cpu(then)  # resumed on a machine whose own default is the other one
+        train(tiny_config(mixed_precision=None, epochs=2), str(run), verbose=0,
+              callbacks=[_SeePolicy(seen)])
+        assert json.loads((run / "config.json").read_text())["runtime"]["mixed_precision"] \
+            is decided
+    # bfloat16, then float32 on the emulating CPU (what mixed means there); float32 kept
+    # on the bfloat16 CPU, where a new run would have used bfloat16
+    assert seen == ["mixed_bfloat16", "float32", "float32", "float32"]
+    assert keras.mixed_precision.global_policy().name == "float32"  # restored
+
+
+def test_asking_for_mixed_on_an_emulating_cpu_trains_float32_unless_forced(on_cpu, tmp_path):
+    on_cpu(AVX2)
+    seen: list = []
+    train(tiny_config(mixed_precision=True), str(tmp_path / "a"), verbose=0,
+          callbacks=[_SeePolicy(seen)])
+    train(tiny_config(mixed_precision=True, force_mixed_precision=True),
+          str(tmp_path / "b"), verbose=0, callbacks=[_SeePolicy(seen)])
+    assert seen == ["float32", "mixed_bfloat16"]
+    assert "--mixed_precision=force" in precision.note(tiny_config(mixed_precision=True), True)
