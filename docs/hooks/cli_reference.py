@@ -1,0 +1,95 @@
+"""MkDocs hook: the command-line reference, generated from the absl flag definitions.
+
+At every build ``tools/cli_flags.py dump`` (one subprocess: it imports TensorFlow and each
+command module in turn) returns every flag of the seven ``colorization-*`` console scripts
+with its type, default and help string; ``on_files`` adds one page per command,
+``reference/cli/NAME.md``, rendered by ``render``. The pages are never written to docs/
+and never edited by hand, so a flag, default or help text in them is the code's own.
+"""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import subprocess
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+TOOL = ROOT / "tools" / "cli_flags.py"
+
+
+def flag_data() -> dict:
+    """``tools/cli_flags.py dump`` run with this interpreter (see its docstring)."""
+    result = subprocess.run([sys.executable, str(TOOL), "dump"], cwd=ROOT, check=False,
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"{TOOL.name} dump failed:\n{result.stderr[-4000:]}")
+    return json.loads(result.stdout)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _default(flag: dict) -> str:
+    if flag["default"] is None:
+        return "none"
+    if flag["default"] == "":
+        return '`""`'
+    return f"`{_cell(flag['default'])}`"
+
+
+def _form(flag: dict) -> str:
+    """How the flag is written: ``--name`` (booleans: also ``--noname``) or ``--name=VALUE``."""
+    if flag["boolean"]:
+        return f"`--{flag['name']}`, `--no{flag['name']}`"
+    if flag["choices"]:
+        choices = "\\|".join(flag["choices"])
+        return f"`--{flag['name']}={choices}`"
+    return f"`--{flag['name']}={flag['type'].upper()}`"
+
+
+def _bounds(flag: dict) -> str:
+    low, high = flag["lower_bound"], flag["upper_bound"]
+    if low is None and high is None:
+        return ""
+    if high is None:
+        return f" (at least {low})"
+    if low is None:
+        return f" (at most {high})"
+    return f" ({low} to {high})"
+
+
+def render(command: str, info: dict) -> str:
+    """The reference page of ``colorization-COMMAND`` from its ``dump`` entry."""
+    lines = [
+        f"# colorization-{command}",
+        "",
+        f"`colorization-{command}` or `python -m colorization_tf.{command}` "
+        f"(module `{info['module']}`). Generated from the flag definitions at build time; "
+        "`--helpfull` prints the same flags with absl's own.",
+        "",
+        "```text",
+        info["doc"],
+        "```",
+        "",
+        "A bad flag or value, a missing file or an unreachable dataset prints one line "
+        "naming it and exits with status 2 (`--verbose` adds the Python traceback).",
+        "",
+        "| flag | default | meaning |",
+        "|---|---|---|",
+    ]
+    for flag in info["flags"]:
+        lines.append(f"| {_form(flag)} | {_default(flag)} | "
+                     f"{_cell(flag['help'])}{_bounds(flag)} |")
+    return "\n".join(lines) + "\n"
+
+
+def on_files(files, config):
+    """Adds ``reference/cli/NAME.md`` for every console script."""
+    from mkdocs.structure.files import File
+
+    for command, info in flag_data().items():
+        files.append(File.generated(config, f"reference/cli/{command}.md",
+                                    content=render(command, info)))
+    return files
