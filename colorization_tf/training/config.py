@@ -21,11 +21,15 @@ class ConfigError(ValueError):
 @dataclasses.dataclass(frozen=True)
 class OptimConfig:
     """Adam with the papers' staircase decay; other networks learn at a scale of the
-    generator's rate (``scales``: role -> factor, e.g. the cGAN's D at 0.1)."""
+    generator's rate (``scales``: role -> factor, e.g. the cGAN's D at 0.1).
+    ``cosine_to_zero``: the rate falls by a half cosine to 0 over the run's updates instead
+    (the short ``samples`` schedule, where the papers' staircase never fires and a constant
+    rate leaves the validation error oscillating from epoch to epoch)."""
 
     learning_rate: float = 1e-3
     decay_rate: float | None = None
     decay_steps: int | None = None
+    cosine_to_zero: bool = False
     beta_1: float = 0.9
     beta_2: float = 0.999
     weight_decay: float | None = None
@@ -154,7 +158,8 @@ def apply_flags(preset: RunConfig, **flags) -> RunConfig:
     """The preset with every flag that was given (not None) applied on top, validated.
     Data flags (``dataset``, ``image_size``, ...) go to ``data``, runtime flags
     (``batch_size``, ``mixed_precision``, ...) to ``runtime``; ``seed`` to both; without
-    ``epochs``, the preset's short ``samples_epochs`` applies on ``samples``."""
+    ``epochs``, the preset's short ``samples_epochs`` applies on ``samples``, with the
+    learning rate annealed to 0 over it (``OptimConfig.cosine_to_zero``)."""
     given = {k: v for k, v in flags.items() if v is not None}
     method = preset.method
     if "backbone_weights" in given:
@@ -166,12 +171,13 @@ def apply_flags(preset: RunConfig, **flags) -> RunConfig:
                                                if k in DATA_FLAGS})
     runtime = dataclasses.replace(preset.runtime, **{k: v for k, v in given.items()
                                                      if k in RUNTIME_FLAGS})
+    optim = preset.optim
     if "epochs" not in given and data.dataset == "samples" and runtime.samples_epochs:
         runtime = dataclasses.replace(runtime, epochs=runtime.samples_epochs)
+        optim = dataclasses.replace(optim, cosine_to_zero=True)
     if "image_size" in method.generator:  # networks built for a fixed input size
         method = dataclasses.replace(method, generator={**method.generator,
                                                         "image_size": data.image_size})
-    optim = preset.optim
     if "learning_rate" in given:
         optim = dataclasses.replace(optim, learning_rate=given["learning_rate"])
     return preset.replace(method=method, data=data, runtime=runtime, optim=optim).validate()

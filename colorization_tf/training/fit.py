@@ -47,10 +47,12 @@ def crop_size(image_size: int, crop_scale: float | None) -> int | None:
     return int(round(image_size * crop_scale))
 
 
-def build_colorizer(config: RunConfig) -> colorizers.Colorizer:
-    """The run's colorizer with its optimisers attached (call inside the strategy scope)."""
+def build_colorizer(config: RunConfig, steps: int | None = None) -> colorizers.Colorizer:
+    """The run's colorizer with its optimisers attached (call inside the strategy scope);
+    ``steps``: updates per epoch, which an annealed learning rate needs."""
     colorizer = colorizers.build(config.method, config.num_classes, config.runtime.seed)
-    optimizers.compile_colorizer(colorizer, config.optim, config.runtime.jit_compile)
+    total = steps * config.runtime.epochs if steps else None
+    optimizers.compile_colorizer(colorizer, config.optim, config.runtime.jit_compile, total)
     return colorizer
 
 
@@ -86,7 +88,7 @@ def _fit(config: RunConfig, run: RunDir, verbose, extra_callbacks: list):
     val_ds = make_dataset(data, "val", batch_size, examples=runtime.eval_examples)
     keras.utils.set_random_seed(runtime.seed)  # initial weights, whatever ran before
     with strategy.scope():
-        colorizer = build_colorizer(config)
+        colorizer = build_colorizer(config, steps)
         colorizer.build_all(data.image_size)
     stored = run.read_artifacts()
     if stored is not None:
