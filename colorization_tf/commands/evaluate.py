@@ -79,7 +79,7 @@ def main(argv):
         temperature=FLAGS.temperature, num_images=FLAGS.num_images,
         reference_dir=reference_dir, inception_weights=FLAGS.inception_weights)
     if FLAGS.turing_db:
-        from colorization_tf.web.storage import turing_results
+        from colorization_tf.web.results import turing_results
 
         found.results["turing"] = turing_results(FLAGS.turing_db)
     written = report.write_outputs(found, FLAGS.out, paper=FLAGS.paper)

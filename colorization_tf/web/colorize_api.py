@@ -34,12 +34,12 @@ from pathlib import Path
 from typing import Annotated, Protocol
 
 import numpy as np
-from fastapi import FastAPI, Query, Request
+from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 
-from colorization_tf.web import images, uploads
+from colorization_tf.web import images, responses, uploads
 from colorization_tf.web.runs import ColorizeFn
 
 PAGES = Path(__file__).parent / "pages"
@@ -146,9 +146,10 @@ class _Gate:
                 self.inside -= 1
 
 
-def add_routes(app: FastAPI, runs: Sequence[str], colorize_fn: ColorizeFn | None,
-               limits: UploadLimits, editor: Editor | None = None) -> None:
-    """Adds the colorize editor's routes to ``app``. ``editor`` serves its methods; else
+def add_routes(app: FastAPI | APIRouter, runs: Sequence[str], colorize_fn: ColorizeFn | None,
+               limits: UploadLimits, editor: Editor | None = None) -> _Gate:
+    """Adds the colorize editor's routes to ``app`` (``web.editor_routes``' router) and
+    returns their admission gate. ``editor`` serves its methods; else
     ``colorize_fn(codes, run) -> uint8`` colours a photo with each of ``runs`` (hints
     refused); with neither, the endpoints answer 503."""
     limits.validate()
@@ -157,9 +158,8 @@ def add_routes(app: FastAPI, runs: Sequence[str], colorize_fn: ColorizeFn | None
     methods = editor.methods() if editor is not None else []
     names = tuple(method["name"] for method in methods)
     gate = _Gate(limits)
-    app.state.colorize_gate = gate
 
-    @app.get("/colorize", include_in_schema=False)
+    @app.get("/colorize", response_class=responses.HTMLFileResponse)
     def colorize_page() -> FileResponse:
         return FileResponse(PAGES / "colorize.html", media_type="text/html",
                             headers={"Cache-Control": "no-cache"})
@@ -207,12 +207,16 @@ def add_routes(app: FastAPI, runs: Sequence[str], colorize_fn: ColorizeFn | None
         return Response(images.png_bytes(colored), media_type="image/png",
                         headers={"Cache-Control": "no-store"})
 
-    @app.post("/api/colorize", max_body_size=limits.max_body_bytes)
+    @app.post("/api/colorize", max_body_size=limits.max_body_bytes,
+              response_class=responses.PNGResponse, openapi_extra=responses.upload_body(),
+              responses=responses.errors(400, 413, 415, 422, 503))
     async def colorize(request: Request,
                        run: Annotated[str | None, Query(max_length=200)] = None) -> Response:
         return await handle(request, run, colorize_work)
 
-    @app.post("/api/suggest", max_body_size=limits.max_body_bytes)
+    @app.post("/api/suggest", max_body_size=limits.max_body_bytes,
+              openapi_extra=responses.upload_body(),
+              responses=responses.errors(400, 413, 415, 422, 503))
     async def suggest(request: Request,
                       x: Annotated[float, Query(ge=-MAX_COORDINATE, le=MAX_COORDINATE)],
                       y: Annotated[float, Query(ge=-MAX_COORDINATE, le=MAX_COORDINATE)],
@@ -222,6 +226,8 @@ def add_routes(app: FastAPI, runs: Sequence[str], colorize_fn: ColorizeFn | None
             return JSONResponse({"colors": list(colors)}, headers={"Cache-Control": "no-store"})
 
         return await handle(request, run, work)
+
+    return gate
 
 
 @contextlib.asynccontextmanager

@@ -10,9 +10,11 @@ TensorFlow on fake colorizers.
 Hints arrive as the text of the hints file (``inference.hints``, in the photo's pixel
 coordinates after EXIF orientation), already bounded in bytes by the endpoint; everything
 else (JSON, keys, ``#rrggbb`` colours, at most ``hints.MAX_POINTS`` points, coordinates
-inside the photo) is checked by ``inference.hints``, plus, here, radii and stroke widths
-no larger than the photo (a wider shape colours nothing more but costs more to draw). A
-bad value raises a one-line ``ValueError`` that the endpoint answers with 422.
+inside the photo, radii and stroke widths no larger than it) is checked by
+``inference.hints``, as for the command line and the Python API. A run colours through
+``inference.hinted`` (via ``runs``), the entry they share, and a reference photo becomes a
+global hint through ``reference_hint.global_hint_of_codes``. A bad value raises a one-line
+``ValueError`` that the endpoint answers with 422.
 """
 
 from __future__ import annotations
@@ -71,8 +73,8 @@ class Editor:
                                  "unet_hints_global runs do)")
             return self._optimize(codes, photo_hints)
         predictor = self.predictors[method]
-        return runs.colorize_codes(predictor, codes, **self._maps(
-            predictor, method, codes, photo_hints, reference))
+        return runs.colorize_codes(predictor, codes, photo_hints,
+                                   hint_global=self._global(predictor, method, reference))
 
     def suggest(self, codes: np.ndarray, method: str, hints_text: str | None, x: float,
                 y: float, reference: np.ndarray | None = None) -> list[str]:
@@ -89,8 +91,9 @@ class Editor:
         photo_hints = self._hints(method, hints_text, codes)
         predictor = self.predictors[method]
         size = predictor.image_size
-        maps = self._maps(predictor, method, codes, photo_hints, reference)
-        lightness = _model_input(codes, size)
+        lightness, maps = runs.model_inputs(
+            predictor, codes, photo_hints,
+            hint_global=self._global(predictor, method, reference))
         colours = predictor.suggest_colors(
             lightness, maps.get("hint_ab"), maps.get("hint_mask"), maps.get("hint_global"),
             x=min(int((x + 0.5) * size / width), size - 1),
@@ -100,8 +103,8 @@ class Editor:
     # ---------------------------------------------------------------- the steps
 
     def _hints(self, method: str, hints_text: str | None, codes: np.ndarray):
-        """The parsed, checked hints (None: none given). Raises ValueError naming a run
-        that reads no hints, or the bad entry."""
+        """The parsed hints (None: none given). Raises ValueError naming a run that reads
+        no hints, or the bad entry."""
         if method != OPTIMIZATION and method not in self.predictors:
             raise ValueError(f"unknown run {method!r}")
         if hints_text is None:
@@ -114,37 +117,20 @@ class Editor:
                              f"{OPTIMIZATION}")
         from colorization_tf.inference import hints
 
-        photo_hints = hints.parse_hints(hints_text, source="hints")
-        height, width = np.shape(codes)[:2]
-        photo_hints.check_inside(width, height)
-        long_side = max(height, width)
-        for i, point in enumerate(photo_hints.points):
-            if point.radius > long_side:
-                raise ValueError(f"hints: points[{i}]: radius={point.radius:g} is larger "
-                                 f"than the {width}x{height} image")
-        for i, stroke in enumerate(photo_hints.strokes):
-            if stroke.width > 2 * long_side:
-                raise ValueError(f"hints: strokes[{i}]: width={stroke.width:g} is larger "
-                                 f"than the {width}x{height} image")
-        return photo_hints
+        # checked against the photo (Hints.check_inside) where it is used: hinted, optimization
+        return hints.parse_hints(hints_text, source="hints")
 
     @staticmethod
-    def _maps(predictor, method: str, codes: np.ndarray, photo_hints,
-              reference: np.ndarray | None) -> dict:
-        """The hint inputs of a run at its render size (``{}``: none given)."""
-        maps = {}
-        if photo_hints is not None and len(photo_hints):
-            from colorization_tf.inference import hints
+    def _global(predictor, method: str, reference: np.ndarray | None) -> np.ndarray | None:
+        """The reference photo's global hint (None: no reference given)."""
+        if reference is None:
+            return None
+        if not getattr(predictor, "accepts_global_hint", False):
+            raise ValueError(f"reference: run {method} reads no reference photo (only "
+                             "unet_hints_global runs do)")
+        from colorization_tf.inference import reference_hint
 
-            size = predictor.image_size
-            maps["hint_ab"], maps["hint_mask"] = hints.rasterize(
-                photo_hints, np.shape(codes)[:2], (size, size))
-        if reference is not None:
-            if not getattr(predictor, "accepts_global_hint", False):
-                raise ValueError(f"reference: run {method} reads no reference photo (only "
-                                 "unet_hints_global runs do)")
-            maps["hint_global"] = _global_hint(reference)
-        return maps
+        return reference_hint.global_hint_of_codes(reference)
 
     def _optimize(self, codes: np.ndarray, photo_hints) -> np.ndarray:
         """Levin et al. 2004 on the solve grid, recombined with the photo's full-size L."""
@@ -152,23 +138,6 @@ class Editor:
 
         return optimization.colorize_codes(codes, photo_hints or hints.Hints(),
                                            self.solve_size)
-
-
-def _model_input(codes: np.ndarray, size: int) -> np.ndarray:
-    from colorization_tf.inference import full_resolution
-
-    return full_resolution.fast_model_input(codes, size)
-
-
-def _global_hint(codes: np.ndarray) -> np.ndarray:
-    """``hint_global`` of a reference photo's codes (``reference_hint.global_hint_of_rgb``
-    of the photo shrunk to at most ``REFERENCE_PIXELS`` first)."""
-    from colorization_tf.inference import full_resolution, reference_hint
-
-    height, width = np.shape(codes)[:2]
-    scale = min(1.0, (reference_hint.REFERENCE_PIXELS / max(height * width, 1)) ** 0.5)
-    size = (max(1, round(height * scale)), max(1, round(width * scale)))
-    return reference_hint.global_hint_of_rgb(full_resolution.small_rgb(codes, size))
 
 
 def load_editor(run_dirs, solve_size: int | None = None) -> Editor:

@@ -4,10 +4,11 @@ loading a split's originals (``data.load_split``). Everything is imported when f
 called, so the study server, its storage and its tests import no TensorFlow until a real
 run is loaded.
 
-Colorizing keeps full-resolution data in integers: the model input is the photo's codes
-resized (antialiased) straight to the render size (``full_resolution.fast_model_input``)
-and the colour comes from ``full_resolution.fast_recombine`` (the one recombination every
-consumer uses), which upsample ab row by row. A 36 MP photo then costs little beyond its
+Colorizing goes through ``inference.hinted.colorize_codes``, the one "colorize with a run
+and hints" entry the command line and ``Predictor`` share, which keeps full-resolution
+data in integers: the model input is the photo's codes resized (antialiased) straight to
+the render size and the colour comes from ``full_resolution.fast_recombine`` (the one
+recombination every consumer uses), which upsamples ab row by row. A 36 MP photo then costs little beyond its
 108 MB of codes and the 108 MB result, where the whole-image float path takes ~2.4 GB.
 """
 
@@ -47,11 +48,6 @@ def load_predictors(run_dirs: Sequence[str]) -> dict:
     return predictors
 
 
-def load_colorizers(run_dirs: Sequence[str]) -> dict[str, images.Colorize]:
-    """``{run name: colorize(codes) -> uint8}`` for the run directories."""
-    return colorizers_of(load_predictors(run_dirs))
-
-
 def colorizers_of(predictors: Mapping) -> dict[str, images.Colorize]:
     """``{run name: colorize(codes) -> uint8}`` of ``{run name: Predictor}``."""
     return {name: _bound(predictor) for name, predictor in predictors.items()}
@@ -61,32 +57,23 @@ def _bound(predictor) -> images.Colorize:
     return lambda codes: colorize_codes(predictor, codes)
 
 
-def colorize_codes(predictor, codes: np.ndarray, render_size: int | None = None, *,
-                   hint_ab=None, hint_mask=None, hint_global=None) -> np.ndarray:
+def colorize_codes(predictor, codes: np.ndarray, photo_hints=None, *,
+                   hint_global: np.ndarray | None = None) -> np.ndarray:
     """One photo as sRGB codes ``[H, W, 3]`` (uint8 or uint16, any size) -> uint8 RGB of
-    the same size keeping the photo's own L (``full_resolution.fast_recombine``).
-    Learned-hints runs also take the user's hints at the render size (``hint_ab``
-    ``[S,S,2]``, ``hint_mask`` ``[S,S,1]``, ``hint_global`` ``[Q+2]``; see
-    ``Predictor.predict``)."""
-    from colorization_tf.inference import full_resolution
+    the same size keeping the photo's own L, with the user's hints (``inference.hints.Hints``)
+    and a reference's ``hint_global`` for runs that read them: ``inference.hinted``'s
+    ``colorize_codes`` (TensorFlow imported on the first call)."""
+    from colorization_tf.inference import hinted
 
-    codes = _checked(codes)
-    lightness = full_resolution.fast_model_input(codes, int(render_size or predictor.image_size))
-    if hint_ab is None and hint_mask is None and hint_global is None:
-        ab_small = predictor.predict(lightness[None])
-    else:
-        ab_small = predictor.predict(
-            lightness[None], *(None if value is None else np.asarray(value)[None]
-                               for value in (hint_ab, hint_mask, hint_global)))
-    return full_resolution.fast_recombine(codes, np.asarray(ab_small, np.float32)[0])
+    return hinted.colorize_codes(predictor, codes, photo_hints, hint_global=hint_global)
 
 
-def _checked(codes: np.ndarray) -> np.ndarray:
-    codes = np.asarray(codes)
-    if codes.ndim != 3 or codes.shape[-1] != 3 or codes.dtype not in (np.uint8, np.uint16):
-        raise ValueError(f"expected uint8/uint16 codes [H, W, 3], got {codes.dtype} "
-                         f"{list(codes.shape)}")
-    return codes
+def model_inputs(predictor, codes: np.ndarray, photo_hints=None, *,
+                 hint_global: np.ndarray | None = None) -> tuple[np.ndarray, dict]:
+    """``inference.hinted.model_inputs``: the network's L and hint maps for one photo."""
+    from colorization_tf.inference import hinted
+
+    return hinted.model_inputs(predictor, codes, photo_hints, hint_global=hint_global)
 
 
 def colorize_with(colorizers: Mapping[str, images.Colorize]) -> ColorizeFn:

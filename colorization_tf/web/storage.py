@@ -9,22 +9,19 @@ Why it is built this way:
   makes a writer wait for the lock instead of failing with "database is locked".
 - Connections come from a small pool (one per concurrently working thread), never shared
   by two threads at once.
-- The schema is versioned with ``PRAGMA user_version``: created on first start, migrated
-  forward step by step, refused when it is newer than this code.
-- All SQL is parameterised; the only formatted statement sets ``user_version`` from the
-  integer constant below.
-- Version 2 (this issue's privacy work) gives every participant an opaque ``pseudonym``
-  (what results show; the cookie value never leaves the participants table), the crowd
-  platform's ids (``external_id``: one participation per id), answers a
-  ``response_ms``, and adds a ``secrets`` table (the generated admin token).
+- The schema (``schema``) is versioned with ``PRAGMA user_version``: created on first
+  start, migrated forward step by step, refused when it is newer than this code.
+- All SQL is parameterised; the only formatted statements set ``user_version`` from the
+  integer constant ``SCHEMA_VERSION`` and the busy timeout from an int.
 
-``turing_results(db_path)`` reads a finished study without starting a server (used by
-``evaluate --turing_db``).
+``read_study(path)`` reads a finished study's answers without starting a server
+(``results.turing_results``, for ``evaluate --turing_db``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import queue
@@ -35,65 +32,9 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-SCHEMA_VERSION = 2
-BUSY_TIMEOUT_MS = 30_000
+from colorization_tf.web.schema import MIGRATIONS, SCHEMA_VERSION
 
-# MIGRATIONS[v] takes a database from version v - 1 to version v.
-MIGRATIONS: dict[int, tuple[str, ...]] = {
-    1: (
-        """CREATE TABLE studies (
-            id INTEGER PRIMARY KEY,
-            config TEXT NOT NULL UNIQUE,
-            created_at REAL NOT NULL)""",
-        """CREATE TABLE images (
-            id TEXT PRIMARY KEY,
-            source TEXT NOT NULL,
-            source_index INTEGER NOT NULL,
-            kind TEXT NOT NULL CHECK (kind IN ('original', 'colorized', 'attention')),
-            run TEXT NOT NULL DEFAULT '',
-            file TEXT NOT NULL,
-            created_at REAL NOT NULL,
-            UNIQUE (source, source_index, kind, run))""",
-        """CREATE TABLE participants (
-            id TEXT PRIMARY KEY,
-            study_id INTEGER NOT NULL REFERENCES studies (id),
-            method TEXT,
-            plan TEXT NOT NULL,
-            created_at REAL NOT NULL)""",
-        "CREATE INDEX participants_by_study ON participants (study_id, method)",
-        """CREATE TABLE trials (
-            id TEXT PRIMARY KEY,
-            participant_id TEXT NOT NULL REFERENCES participants (id),
-            position INTEGER NOT NULL,
-            practice INTEGER NOT NULL CHECK (practice IN (0, 1)),
-            attention INTEGER NOT NULL CHECK (attention IN (0, 1)),
-            source_index INTEGER NOT NULL,
-            run TEXT,
-            images TEXT NOT NULL,
-            truth TEXT NOT NULL,
-            created_at REAL NOT NULL,
-            UNIQUE (participant_id, position))""",
-        """CREATE TABLE answers (
-            trial_id TEXT PRIMARY KEY REFERENCES trials (id),
-            answer TEXT NOT NULL,
-            correct INTEGER NOT NULL CHECK (correct IN (0, 1)),
-            answered_at REAL NOT NULL)""",
-    ),
-    2: (
-        "ALTER TABLE participants ADD COLUMN pseudonym TEXT",
-        "ALTER TABLE participants ADD COLUMN external_id TEXT",
-        "ALTER TABLE participants ADD COLUMN external TEXT",
-        "UPDATE participants SET pseudonym = lower(hex(randomblob(8))) WHERE pseudonym IS NULL",
-        "CREATE UNIQUE INDEX participants_by_pseudonym ON participants (pseudonym)",
-        """CREATE UNIQUE INDEX participants_by_external ON participants (study_id, external_id)
-            WHERE external_id IS NOT NULL""",
-        "ALTER TABLE answers ADD COLUMN response_ms REAL",
-        """CREATE TABLE secrets (
-            name TEXT PRIMARY KEY,
-            value TEXT NOT NULL,
-            created_at REAL NOT NULL)""",
-    ),
-}
+BUSY_TIMEOUT_MS = 30_000
 
 
 class StorageError(ValueError):
@@ -397,25 +338,30 @@ def _user_version(connection: sqlite3.Connection) -> int:
         raise StorageError(f"not a usable SQLite database ({err})") from err
 
 
-def turing_results(db_path: str | os.PathLike, study_id: int | None = None) -> dict[str, dict]:
-    """The Turing-test figures of a study database, per run:
-    ``{run: {"shown", "accuracy", "fooled_rate", "ci_low", "ci_high"}}`` (test trials of
-    participants the study's exclusion rules keep; the interval is Wilson 95% on accuracy). Reads the latest study
-    unless ``study_id`` is given; starts no server. Raises FileNotFoundError / ValueError
-    with a one-line reason."""
-    from colorization_tf.web import study as study_lib
+@dataclasses.dataclass(frozen=True)
+class StoredStudy:
+    """One study as its database holds it: ``study_id``, ``config`` (the canonical JSON
+    ``StudyConfig.to_json`` wrote) and ``answers`` (``Transaction.answered_trials``)."""
 
-    path = os.fspath(db_path)
+    study_id: int
+    config: str
+    answers: list[dict[str, Any]]
+
+
+def read_study(path: str | os.PathLike, study_id: int | None = None) -> StoredStudy:
+    """The answers of one study in the database at ``path`` (the latest study unless
+    ``study_id`` is given), read in one snapshot without a server. Raises
+    FileNotFoundError (no such file), LookupError (no such study) or StorageError."""
+    path = os.fspath(path)
     if not os.path.isfile(path):
-        raise FileNotFoundError(f"--turing_db={path}: no such file")
+        raise FileNotFoundError(f"{path}: no such file")
     with Storage(path) as storage, storage.read() as tx:
         if study_id is None:
-            latest = tx.latest_study()
+            found = tx.latest_study()
         else:
             config = tx.study_config(int(study_id))
-            latest = None if config is None else (int(study_id), config)
-        if latest is None:
-            raise ValueError(f"--turing_db={path}: the database holds no study")
-        rows = tx.answered_trials(latest[0])
-    config = study_lib.StudyConfig.from_json(latest[1])
-    return study_lib.summarize(rows, config.runs, config.exclusions)["runs"]
+            found = None if config is None else (int(study_id), config)
+        if found is None:
+            raise LookupError(f"{path}: the database holds no study"
+                              + ("" if study_id is None else f" with id {study_id}"))
+        return StoredStudy(found[0], found[1], tx.answered_trials(found[0]))

@@ -56,13 +56,6 @@ def decode(stream: BinaryIO, max_pixels: int) -> np.ndarray:
         raise UploadError(422, f"truncated or damaged image: {_one_line(err)}") from err
 
 
-def read_upload(data: bytes, max_bytes: int, max_pixels: int) -> np.ndarray:
-    """``decode`` of an upload held in memory, after the byte cap (413)."""
-    if len(data) > max_bytes:
-        raise UploadError(413, f"file larger than {max_bytes} bytes")
-    return decode(io.BytesIO(data), max_pixels)
-
-
 class _opened:
     """``Image.open`` with the header checks, as a context manager closing the image."""
 

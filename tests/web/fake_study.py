@@ -7,7 +7,7 @@ import random
 
 import numpy as np
 
-from colorization_tf.web import images, storage, study
+from colorization_tf.web import images, storage, study_config
 
 RUNS = ("run_a", "run_b")
 
@@ -55,7 +55,7 @@ def prepare(database, count: int = 12, mode: str = "single", trials: int = 10,
             runs=RUNS, colorizers=None, log=lambda _: None, exclusions=None):
     """``(config, storage, pool)`` of a fake study on ``database``."""
     colorizers = colorizers or fake_colorizers(runs)
-    config = study.StudyConfig(runs=tuple(runs), source="fake:test:32", images=count,
+    config = study_config.StudyConfig(runs=tuple(runs), source="fake:test:32", images=count,
                                mode=mode, trials=trials, practice_trials=practice_trials,
                                attention_checks=attention_checks, display_ms=display_ms,
                                **({} if exclusions is None else {"exclusions": exclusions}))

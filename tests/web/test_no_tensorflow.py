@@ -18,8 +18,10 @@ SCRIPT = """
 import io, sys, tempfile
 sys.path.insert(0, {here!r})
 import colorization_tf.web
-from colorization_tf.web import (admin, app, colorize_api, exclusions, images, limits, runs,
-                                 storage, study, uploads)
+from colorization_tf.web import (admin, app, colorize_api, csv_export, editor_routes,
+                                 exclusions, experimenter, images, limits, options,
+                                 participant, planning, responses, results, runs, schema,
+                                 statistics, storage, study, study_config, uploads)
 import fake_study
 import numpy as np
 from fastapi.testclient import TestClient
@@ -35,7 +37,7 @@ photo = io.BytesIO()
 Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(photo, format="PNG")
 reply = client.post("/api/colorize", files={{"image": ("a.png", photo.getvalue())}})
 assert reply.status_code == 200, reply.text
-storage.turing_results(db.path)
+results.turing_results(db.path)
 heavy = sorted(name for name in sys.modules
                if name.split(".")[0] in ("tensorflow", "keras", "tensorflow_datasets"))
 print("HEAVY", heavy)

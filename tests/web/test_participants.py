@@ -235,17 +235,17 @@ def test_always_left_is_excluded_in_pair_mode(make_client):
 
 
 def test_the_rules_are_stored_with_the_study(tmp_path):
-    from colorization_tf.web import storage, study
+    from colorization_tf.web import storage, study_config
 
     rules = exclusions.ExclusionRules(min_attention_accuracy=0.5, max_same_answer_share=0.95,
                                       min_median_response_ms=200)
-    config = study.StudyConfig(runs=("a",), source="s", images=4, exclusions=rules)
+    config = study_config.StudyConfig(runs=("a",), source="s", images=4, exclusions=rules)
     with storage.Storage(tmp_path / "s.sqlite") as db:
         with db.write() as tx:
             study_id = tx.study_id(config.to_json())
         with db.read() as tx:
-            assert study.StudyConfig.from_json(tx.study_config(study_id)).exclusions == rules
-    other = study.StudyConfig(runs=("a",), source="s", images=4)
+            assert study_config.StudyConfig.from_json(tx.study_config(study_id)).exclusions == rules
+    other = study_config.StudyConfig(runs=("a",), source="s", images=4)
     assert other.to_json() != config.to_json()  # other rules: another study
 
 

@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from colorization_tf.web import storage, study
+from colorization_tf.web import results, statistics, storage, study_config
 
 
 def _participant_with_trial(db: storage.Storage, trial_id: str = "t" * 32) -> str:
@@ -107,7 +107,7 @@ def test_concurrent_writers_never_see_database_locked(tmp_path):
 
 def test_turing_results_reads_a_database_without_a_server(tmp_path):
     path = tmp_path / "s.sqlite"
-    config = study.StudyConfig(runs=("run_a", "run_b"), source="fake", images=4)
+    config = study_config.StudyConfig(runs=("run_a", "run_b"), source="fake", images=4)
     with storage.Storage(path) as db:
         with db.write() as tx:
             study_id = tx.study_id(config.to_json())
@@ -119,18 +119,18 @@ def test_turing_results_reads_a_database_without_a_server(tmp_path):
                              "colorized" if run else "real")
                 tx.add_answer(trial, "colorized" if correct == (run is not None) else "real",
                               bool(correct))
-    figures = storage.turing_results(path)
+    figures = results.turing_results(path)
     assert set(figures) == {"run_a", "run_b"}
     assert figures["run_a"]["shown"] == 3
     assert figures["run_a"]["accuracy"] == pytest.approx(1 / 3)
     assert figures["run_a"]["fooled_rate"] == pytest.approx(2 / 3)
-    low, high = study.wilson_interval(1, 3)
+    low, high = statistics.wilson_interval(1, 3)
     assert (figures["run_a"]["ci_low"], figures["run_a"]["ci_high"]) == (low, high)
     assert figures["run_b"] == {"shown": 0, "accuracy": None, "fooled_rate": None,
                                 "ci_low": None, "ci_high": None}
     with pytest.raises(FileNotFoundError, match="--turing_db"):
-        storage.turing_results(tmp_path / "missing.sqlite")
+        results.turing_results(tmp_path / "missing.sqlite")
     with storage.Storage(tmp_path / "empty.sqlite"):
         pass
     with pytest.raises(ValueError, match="no study"):
-        storage.turing_results(tmp_path / "empty.sqlite")
+        results.turing_results(tmp_path / "empty.sqlite")

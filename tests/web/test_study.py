@@ -10,27 +10,27 @@ from collections import Counter
 
 import pytest
 
-from colorization_tf.web import storage, study
+from colorization_tf.web import planning, results, statistics, storage, study, study_config
 
 
 def test_wilson_interval_matches_hand_computed_values():
     # 8 of 10, z = 1.959964: centre (0.8 + z^2/20) / (1 + z^2/10) = 0.716738,
     # half-width z / (1 + z^2/10) * sqrt(0.016 + z^2/400) = 0.226577 (published: 0.4902-0.9433)
-    low, high = study.wilson_interval(8, 10)
+    low, high = statistics.wilson_interval(8, 10)
     assert low == pytest.approx(0.490161, abs=1e-5)
     assert high == pytest.approx(0.943315, abs=1e-5)
     # 0 of 10: the interval starts at 0 and ends at z^2/(n + z^2) = 0.277533
-    assert study.wilson_interval(0, 10) == pytest.approx((0.0, 0.277533), abs=1e-5)
-    assert study.wilson_interval(10, 10) == pytest.approx((0.722467, 1.0), abs=1e-5)
-    assert study.wilson_interval(0, 0) is None
+    assert statistics.wilson_interval(0, 10) == pytest.approx((0.0, 0.277533), abs=1e-5)
+    assert statistics.wilson_interval(10, 10) == pytest.approx((0.722467, 1.0), abs=1e-5)
+    assert statistics.wilson_interval(0, 0) is None
 
 
 @pytest.mark.parametrize("correct,shown", [(1, 1), (3, 7), (50, 100), (399, 400), (0, 3)])
 def test_wilson_interval_solves_its_defining_equation(correct, shown):
     """The Wilson bounds are the shares p with |p_hat - p| = z sqrt(p (1 - p) / n)."""
     share = correct / shown
-    for bound in study.wilson_interval(correct, shown):
-        gap = abs(share - bound) - study.Z_95 * math.sqrt(bound * (1 - bound) / shown)
+    for bound in statistics.wilson_interval(correct, shown):
+        gap = abs(share - bound) - statistics.Z_95 * math.sqrt(bound * (1 - bound) / shown)
         assert gap == pytest.approx(0.0, abs=1e-9)
 
 
@@ -43,18 +43,18 @@ def test_wilson_interval_solves_its_defining_equation(correct, shown):
 def test_config_errors_name_the_flag(change, flag):
     values = {"runs": ("a",), "source": "s", "images": 3, **change}
     with pytest.raises(ValueError, match=flag):
-        study.StudyConfig(**values).validate()
+        study_config.StudyConfig(**values).validate()
 
 
 def test_config_round_trips_through_json():
-    config = study.StudyConfig(runs=("a", "b"), source="s", images=3, mode="pair")
-    assert study.StudyConfig.from_json(config.to_json()) == config
+    config = study_config.StudyConfig(runs=("a", "b"), source="s", images=3, mode="pair")
+    assert study_config.StudyConfig.from_json(config.to_json()) == config
 
 
 def test_single_mode_plan_balances_originals_and_runs():
-    config = study.StudyConfig(runs=("a", "b"), source="s", images=50, trials=40,
+    config = study_config.StudyConfig(runs=("a", "b"), source="s", images=50, trials=40,
                                practice_trials=10, attention_checks=0.1)
-    plan = study.make_plan(config, None, random.Random(1))
+    plan = planning.make_plan(config, None, random.Random(1))
     assert len(plan) == 50
     assert [slot["practice"] for slot in plan] == [True] * 10 + [False] * 40
     test = [slot for slot in plan if not slot["practice"]]
@@ -65,9 +65,9 @@ def test_single_mode_plan_balances_originals_and_runs():
 
 
 def test_pair_mode_plan_uses_one_method():
-    config = study.StudyConfig(runs=("a", "b"), source="s", images=50, mode="pair",
+    config = study_config.StudyConfig(runs=("a", "b"), source="s", images=50, mode="pair",
                                trials=20, practice_trials=4, attention_checks=0.1)
-    plan = study.make_plan(config, "b", random.Random(0))
+    plan = planning.make_plan(config, "b", random.Random(0))
     assert {slot["run"] for slot in plan if not slot["attention"]} == {"b"}
     assert sum(slot["attention"] for slot in plan) == 2
 
@@ -76,12 +76,12 @@ def test_methods_are_balanced_and_sources_drawn_without_replacement():
     rng = random.Random(3)
     counts = Counter()
     for _ in range(9):
-        counts[study.choose_method(counts, ("a", "b", "c"), rng)] += 1
+        counts[planning.choose_method(counts, ("a", "b", "c"), rng)] += 1
     assert counts == {"a": 3, "b": 3, "c": 3}
     used = Counter()
     drawn = []
     for _ in range(12):
-        index = study.draw_source(used, range(5), rng)
+        index = planning.draw_source(used, range(5), rng)
         drawn.append(index)
         used[index] += 1
     assert sorted(drawn[:5]) == [0, 1, 2, 3, 4]
@@ -105,15 +105,15 @@ def _ids(index: int, kind: str, run: str) -> str:
 
 def test_compose_trial_hides_the_truth_in_the_server_only():
     rng = random.Random(0)
-    images, truth = study.compose_trial("single", {"attention": False, "run": "a"}, 3,
+    images, truth = planning.compose_trial("single", {"attention": False, "run": "a"}, 3,
                                         _ids, rng)
     assert (images, truth) == (["colorized-a-3"], "colorized")
-    images, truth = study.compose_trial("single", {"attention": False, "run": None}, 3,
+    images, truth = planning.compose_trial("single", {"attention": False, "run": None}, 3,
                                         _ids, rng)
     assert (images, truth) == (["original--3"], "real")
     seen = set()
     for _ in range(20):
-        images, truth = study.compose_trial("pair", {"attention": True, "run": None}, 2,
+        images, truth = planning.compose_trial("pair", {"attention": True, "run": None}, 2,
                                             _ids, rng)
         assert images[int(truth)] == "attention--2"
         assert images[1 - int(truth)] == "original--2"
@@ -135,21 +135,21 @@ def test_summarize_counts_test_trials_of_attentive_participants():
                _row("p1", None, 1, attention=True)]
             + [_row("p2", "a", 1) for _ in range(5)]
             + [_row("p2", None, 0, attention=True), _row("p2", None, 1, attention=True)])
-    results = study.summarize(rows, ["a", "b"])
-    assert results["attention_failed"] == 1  # p2 caught 1 of 2 checks
-    assert results["excluded"] == {"attention": 1, "straight_lining": 0, "fast": 0, "any": 1}
-    assert results["without_exclusions"]["runs"]["a"]["shown"] == 9  # p2's 5 counted too
-    assert results["participants"] == 2
-    assert len(results["answers"]) == len(rows)
-    assert set(results["runs"]) == {"a", "b"}
-    assert results["runs"]["a"]["shown"] == 4
-    assert results["runs"]["a"]["accuracy"] == 0.5
-    assert results["runs"]["a"]["fooled_rate"] == 0.5
-    assert results["runs"]["b"]["shown"] == 0
-    assert results["originals"]["shown"] == 1
-    assert all("image" not in key for answer in results["answers"] for key in answer)
-    assert {a["participant"] for a in results["answers"]} == {"pseudo-p1", "pseudo-p2"}
-    assert [a["excluded_attention"] for a in results["answers"]] == [False] * 7 + [True] * 7
+    summary = results.summarize(rows, ["a", "b"])
+    assert summary["attention_failed"] == 1  # p2 caught 1 of 2 checks
+    assert summary["excluded"] == {"attention": 1, "straight_lining": 0, "fast": 0, "any": 1}
+    assert summary["without_exclusions"]["runs"]["a"]["shown"] == 9  # p2's 5 counted too
+    assert summary["participants"] == 2
+    assert len(summary["answers"]) == len(rows)
+    assert set(summary["runs"]) == {"a", "b"}
+    assert summary["runs"]["a"]["shown"] == 4
+    assert summary["runs"]["a"]["accuracy"] == 0.5
+    assert summary["runs"]["a"]["fooled_rate"] == 0.5
+    assert summary["runs"]["b"]["shown"] == 0
+    assert summary["originals"]["shown"] == 1
+    assert all("image" not in key for answer in summary["answers"] for key in answer)
+    assert {a["participant"] for a in summary["answers"]} == {"pseudo-p1", "pseudo-p2"}
+    assert [a["excluded_attention"] for a in summary["answers"]] == [False] * 7 + [True] * 7
 
 
 class _Pool:
@@ -163,7 +163,7 @@ class _Pool:
 
 
 def test_study_session_draws_each_source_once_and_judges_on_the_server(tmp_path):
-    config = study.StudyConfig(runs=("a", "b"), source="s", images=6, trials=6,
+    config = study_config.StudyConfig(runs=("a", "b"), source="s", images=6, trials=6,
                                practice_trials=2, attention_checks=0.2)
     with storage.Storage(tmp_path / "s.sqlite") as db:
         session = study.Study(config, db, _Pool.image_id, _Pool.count, rng=random.Random(0))
@@ -203,7 +203,7 @@ def trial_id_of(db, position: int) -> str:
 
 
 def test_pair_mode_gives_methods_to_participants_in_balance(tmp_path):
-    config = study.StudyConfig(runs=("a", "b", "c"), source="s", images=6, mode="pair",
+    config = study_config.StudyConfig(runs=("a", "b", "c"), source="s", images=6, mode="pair",
                                trials=2, practice_trials=0, attention_checks=0.0)
     with storage.Storage(tmp_path / "s.sqlite") as db:
         session = study.Study(config, db, _Pool.image_id, _Pool.count, rng=random.Random(5))
