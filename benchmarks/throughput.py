@@ -96,17 +96,32 @@ def side_by_side(args: argparse.Namespace) -> dict:
                if variant in VARIANTS and isinstance(value, float)
                and isinstance(off[name].get(variant), float)} for name, row in on.items()}
     if args.torch_python and "unet_l1" in on:
-        out["unet_l1_plain_over_torch"] = {
-            setting: round(rates["unet_l1"]["plain"] / out["torch"]["images_per_s"], 2)
+        out["unet_l1_over_torch_best"] = {
+            setting: over_torch_best(rates["unet_l1"], out["torch"])
             for setting, rates in (("off", off), ("on", on))}
     return out
 
 
+TORCH_CONFIGS = {"eager_fp32": [], "compiled_channels_last_fp32": ["--compile", "--channels_last"],
+                 "eager_bf16": ["--bf16"],
+                 "compiled_channels_last_bf16": ["--compile", "--channels_last", "--bf16"]}
+
+
 def torch_rate(args: argparse.Namespace) -> dict:
-    """``torch_unet.py`` (the same U-Net in PyTorch eager) run by ``--torch_python``."""
-    return run_json([args.torch_python, os.path.join(HERE, "torch_unet.py"), "--batch_size",
-                     str(args.batch_size), "--steps", str(args.steps)],
-                    setting_environment(args))
+    """``torch_unet.py`` (the same U-Net in PyTorch) run by ``--torch_python`` in each of
+    ``TORCH_CONFIGS``: eager and PyTorch's best (compiled, channels-last), per precision."""
+    return {name: run_json([args.torch_python, os.path.join(HERE, "torch_unet.py"),
+                            "--batch_size", str(args.batch_size), "--steps", str(args.steps),
+                            *flags], setting_environment(args))
+            for name, flags in TORCH_CONFIGS.items()}
+
+
+def over_torch_best(rates: dict, torch: dict) -> dict:
+    """The U-Net step's images/s over PyTorch's best (compiled, channels-last) in each
+    precision: plain against float32, mixed against bfloat16."""
+    pairs = (("plain", "compiled_channels_last_fp32"), ("mixed", "compiled_channels_last_bf16"))
+    return {variant: round(rates[variant] / torch[best]["images_per_s"], 2)
+            for variant, best in pairs if isinstance(rates.get(variant), float)}
 
 
 VARIANTS = ("plain", "xla", "mixed", "xla_mixed")
@@ -263,6 +278,8 @@ def main(argv=None) -> dict:
     out["train_steps_images_per_s"] = steps
     if args.torch_python:
         out["torch"] = torch_rate(args)
+        if "unet_l1" in steps:
+            out["unet_l1_over_torch_best"] = over_torch_best(steps["unet_l1"], out["torch"])
     print(json.dumps(out, indent=2))
     return out
 
