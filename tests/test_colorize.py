@@ -221,17 +221,18 @@ def test_read_rgb_modes_against_pillow():
     embedded sRGB ICC profile changes nothing."""
     sixteen = Image.fromarray(_sixteen_bit())
     assert sixteen.mode.startswith("I;16")
-    np.testing.assert_allclose(user_images.to_rgb(sixteen)[..., 1],
+    np.testing.assert_allclose(user_images.unit_scale(user_images.to_codes(sixteen))[..., 1],
                                _sixteen_bit() / 65535.0, atol=1e-6)
     clear = Image.new("RGBA", (3, 2), (10, 200, 30, 0))
-    np.testing.assert_array_equal(user_images.to_rgb(clear), np.ones((2, 3, 3), np.float32))
+    np.testing.assert_array_equal(user_images.unit_scale(user_images.to_codes(clear)),
+                                  np.ones((2, 3, 3), np.float32))
     photo = Image.fromarray(_photo(9, 7))
     buffer = io.BytesIO()
     profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
     photo.save(buffer, format="PNG", icc_profile=profile)
     with Image.open(buffer) as tagged:
         assert tagged.info.get("icc_profile")
-        np.testing.assert_allclose(user_images.to_rgb(tagged),
+        np.testing.assert_allclose(user_images.unit_scale(user_images.to_codes(tagged)),
                                    np.asarray(photo, np.float32) / 255.0, atol=2.5 / 255.0)
 
 

@@ -15,6 +15,7 @@ import pytest
 import skimage.data
 from PIL import Image
 from support import tiny_config
+from tflite_run import run_tflite
 
 from colorization_tf import training
 from colorization_tf.inference import load_run, photos, serving
@@ -93,9 +94,9 @@ def test_tflite_equals_keras(exported):
     size = predictor.image_size
     lightness = np.random.default_rng(0).uniform(-1, 1, (1, size, size, 1)).astype(np.float32)
     want = predictor.predict(lightness).numpy()
-    got = serving.run_tflite(os.path.join(out, "model.tflite"), lightness)
+    got = run_tflite(os.path.join(out, "model.tflite"), lightness)
     np.testing.assert_allclose(got, want, atol=1e-4)
-    half = serving.run_tflite(os.path.join(out, "model_float16.tflite"), lightness)
+    half = run_tflite(os.path.join(out, "model_float16.tflite"), lightness)
     assert np.abs(half - want).max() < 0.05
 
 
@@ -113,7 +114,7 @@ def test_classification_export_returns_decoded_colours(exported):
     got = model.signatures["network"](lightness=tf.constant(lightness))["output_0"].numpy()
     assert got.shape == (2, size, size, 2)
     np.testing.assert_allclose(got, want, atol=1e-4)
-    tflite = serving.run_tflite(os.path.join(out, "model.tflite"), lightness[:1])
+    tflite = run_tflite(os.path.join(out, "model.tflite"), lightness[:1])
     np.testing.assert_allclose(tflite, want[:1], atol=1e-3)
 
 

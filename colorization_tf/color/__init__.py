@@ -11,16 +11,18 @@ from __future__ import annotations
 
 import tensorflow as tf
 
+# Public: the compiled full-resolution kernels (inference/full_resolution.py) read them.
 # sRGB (linear) -> XYZ, as in skimage.color.colorconv.xyz_from_rgb.
-_XYZ_FROM_RGB = [
+XYZ_FROM_RGB = [
     [0.412453, 0.357580, 0.180423],
     [0.212671, 0.715160, 0.072169],
     [0.019334, 0.119193, 0.950227],
 ]
-_D65_WHITE = [0.95047, 1.0, 1.08883]
-_EPSILON = 0.008856  # (6/29)^3, as rounded by skimage
-_KAPPA_SLOPE = 7.787
-_OFFSET = 16.0 / 116.0
+D65_WHITE = [0.95047, 1.0, 1.08883]
+EPSILON = 0.008856  # (6/29)^3, as rounded by skimage: f's linear segment below it
+KAPPA_SLOPE = 7.787
+OFFSET = 16.0 / 116.0
+F_THRESHOLD = 0.2068966  # 6/29: where f's inverse switches from the cube to the line
 
 L_CENTER, L_HALF_RANGE = 50.0, 50.0
 AB_OFFSET, AB_HALF_RANGE = 0.5, 127.5
@@ -36,10 +38,10 @@ def rgb_to_lab(rgb: tf.Tensor) -> tf.Tensor:
     rgb = tf.convert_to_tensor(rgb, tf.float32)
     linear = tf.where(rgb > 0.04045, tf.pow((tf.maximum(rgb, 0.04045) + 0.055) / 1.055, 2.4),
                       rgb / 12.92)
-    xyz = _matmul_last(linear, tf.constant(_XYZ_FROM_RGB, tf.float32))
-    xyz = xyz / tf.constant(_D65_WHITE, tf.float32)
-    f = tf.where(xyz > _EPSILON, tf.pow(tf.maximum(xyz, _EPSILON), 1.0 / 3.0),
-                 _KAPPA_SLOPE * xyz + _OFFSET)
+    xyz = _matmul_last(linear, tf.constant(XYZ_FROM_RGB, tf.float32))
+    xyz = xyz / tf.constant(D65_WHITE, tf.float32)
+    f = tf.where(xyz > EPSILON, tf.pow(tf.maximum(xyz, EPSILON), 1.0 / 3.0),
+                 KAPPA_SLOPE * xyz + OFFSET)
     fx, fy, fz = tf.unstack(f, axis=-1)
     lightness = 116.0 * fy - 16.0
     return tf.stack([lightness, 500.0 * (fx - fy), 200.0 * (fy - fz)], axis=-1)
@@ -53,9 +55,9 @@ def lab_to_rgb(lab: tf.Tensor) -> tf.Tensor:
     fx = a / 500.0 + fy
     fz = tf.maximum(fy - b / 200.0, 0.0)  # skimage clips negative z before cubing
     f = tf.stack([fx, fy, fz], axis=-1)
-    xyz = tf.where(f > 0.2068966, tf.pow(f, 3.0), (f - _OFFSET) / _KAPPA_SLOPE)
-    xyz = xyz * tf.constant(_D65_WHITE, tf.float32)
-    rgb_from_xyz = tf.linalg.inv(tf.constant(_XYZ_FROM_RGB, tf.float64))
+    xyz = tf.where(f > F_THRESHOLD, tf.pow(f, 3.0), (f - OFFSET) / KAPPA_SLOPE)
+    xyz = xyz * tf.constant(D65_WHITE, tf.float32)
+    rgb_from_xyz = tf.linalg.inv(tf.constant(XYZ_FROM_RGB, tf.float64))
     linear = _matmul_last(xyz, tf.cast(rgb_from_xyz, tf.float32))
     rgb = tf.where(linear > 0.0031308,
                    1.055 * tf.pow(tf.maximum(linear, 0.0031308), 1.0 / 2.4) - 0.055,

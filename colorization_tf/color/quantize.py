@@ -136,14 +136,6 @@ def soft_encode(ab_units, centres: tf.Tensor, neighbours: int = NEIGHBOURS,
     return indices, tf.nn.softmax(logits, axis=-1)
 
 
-def soft_encode_dense(ab_units, centres: tf.Tensor, neighbours: int = NEIGHBOURS,
-                      sigma: float = SOFT_SIGMA) -> tf.Tensor:
-    """:func:`soft_encode` as a distribution over all bins ``[..., Q]``."""
-    indices, weights = soft_encode(ab_units, centres, neighbours, sigma)
-    one_hot = tf.one_hot(indices, tf.shape(centres)[0], dtype=tf.float32)
-    return tf.reduce_sum(one_hot * weights[..., None], axis=-2)
-
-
 def bin_counts(ab_units, centres: tf.Tensor) -> tf.Tensor:
     """How many of the ab values fall nearest to each bin (float32 ``[Q]``)."""
     nearest = tf.reshape(nearest_bin(ab_units, centres), [-1])

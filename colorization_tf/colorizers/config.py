@@ -7,8 +7,18 @@ import dataclasses
 
 from colorization_tf.color import quantize
 
-METHODS = ("supervised", "cgan", "vacgan", "wgan_gp", "classification", "rgb", "multipath",
-           "hints")
+# The one method registry: name -> the module whose ``build`` makes its colorizer
+# (imported on first use by ``colorizers.build``). Everything that lists methods reads it.
+METHODS = {
+    "supervised": "colorization_tf.colorizers.supervised",
+    "cgan": "colorization_tf.colorizers.cgan",
+    "vacgan": "colorization_tf.colorizers.vacgan",
+    "wgan_gp": "colorization_tf.colorizers.wgan_gp",
+    "classification": "colorization_tf.colorizers.classification",
+    "rgb": "colorization_tf.colorizers.rgb",
+    "multipath": "colorization_tf.colorizers.multipath",
+    "hints": "colorization_tf.colorizers.hints",
+}
 
 
 @dataclasses.dataclass(frozen=True)

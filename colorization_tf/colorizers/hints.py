@@ -15,16 +15,9 @@ from __future__ import annotations
 import tensorflow as tf
 
 from colorization_tf import models
-from colorization_tf.color import quantize
+from colorization_tf.color.global_hint import global_hint_size
 from colorization_tf.colorizers.config import MethodConfig
 from colorization_tf.colorizers.supervised import SupervisedColorizer
-
-
-def global_hint_size() -> int:
-    """Length of ``hint_global``: the classification methods' default ab bins (the
-    in-gamut grid-10 set) plus saturation and the 'given' flag (as ``data/hints.py``)."""
-    with tf.init_scope():  # the bins are computed eagerly once, then cached
-        return int(quantize.gamut_bins(quantize.GAMUT_GRID).shape[0]) + 2
 
 
 class HintColorizer(SupervisedColorizer):
@@ -91,4 +84,4 @@ def build(method: MethodConfig, num_classes: int = 0, seed: int | None = None) -
     return HintColorizer(models.build(method.generator), loss=method.loss)
 
 
-__all__ = ["GlobalHintColorizer", "HintColorizer", "build", "global_hint_size"]
+__all__ = ["GlobalHintColorizer", "HintColorizer", "build"]

@@ -11,7 +11,14 @@ SPLIT_NAMES = ("train", "val", "test")
 # activation of that side is already 1 GiB per image.
 MAX_IMAGE_SIZE = 2048
 FEATURES = ("edges", "saliency", "hints", "global_hint")
-HINT_LOCATIONS = ("gaussian", "uniform")
+# Simulated user hints (Zhang et al. 2017 §3.1; data/hints.py): the one place their
+# defaults live. The count of points is geometric(HINT_P) from 0, patch sides uniform in
+# HINT_PATCH_SIZES (smallest, largest; the paper's 1x1 to 9x9), the global hint dropped
+# with probability HINT_GLOBAL_DROP. "distinct" is the evaluation's protocol (hint_points).
+HINT_P = 0.125
+HINT_PATCH_SIZES = (1, 9)
+HINT_GLOBAL_DROP = 0.5
+HINT_LOCATIONS = ("gaussian", "uniform", "distinct")
 
 
 def check_patch_sizes(patch_sizes) -> tuple[int, int]:
@@ -42,14 +49,15 @@ class DataConfig:
     # "hints" (hint_ab, hint_mask) and "global_hint" (hint_global) for the learned-hints
     # methods (data/hints.py, Zhang et al. 2017).
     features: tuple[str, ...] = ()
-    # Simulated user hints (Zhang et al. 2017 §3.1): a point count ~ geometric(hint_p)
-    # from 0, locations "gaussian" around the centre or "uniform", square patches with
-    # sides uniform in hint_patch_sizes (smallest, largest; the paper's 1x1 to 9x9 by
-    # default); the global hint is dropped (all zeros) with probability hint_global_drop.
-    hint_p: float = 0.125
+    # Simulated user hints (Zhang et al. 2017 §3.1; protocol in data/hints.py): a point
+    # count ~ geometric(hint_p) from 0, locations "gaussian" around the centre, "uniform"
+    # or "distinct" (uniform, no pixel twice), square patches with sides uniform in
+    # hint_patch_sizes; the global hint is dropped (all zeros) with probability
+    # hint_global_drop. Defaults: the HINT_* constants above.
+    hint_p: float = HINT_P
     hint_locations: str = "gaussian"
-    hint_global_drop: float = 0.5
-    hint_patch_sizes: tuple[int, int] = (1, 9)
+    hint_global_drop: float = HINT_GLOBAL_DROP
+    hint_patch_sizes: tuple[int, int] = HINT_PATCH_SIZES
 
     @classmethod
     def from_dict(cls, values: dict) -> DataConfig:

@@ -13,21 +13,6 @@ DEFAULT_GRAY_THRESHOLD = 3.0
 STATS_SIZE = 32
 
 
-def image_stats(images: tf.data.Dataset, batch_size: int = 512) -> dict[str, np.ndarray]:
-    """Mean chroma and mean hue (HSV hue in [0, 1)) of every image in ``images`` (a
-    dataset of uint8 [H,W,3]); images are shrunk to 32x32 first, so this is one fast pass.
-    (Whole pools of a source go through ``data.stats.pool_stats``, which caches.)"""
-    small = images.map(thumbnail, num_parallel_calls=tf.data.AUTOTUNE)
-    chroma, hue = [], []
-    batches = small.batch(batch_size).map(batch_stats, num_parallel_calls=tf.data.AUTOTUNE)
-    for c, h in batches.prefetch(tf.data.AUTOTUNE):
-        chroma.append(c.numpy())
-        hue.append(h.numpy())
-    if not chroma:
-        return {"chroma": np.zeros(0, np.float32), "hue": np.zeros(0, np.float32)}
-    return {"chroma": np.concatenate(chroma), "hue": np.concatenate(hue)}
-
-
 def thumbnail(image: tf.Tensor) -> tf.Tensor:
     """The 32x32 float thumbnail the statistics are taken on."""
     return tf.image.resize(image, [STATS_SIZE, STATS_SIZE], antialias=True)

@@ -2,13 +2,14 @@
 the number of revealed points): ``N`` points are revealed from the ground truth, each method
 colours the image from L plus those hints, and PSNR and ab MAE are averaged per ``N``.
 
-The points are the same for every method: for image ``i`` of the split, a generator seeded
-with ``(seed, i)`` orders the image's pixels at random (uniform locations, all distinct),
-and ``N`` points are the first ``N`` of that order, so 10 points contain the 5. Each point
-reveals the ground-truth ab at its pixel (``patch_size`` 1, the default; an odd
-``patch_size`` reveals the patch's mean ab over the patch, as the simulated users of Zhang
-et al. 2017 do in training, clipped at the border). An automatic method ignores the hints
-and draws a flat line.
+The points are the same for every method and come from the one sampler that also
+simulates the users of training (``data.hints.draw_points``, protocol in its module
+docstring), with ``"distinct"`` locations: for image ``i`` of the split, a permutation of
+the image's pixels keyed by ``(seed, i)`` (uniform locations, all distinct), and ``N``
+points are the first ``N`` of it, so 10 points contain the 5. Each point reveals the
+ground-truth ab at its pixel (``patch_size`` 1, the default; an odd ``patch_size`` reveals
+the patch's mean ab, as the simulated users of Zhang et al. 2017 do in training, clipped
+at the border). An automatic method ignores the hints and draws a flat line.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from colorization_tf import files  # noqa: E402
-from colorization_tf.evaluation import metrics  # noqa: E402
+from colorization_tf.data import hints as simulated  # noqa: E402
+from colorization_tf.evaluation import intervals, metrics  # noqa: E402
 from colorization_tf.inference import optimization  # noqa: E402
 
 # (L [B,H,W,1], hint_ab [B,H,W,2], hint_mask [B,H,W,1]) -> ab [B,H,W,2], all scaled.
@@ -48,21 +50,18 @@ def parse_counts(text: str) -> list[int]:
 def sample_hints(ab_true: np.ndarray, count: int, seed: int, image_index: int,
                  patch_size: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """``(hint_ab [H,W,2], hint_mask [H,W,1])`` revealing ``count`` points of one image's
-    true scaled ab ``[H,W,2]`` (module docstring)."""
+    true scaled ab ``[H,W,2]``: the simulated user of training (``data.hints.draw_points``
+    and ``rasterise``, the one sampler) with the evaluation's protocol, ``"distinct"``
+    locations and ``patch_size`` sides, keyed by ``(seed, image_index)``."""
     if patch_size < 1 or patch_size % 2 == 0:
         raise ValueError(f"patch_size must be a positive odd number, got {patch_size}")
-    height, width = ab_true.shape[:2]
-    order = np.random.default_rng([seed, image_index]).permutation(height * width)
-    hint_ab = np.zeros([height, width, 2], np.float32)
-    hint_mask = np.zeros([height, width, 1], np.float32)
-    half = patch_size // 2
-    for flat in order[:min(count, height * width)]:
-        row, col = divmod(int(flat), width)
-        rows = slice(max(row - half, 0), min(row + half + 1, height))
-        cols = slice(max(col - half, 0), min(col + half + 1, width))
-        hint_ab[rows, cols] = ab_true[rows, cols].reshape(-1, 2).mean(0)
-        hint_mask[rows, cols] = 1.0
-    return hint_ab, hint_mask
+    height, width = np.shape(ab_true)[:2]
+    key = tf.constant([seed * 16 + simulated.SCORE_SALT, image_index], tf.int64)
+    points = simulated.draw_points(key, height, width, locations="distinct", count=count,
+                                   patch_sizes=(patch_size, patch_size))
+    hint_ab, hint_mask = simulated.rasterise(ab_true, points["corners"], points["sizes"],
+                                             points["active"])
+    return hint_ab.numpy(), hint_mask.numpy()
 
 
 def optimization_colorize(lightness: np.ndarray, hint_ab: np.ndarray,
@@ -113,12 +112,8 @@ def score_against_hints(colorize: HintColorizeFn, batches, counts: Sequence[int]
             mae[n].append(metrics.mae(ab_true, ab_pred).numpy())
         index += len(ab_true)
 
-    def finite_mean(values: list[np.ndarray]) -> float:
-        joined = np.concatenate(values)
-        finite = joined[np.isfinite(joined)]
-        return float(finite.mean()) if finite.size else float("inf")
-
-    return {"points": list(counts), "psnr": [finite_mean(psnr[n]) for n in counts],
+    return {"points": list(counts), "psnr": [intervals.finite_mean(psnr[n]) for n in counts],
+            "psnr_ci": [intervals.mean_interval(psnr[n]).bounds for n in counts],
             "mae": [float(np.concatenate(mae[n]).mean()) for n in counts]}
 
 

@@ -27,12 +27,11 @@ MIN_RENDER_SIZE = 8
 # are TF ops, so a caller can trace them into one graph (tf.function / SavedModel).
 
 _CODE_MAX = 65535.0
-_XYZ_FROM_RGB = np.array(color._XYZ_FROM_RGB, np.float64)
+_XYZ_FROM_RGB = np.array(color.XYZ_FROM_RGB, np.float64)
 _LUMINANCE = _XYZ_FROM_RGB[1].astype(np.float32)
 # XYZ (relative to the D65 white) -> linear sRGB, as one matrix (row-vector convention).
 _RGB_FROM_RELATIVE_XYZ = (np.linalg.inv(_XYZ_FROM_RGB)
-                          * np.array(color._D65_WHITE)[None, :]).T.astype(np.float32)
-_F_THRESHOLD = 0.2068966  # 6/29, as color.lab_to_rgb
+                          * np.array(color.D65_WHITE)[None, :]).T.astype(np.float32)
 
 
 def _linear_table() -> np.ndarray:
@@ -113,8 +112,8 @@ _LUT_STEPS = 4095.0
 def _curve_tables(unit: np.ndarray) -> dict[str, np.ndarray]:
     """Lab's f(Y) (float32) and the 8-bit sRGB code of a linear value (uint8) at ``unit``
     (float64 values in [0, 1]): the two curves' tables, whatever their spacing."""
-    f_of_y = np.where(unit > color._EPSILON, np.cbrt(unit),
-                      color._KAPPA_SLOPE * unit + color._OFFSET)
+    f_of_y = np.where(unit > color.EPSILON, np.cbrt(unit),
+                      color.KAPPA_SLOPE * unit + color.OFFSET)
     srgb = np.where(unit > 0.0031308, 1.055 * unit ** (1.0 / 2.4) - 0.055, 12.92 * unit)
     return {"f_of_y": f_of_y.astype(np.float32),
             "srgb8": np.round(srgb * 255.0).astype(np.uint8)}
@@ -146,7 +145,7 @@ def _recombine_pixels(codes: tf.Tensor, ab: tf.Tensor) -> tf.Tensor:
     ab = color.ab_to_lab_units(tf.clip_by_value(tf.cast(ab, tf.float32), -1.0, 1.0))
 
     def f_inverse(f):
-        return tf.where(f > _F_THRESHOLD, f * f * f, (f - color._OFFSET) / color._KAPPA_SLOPE)
+        return tf.where(f > color.F_THRESHOLD, f * f * f, (f - color.OFFSET) / color.KAPPA_SLOPE)
 
     x = f_inverse(fy + ab[..., 0] / 500.0)
     y = f_inverse(fy)
@@ -167,7 +166,7 @@ _KERNEL_TABLES = _curve_tables(np.arange(pixel_kernels.TABLE_STEPS + 1, dtype=np
 _WEIGHTED_LINEAR = {size: np.stack([_TABLES[table] * weight for weight in _LUMINANCE]
                                    ).astype(np.float32)
                     for size, table in ((1, "linear8"), (2, "linear16"))}
-_LAB_SEGMENTS = np.array([_F_THRESHOLD, color._OFFSET, 1.0 / color._KAPPA_SLOPE], np.float32)
+_LAB_SEGMENTS = np.array([color.F_THRESHOLD, color.OFFSET, 1.0 / color.KAPPA_SLOPE], np.float32)
 _STRIP_ROWS = 256
 _STRIP_WORKERS = max(1, min(4, os.cpu_count() or 1))
 _STRIPS = concurrent.futures.ThreadPoolExecutor(_STRIP_WORKERS, thread_name_prefix="recombine")

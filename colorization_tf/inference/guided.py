@@ -2,8 +2,9 @@
 --method=optimization --hints=...``, Levin et al. 2004's optimization), or with a run that
 reads hints (``--run_dir=RUN --hints=...``, a ``Predictor`` with ``accepts_hints``: the
 learned hints of Zhang et al. 2017), one photo at a time, written like every other
-colorized photo (:mod:`photos`' output naming, ``batch.Encoder``'s atomic writes). One bad
-photo, or hints that do not fit it, is reported and skipped.
+colorized photo (:mod:`photos`' output naming, ``batch.Encoder``'s atomic writes). A run
+goes through ``hinted.colorize_codes``, the entry the web editor and ``Predictor`` share.
+One bad photo, or hints that do not fit it, is reported and skipped.
 
 ``--hints`` is either one hints file, applied to every photo given (the usual case: one
 photo), or a folder holding ``<photo stem>.json`` for each photo (``beach.jpg`` reads
@@ -16,11 +17,9 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-import numpy as np
-
 from colorization_tf.inference import (
     batch,
-    full_resolution,
+    hinted,
     hints,
     optimization,
     photos,
@@ -60,24 +59,6 @@ class HintSource:
         return hints.load_hints(path)
 
 
-def colorize_codes_with_run(predictor, codes: np.ndarray, photo_hints: hints.Hints,
-                            render_size: int | None = None,
-                            hint_global: np.ndarray | None = None) -> np.ndarray:
-    """One photo (sRGB codes ``[H,W,3]``, uint8 or uint16) through a run that reads hints: the hints
-    are checked against the photo and rasterised straight onto the ``S x S`` grid the
-    network sees (``S``: ``render_size`` or the run's size), so even a one-pixel hint on
-    a large photo reaches it; ``hint_global`` ``[Q+2]`` is a reference photo's global hint
-    (``reference_hint.reference_global_hint``); uint8 RGB keeping the photo's own L."""
-    height, width = np.shape(codes)[:2]
-    photo_hints.check_inside(width, height)
-    size = int(render_size or predictor.image_size)
-    lightness = full_resolution.fast_model_input(np.asarray(codes), size)
-    hint_ab, hint_mask = hints.rasterize(photo_hints, (height, width), (size, size))
-    glob = None if hint_global is None else np.asarray(hint_global, np.float32)[None]
-    ab = predictor.predict(lightness[None], hint_ab[None], hint_mask[None], glob)[0]
-    return full_resolution.fast_recombine(np.asarray(codes), np.asarray(ab, np.float32))
-
-
 def colorize_with_hints(inputs: Sequence[str], output_dir: str, hints_path: str | None, *,
                         method: str = "optimization", predictor=None,
                         reference: str | None = None,
@@ -104,8 +85,8 @@ def colorize_with_hints(inputs: Sequence[str], output_dir: str, hints_path: str 
         hint_global = reference_hint.reference_global_hint(reference) if reference else None
 
         def colorize(codes, photo_hints):
-            return colorize_codes_with_run(predictor, codes, photo_hints, solve_size,
-                                           hint_global)
+            return hinted.colorize_codes(predictor, codes, photo_hints,
+                                         render_size=solve_size, hint_global=hint_global)
     elif reference:
         raise ValueError("--reference: a global hint needs a run that reads one "
                          "(--run_dir of a unet_hints_global run), not --method=optimization")

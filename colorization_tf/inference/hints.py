@@ -17,7 +17,9 @@ never vanish: the pixel under a point, and every pixel a stroke crosses, is alwa
 Strokes are drawn first, then points, each in file order; a later hint covers an earlier
 one where they overlap.
 
-:func:`rasterize` gives, at any resolution, ``hint_ab`` (float32 ``[H,W,2]`` in the
+:func:`rasterize` (the one rasteriser of a user's hints; the command line, the web
+editor, ``Predictor.colorize_rgb`` and the optimization all call it, and an exported
+model's ``colorize_with_hints`` takes its maps) gives, at any resolution, ``hint_ab`` (float32 ``[H,W,2]`` in the
 package's scaled ab, ``a' = (a + 0.5) / 127.5``, zero where there is no hint) and
 ``hint_mask`` (float32 ``[H,W,1]``, 1 on hinted pixels, else 0).
 """
@@ -72,8 +74,12 @@ class Hints:
         return len(self.points) + len(self.strokes)
 
     def check_inside(self, width: int, height: int) -> None:
-        """Raises ``ValueError`` naming the first entry outside a ``width`` x ``height``
-        photo (coordinates must lie in ``[0, width - 1] x [0, height - 1]``)."""
+        """The one check of hints against their photo (command line, web editor, Python
+        API): raises a one-line ``ValueError`` naming the first entry that does not fit a
+        ``width`` x ``height`` photo: coordinates outside ``[0, width - 1] x [0, height -
+        1]``, a radius larger than the photo's long side or a stroke wider than twice it
+        (a larger shape colours nothing more but costs more to draw)."""
+        long_side = max(width, height)
 
         def check(entry: str, x: float, y: float) -> None:
             for name, value, limit in (("x", x, width), ("y", y, height)):
@@ -81,11 +87,18 @@ class Hints:
                     raise ValueError(f"{self.source}: {entry}: {name}={_number(value)} is "
                                      f"outside the {width}x{height} image")
 
+        def check_size(entry: str, name: str, value: float, limit: float) -> None:
+            if value > limit:
+                raise ValueError(f"{self.source}: {entry}: {name}={value:g} is larger than "
+                                 f"the {width}x{height} image")
+
         for i, point in enumerate(self.points):
             check(f"points[{i}]", point.x, point.y)
+            check_size(f"points[{i}]", "radius", point.radius, long_side)
         for i, stroke in enumerate(self.strokes):
             for j, (x, y) in enumerate(stroke.points):
                 check(f"strokes[{i}].points[{j}]", x, y)
+            check_size(f"strokes[{i}]", "width", stroke.width, 2 * long_side)
 
 
 def _number(value: float) -> str:

@@ -9,9 +9,9 @@ import numpy as np
 import tensorflow as tf
 
 from colorization_tf import color
+from colorization_tf.color.global_hint import global_hint_size
 from colorization_tf.data import features
-from colorization_tf.data import hints as hint_maps
-from colorization_tf.inference import full_resolution
+from colorization_tf.inference import full_resolution, hinted
 
 HINT_KEYS = ("hint_ab", "hint_mask", "hint_global")
 
@@ -75,7 +75,7 @@ class Predictor:
         batch, height, width = (int(n) for n in lightness.shape[:3])
         shapes = {"hint_ab": [batch, height, width, 2], "hint_mask": [batch, height, width, 1]}
         if "hint_global" in accepted:
-            shapes["hint_global"] = [batch, hint_maps.global_hint_size()]
+            shapes["hint_global"] = [batch, global_hint_size()]
         out = {}
         for key in accepted:
             value = tf.convert_to_tensor(given[key], tf.float32) if key in given else \
@@ -145,25 +145,16 @@ class Predictor:
         return self.config.method.name if self.config is not None else ""
 
     def colorize_rgb(self, rgb: np.ndarray, render_size: int | None = None, *,
-                     hint_ab=None, hint_mask=None, hint_global=None) -> np.ndarray:
+                     hints=None, hint_global=None) -> np.ndarray:
         """One sRGB image (``[H,W,3]``: uint8, uint16, or float in [0, 1]; any size; only
         its lightness is used) -> uint8 RGB of the same size that keeps the input's own L
         (:mod:`full_resolution`: the path batched photos, video and export take).
-        Learned-hints runs take ``hint_ab`` ``[H,W,2]`` / ``hint_mask`` ``[H,W,1]`` at the
-        photo's size (resampled to the render size by ``data.hints.resize_hints``) and
-        ``hint_global`` ``[Q+2]``."""
+        Learned-hints runs take ``hints`` (an ``inference.hints.Hints``: ``parse_hints``
+        or ``load_hints``, in the photo's pixels) and ``hint_global`` ``[Q+2]``
+        (``reference_hint.reference_global_hint``), through ``hinted.colorize_codes``, the
+        entry the command line and the web editor call too."""
         codes = np.asarray(rgb)
         if codes.dtype not in (np.uint8, np.uint16):
             codes = full_resolution.to_uint16(tf.constant(codes)).numpy()
-        size = full_resolution.render_size(render_size, self.image_size)
-        small = full_resolution.fast_model_input(codes, size)
-        if hint_ab is not None or hint_mask is not None:
-            if hint_ab is None or hint_mask is None:
-                raise ValueError("colorize_rgb: hint_ab and hint_mask go together")
-            hint_ab, hint_mask = hint_maps.resize_hints(
-                tf.convert_to_tensor(hint_ab, tf.float32)[None],
-                tf.convert_to_tensor(hint_mask, tf.float32)[None], [size, size])
-        if hint_global is not None:
-            hint_global = tf.convert_to_tensor(hint_global, tf.float32)[None]
-        ab = self.predict(small[None], hint_ab, hint_mask, hint_global)[0]
-        return full_resolution.fast_recombine(codes, ab)
+        return hinted.colorize_codes(self, codes, hints, render_size=render_size,
+                                     hint_global=hint_global)

@@ -14,10 +14,12 @@ SavedModel signatures (everything inside the graph, so no package code is needed
 
 Learned-hints runs (``unet_hints``, ``unet_hints_global``; Zhang et al. 2017) add:
 
-* ``colorize_with_hints(image uint8 [H,W,C], hint_ab float32 [H,W,2], hint_mask float32
-  [H,W,1])`` (plus ``hint_global float32 [Q+2]`` for the global variant) -> ``{"image":
-  uint8 [H,W,3]}``: the hint maps at the photo's size, in the model's ab scaling, 0 / 1
-  mask, resampled to the render size in the graph (``data.hints.resize_hints``);
+* ``colorize_with_hints(image uint8 [H,W,C], hint_ab float32 [S,S,2], hint_mask float32
+  [S,S,1])`` (plus ``hint_global float32 [Q+2]`` for the global variant) -> ``{"image":
+  uint8 [H,W,3]}``: the hint maps at the render size ``S`` (the manifest's
+  ``render_size``), in the model's ab scaling, 0 / 1 mask: exactly what
+  ``inference.hints.rasterize(hints, (H, W), (S, S))`` gives, the maps the command line,
+  the editor and ``Predictor.colorize_rgb`` feed the network (``inference.hinted``);
 * ``network_with_hints(lightness, hint_ab, hint_mask[, hint_global])`` at the render size.
 
 Their TFLite and ONNX files take the same network inputs (L, hint_ab, hint_mask[,
@@ -31,13 +33,12 @@ from __future__ import annotations
 
 import os
 
-import numpy as np
 import tensorflow as tf
 from tensorflow.python.framework import convert_to_constants
 
 import colorization_tf
 from colorization_tf import color, files
-from colorization_tf.data import hints as hint_maps
+from colorization_tf.color.global_hint import global_hint_size
 from colorization_tf.inference import full_resolution
 
 FORMATS = ("saved_model", "tflite", "onnx")
@@ -77,14 +78,14 @@ class ColorizeModule(tf.Module):
             self.network_with_hints = tf.function(
                 self._network_with_hints, input_signature=self.network_specs(None))
             image_specs = [tf.TensorSpec([None, None, None], tf.uint8, name="image")] + [
-                tf.TensorSpec([None, None] + shape if shape else [self.global_size],
+                tf.TensorSpec([size, size] + shape if shape else [self.global_size],
                               tf.float32, name=key) for key, shape in self.hint_inputs.items()]
             self.colorize_with_hints = tf.function(self._colorize_with_hints,
                                                    input_signature=image_specs)
 
     @property
     def global_size(self) -> int:
-        return hint_maps.global_hint_size()
+        return global_hint_size()
 
     def network_specs(self, batch: int | None) -> list[tf.TensorSpec]:
         """Input specs of the network: L, then the hint inputs the run reads."""
@@ -115,12 +116,9 @@ class ColorizeModule(tf.Module):
     def _colorize_with_hints(self, image: tf.Tensor, hint_ab: tf.Tensor, hint_mask: tf.Tensor,
                              hint_global: tf.Tensor | None = None) -> dict[str, tf.Tensor]:
         codes = self._codes(image)
-        size = self.render_size
-        lightness = full_resolution.model_input(codes, size)
-        small_ab, small_mask = hint_maps.resize_hints(hint_ab[None], hint_mask[None],
-                                                      [size, size])
-        hints = [small_ab, small_mask] + ([hint_global[None]] if hint_global is not None
-                                          else [])
+        lightness = full_resolution.model_input(codes, self.render_size)
+        hints = [hint_ab[None], hint_mask[None]] + ([hint_global[None]]
+                                                    if hint_global is not None else [])
         ab = self._network_with_hints(lightness[None], *hints)[0]
         return {"image": full_resolution.recombine(codes, ab)}
 
@@ -168,9 +166,12 @@ def save_saved_model(module: ColorizeModule, path: str) -> dict:
         signatures["network_with_hints"] = module.network_with_hints.get_concrete_function()
         glob = f", hint_global float32 [{module.global_size}]" if \
             "hint_global" in module.hint_inputs else ""
+        size = module.render_size
         described["colorize_with_hints"] = (
-            "image uint8 [H,W,3|1], hint_ab float32 [H,W,2] (scaled ab, 0 where unhinted), "
-            f"hint_mask float32 [H,W,1] in {{0,1}}{glob} -> image uint8 [H,W,3]")
+            f"image uint8 [H,W,3|1], hint_ab float32 [{size},{size},2] (scaled ab, 0 where "
+            f"unhinted), hint_mask float32 [{size},{size},1] in {{0,1}}{glob} (the maps of "
+            "colorization_tf.inference.hints.rasterize at the render size) -> image uint8 "
+            "[H,W,3]")
         described["network_with_hints"] = (
             "lightness [B,S,S,1], hint_ab [B,S,S,2], hint_mask [B,S,S,1]"
             + (f", hint_global [B,{module.global_size}]" if glob else "")
@@ -271,22 +272,4 @@ def describe(predictor, module: ColorizeModule, written: dict) -> dict:
     }
 
 
-def run_tflite(path: str, lightness: np.ndarray, **hints: np.ndarray) -> np.ndarray:
-    """Runs an exported TFLite file on ``lightness`` ``[1,S,S,1]`` (and, for a hint run,
-    ``hint_ab=``, ``hint_mask=``, ``hint_global=``, fed by input name; checks and README)."""
-    interpreter = tf.lite.Interpreter(model_path=path)
-    interpreter.allocate_tensors()
-    inputs = {"lightness": lightness, **hints}
-    details = interpreter.get_input_details()
-    for detail in details:
-        # names look like "serving_default_hint_ab:0"; longest key first (hint_ab != ab)
-        key = next((k for k in sorted(inputs, key=len, reverse=True) if k in detail["name"]),
-                   None) if len(details) > 1 else "lightness"
-        if key is None:
-            raise ValueError(f"{path}: input {detail['name']} needs a value")
-        interpreter.set_tensor(detail["index"], np.asarray(inputs[key], np.float32))
-    interpreter.invoke()
-    return interpreter.get_tensor(interpreter.get_output_details()[0]["index"])
-
-
-__all__ = ["ColorizeModule", "ExportError", "FORMATS", "export", "run_tflite"]
+__all__ = ["ColorizeModule", "ExportError", "FORMATS", "export"]

@@ -53,11 +53,6 @@ def read_codes(path: str) -> np.ndarray:
         raise ImageReadError(f"cannot decode image: {err}") from err
 
 
-def to_rgb(image: Image.Image) -> np.ndarray:
-    """A loaded Pillow image -> float32 sRGB ``[H, W, 3]`` in [0, 1] (rules above)."""
-    return unit_scale(to_codes(image))
-
-
 def unit_scale(codes: np.ndarray) -> np.ndarray:
     """uint8 or uint16 codes -> float32 in [0, 1]."""
     return codes.astype(np.float32) / np.float32(np.iinfo(codes.dtype).max)

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 from support import build, tiny_config
+from tflite_run import run_tflite
 
 from colorization_tf import color, training
 from colorization_tf.colorizers.hints import GlobalHintColorizer, HintColorizer
@@ -258,7 +259,7 @@ def test_export_adds_colorize_with_hints(hint_run, tmp_path):
     # TFLite takes the hint inputs too and equals the Keras network
     lightness = np.random.default_rng(1).uniform(-1, 1, [1, 32, 32, 1]).astype(np.float32)
     small_ab, small_mask = _one_hint(32, 12, 20, [0.3, 0.3])
-    tflite = export.run_tflite(os.path.join(out, "model.tflite"), lightness,
+    tflite = run_tflite(os.path.join(out, "model.tflite"), lightness,
                                hint_ab=small_ab, hint_mask=small_mask)
     want = predictor.predict(lightness, small_ab, small_mask).numpy()
     np.testing.assert_allclose(tflite, want, atol=1e-4)

@@ -12,6 +12,7 @@ import pytest
 import tensorflow as tf
 
 from colorization_tf import color
+from colorization_tf.color import global_hint
 from colorization_tf.data import DataConfig, hints, make_dataset
 
 P = 0.125
@@ -119,7 +120,7 @@ def _nearest_bin_histogram(ab_units: np.ndarray, centres: np.ndarray) -> np.ndar
 
 
 def test_global_hint_is_the_bin_histogram_saturation_and_flag():
-    centres = hints.global_bins().numpy().astype(np.float64)
+    centres = global_hint.bin_array().astype(np.float64)
     units = np.zeros([4, 4, 2])
     units[:2] = [40.0, 20.0]  # half the image one colour
     units[2:, :2] = [-31.0, 48.0]  # a quarter another
@@ -138,7 +139,7 @@ def test_global_hint_is_the_bin_histogram_saturation_and_flag():
 def test_global_hint_of_a_random_map_matches_numpy():
     units = np.random.default_rng(0).uniform(-60, 60, [9, 7, 2])
     hint = hints.global_hint(color.lab_units_to_ab(tf.constant(units, tf.float32))).numpy()
-    centres = hints.global_bins().numpy().astype(np.float64)
+    centres = global_hint.bin_array().astype(np.float64)
     np.testing.assert_allclose(hint[:-2], _nearest_bin_histogram(units, centres), atol=1e-6)
     with pytest.raises(ValueError, match=r"global_hint: expected one ab map \[H,W,2\]"):
         hints.global_hint(tf.zeros([2, 4, 4, 2]))
@@ -159,22 +160,6 @@ def test_the_global_hint_is_dropped_at_the_configured_rate():
             assert not vector.any()  # dropped: all zeros, flag included
     assert abs(kept / 400 - 0.5) < 0.1  # 4 standard errors
     assert not hints.simulated_global_hint(ab, [9, 0], drop=1.0).numpy().any()
-
-
-def test_resize_hints_keeps_a_one_pixel_hint_and_averages_a_cell():
-    hint_ab = np.zeros([1, 64, 64, 2], np.float32)
-    hint_mask = np.zeros([1, 64, 64, 1], np.float32)
-    hint_ab[0, 5, 9] = [0.4, -0.2]
-    hint_mask[0, 5, 9] = 1
-    hint_ab[0, 40, 40], hint_ab[0, 41, 42] = [0.2, 0.2], [0.6, 0.0]  # one 4x4 cell, 2 hints
-    hint_mask[0, 40, 40] = hint_mask[0, 41, 42] = 1
-    small_ab, small_mask = hints.resize_hints(hint_ab, hint_mask, [16, 16])
-    expected = np.zeros([16, 16], np.float32)
-    expected[1, 2] = expected[10, 10] = 1
-    np.testing.assert_array_equal(small_mask.numpy()[0, ..., 0], expected)
-    np.testing.assert_allclose(small_ab.numpy()[0, 1, 2], [0.4, -0.2], atol=1e-6)
-    np.testing.assert_allclose(small_ab.numpy()[0, 10, 10], [0.4, 0.1], atol=1e-6)
-    assert not small_ab.numpy()[0][expected == 0].any()
 
 
 @pytest.fixture

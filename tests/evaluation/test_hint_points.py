@@ -97,9 +97,9 @@ def test_a_run_that_reads_hints_gets_the_maps_and_others_do_not():
 
 def test_optimization_rises_with_the_number_of_points():
     """A single point colours the whole image (one fixed value: the solution is constant),
-    so it helps only once both regions hold a point (seed 2: from 2 points on)."""
+    so it helps only once both regions hold a point (seed 0: from 2 points on)."""
     found = hint_points.score_against_hints(hint_points.optimization_colorize, _batches(),
-                                            [0, 1, 2, 10, 40], seed=2)
+                                            [0, 1, 2, 10, 40], seed=0)
     assert found["points"] == [0, 1, 2, 10, 40]
     psnr, mae = found["psnr"], found["mae"]
     assert psnr[1] < psnr[0] < psnr[2] < psnr[3] and mae[0] >= mae[1] > mae[2] > mae[3] > mae[4]

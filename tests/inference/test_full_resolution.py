@@ -52,13 +52,13 @@ def _previous_recombine(codes: tf.Tensor, ab_small: tf.Tensor) -> np.ndarray:
     fr, c = full_resolution, full_resolution.color
     linear = tf.gather(tf.constant(fr._LINEAR_FROM_CODE), tf.cast(codes, tf.int32))
     luminance = tf.tensordot(linear, tf.constant(fr._LUMINANCE), 1)
-    fy = tf.where(luminance > c._EPSILON, tf.pow(tf.maximum(luminance, c._EPSILON), 1.0 / 3.0),
-                  c._KAPPA_SLOPE * luminance + c._OFFSET)
+    fy = tf.where(luminance > c.EPSILON, tf.pow(tf.maximum(luminance, c.EPSILON), 1.0 / 3.0),
+                  c.KAPPA_SLOPE * luminance + c.OFFSET)
     ab = tf.image.resize(tf.cast(ab_small, tf.float32)[None], tf.shape(codes)[:2],
                          method="bilinear")[0]
     ab = c.ab_to_lab_units(tf.clip_by_value(ab, -1.0, 1.0))
     f = tf.stack([fy + ab[..., 0] / 500.0, fy, tf.maximum(fy - ab[..., 1] / 200.0, 0.0)], -1)
-    xyz = tf.where(f > fr._F_THRESHOLD, f * f * f, (f - c._OFFSET) / c._KAPPA_SLOPE)
+    xyz = tf.where(f > c.F_THRESHOLD, f * f * f, (f - c.OFFSET) / c.KAPPA_SLOPE)
     linear_out = tf.clip_by_value(tf.tensordot(xyz, tf.constant(fr._RGB_FROM_RELATIVE_XYZ), 1),
                                   0.0, 1.0)
     srgb = tf.where(linear_out > 0.0031308,

@@ -100,7 +100,10 @@ class _HintReader:
     image_size = 16
     name, method = "fake", "hints"
 
-    def predict(self, lightness, hint_ab, hint_mask, hint_global=None):
+    def predict(self, lightness, hint_ab=None, hint_mask=None, hint_global=None):
+        shape = np.shape(lightness)[:3]  # an absent map is zeros, as Predictor.predict reads it
+        hint_ab = np.zeros(shape + (2,), np.float32) if hint_ab is None else hint_ab
+        hint_mask = np.zeros(shape + (1,), np.float32) if hint_mask is None else hint_mask
         self.seen = (np.asarray(lightness), np.asarray(hint_ab), np.asarray(hint_mask))
         self.seen_global = hint_global
         gray = 0.5 / 127.5

@@ -45,5 +45,5 @@ def untrained_colorize_fn(names):
     from colorization_tf.web import runs
 
     folder = untrained_run(os.path.join(tempfile.mkdtemp(prefix="untrained-"), "tiny_unet"))
-    colorize = runs.load_colorizers([folder])["tiny_unet"]
+    colorize = runs.colorizers_of(runs.load_predictors([folder]))["tiny_unet"]
     return runs.colorize_with({name: colorize for name in names})
