@@ -2,7 +2,7 @@
 
   python -m colorization_tf.colorize --run_dir=runs/unet_l1-samples --output_dir=out \\
       photo.jpg old_photos/ film.mp4 [--format=jpg] [--render_size=512] \\
-      [--batch_size=8] [--temporal_smoothing=0.7]
+      [--batch_size=8] [--temporal_smoothing=0.8] [--temporal_mode=flow|ema]
 
 The network sees each photo (or frame) resized to --render_size (default: the run's image
 size); the predicted ab is upsampled (bilinear) to the original size, clipped to the Lab
@@ -11,7 +11,8 @@ the input's lightness. Photos are decoded in parallel, run through the model in 
 and encoded and written in a thread pool. Folders are searched recursively (photos and
 videos) and their sub-folders are kept under --output_dir. Videos (any container ffmpeg
 reads) come out as H.264 with the same frame count, size and rate and the audio copied;
---temporal_smoothing averages colour over time, restarted at scene cuts. A file that
+--temporal_smoothing averages colour over time, restarted at scene cuts, along the
+motion (--temporal_mode=flow, the default) or per pixel (ema). A file that
 cannot be read is reported on stderr and skipped; the exit status is then non-zero.
 Inputs are never written over; an existing output is kept unless --overwrite.
 
@@ -28,7 +29,7 @@ from __future__ import annotations
 from absl import flags
 
 from colorization_tf import cli
-from colorization_tf.inference import batch, guided, load_run
+from colorization_tf.inference import batch, guided, load_run, temporal
 from colorization_tf.inference.photos import colorize_paths
 
 FLAGS = flags.FLAGS
@@ -49,6 +50,10 @@ flags.DEFINE_bool("overwrite", False, "Replace existing outputs (never an input)
 flags.DEFINE_float("temporal_smoothing", 0.0, "Video: exponential moving average of the "
                    "predicted colour over frames, alpha in [0, 1) (0 = off); restarts at "
                    "scene cuts.")
+flags.DEFINE_enum("temporal_mode", temporal.DEFAULT_MODE, list(temporal.MODES), "Video "
+                  "smoothing: flow = motion compensated along optical flow (no colour "
+                  "trails; needs OpenCV, else falls back to ema with a note), ema = plain "
+                  "average per pixel.")
 
 
 flags.DEFINE_bool("saliency", False, "multipath runs: also write NAME.saliency.png, the "
@@ -81,7 +86,8 @@ def main(argv):
                              temperature=FLAGS.temperature, render_size=FLAGS.render_size,
                              batch_size=FLAGS.batch_size, encoder=encoder,
                              overwrite=FLAGS.overwrite,
-                             temporal_smoothing=FLAGS.temporal_smoothing, progress=True,
+                             temporal_smoothing=FLAGS.temporal_smoothing,
+                             temporal_mode=FLAGS.temporal_mode, progress=True,
                              saliency=FLAGS.saliency)
     print(summary.line())
     return 1 if summary.failed else 0

@@ -115,8 +115,9 @@ def colorize_paths(run_dir: str, inputs: Sequence[str], output_dir: str, *,
                    decode: str | None = None, temperature: float | None = None,
                    render_size: int | None = None, batch_size: int = 8,
                    encoder: batch.Encoder | None = None, overwrite: bool = False,
-                   temporal_smoothing: float = 0.0, progress: bool = False,
-                   saliency: bool = False, log: Callable[[str], None] = print) -> Summary:
+                   temporal_smoothing: float = 0.0, temporal_mode: str = video.temporal.DEFAULT_MODE,
+                   progress: bool = False, saliency: bool = False,
+                   log: Callable[[str], None] = print) -> Summary:
     """Colorizes every photo and video among ``inputs`` (files or folders) into
     ``output_dir`` with the model of ``run_dir``; unreadable files are reported (stderr)
     and skipped; existing outputs are kept unless ``overwrite``."""
@@ -154,7 +155,7 @@ def colorize_paths(run_dir: str, inputs: Sequence[str], output_dir: str, *,
         try:
             result = video.colorize_video(source, output, predict_ab, recombine,
                                           batch_size=batch_size, smoothing=temporal_smoothing,
-                                          progress=progress)
+                                          mode=temporal_mode, progress=progress)
         except (video.VideoError, OSError) as err:
             _fail(summary, source, str(err).removeprefix(f"{source}: "))
             continue

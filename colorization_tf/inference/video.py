@@ -431,18 +431,20 @@ class VideoSummary:
 
 def colorize_video(in_path: str, out_path: str, predict_ab: PredictAb, recombine: Recombine,
                    *, batch_size: int = 8, smoothing: float = 0.0,
+                   mode: str = temporal.DEFAULT_MODE,
                    cut_threshold: float = temporal.DEFAULT_CUT_THRESHOLD,
                    progress: bool = True) -> VideoSummary:
     """Colours every frame of ``in_path`` into ``out_path`` (same size, rate, frame count;
     audio copied): ``predict_ab`` on batches of frames, :class:`temporal.TemporalSmoother`
-    with alpha ``smoothing`` (0 = off) on each predicted ab, then ``recombine``. Raises
-    :class:`VideoReadError` for an unreadable input and :class:`VideoWriteError` when the
-    output cannot be written or is the input; either way no output file is left."""
+    with alpha ``smoothing`` (0 = off) in ``mode`` (flow or ema; :func:`temporal.create`)
+    on each predicted ab, then ``recombine``. Raises :class:`VideoReadError` for an
+    unreadable input and :class:`VideoWriteError` when the output cannot be written or is
+    the input; either way no output file is left."""
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
     refuse_overwrite(in_path, out_path)
     info = probe(in_path)
-    smoother = temporal.TemporalSmoother(smoothing, cut_threshold=cut_threshold)
+    smoother = temporal.create(smoothing, mode, cut_threshold=cut_threshold)
     meter, cuts, bar = temporal.FlickerMeter(), [], _progress_bar(info.frames, progress)
     start = time.perf_counter()
     audio = in_path if info.has_audio else None
