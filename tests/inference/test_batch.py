@@ -1,7 +1,8 @@
 """Batched colorize (photos and videos through ``colorize_paths`` and the CLI): one output
 per input in the chosen format, corrupt files reported and skipped, existing outputs kept
-unless --overwrite, the fast recombination equal to the reference one, and a clip
-round-tripped with frame count, size and rate."""
+unless --overwrite, each photo of a multi-photo batch given the colours it gets alone
+(never a neighbour's), --render_size honoured, a clip round-tripped with frame count, size
+and rate, and how batches are cut while photos are still decoding."""
 
 from __future__ import annotations
 
@@ -13,12 +14,13 @@ import sys
 import imageio_ffmpeg
 import numpy as np
 import pytest
+import skimage.color
 import skimage.data
 from PIL import Image
 from support import tiny_config
 
 from colorization_tf import training
-from colorization_tf.inference import batch, photos, video
+from colorization_tf.inference import batch, loading, photos, video
 
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""}
 
@@ -47,6 +49,26 @@ def folder(tmp_path_factory) -> str:
                     "sine=frequency=440", "-t", "1", "-c:v", "libx264", "-pix_fmt", "yuv420p",
                     "-shortest", str(root / "clip.mp4")], check=True)
     return str(root)
+
+
+@pytest.fixture(scope="module")
+def same_size(tmp_path_factory) -> list[str]:
+    """Four 48 x 48 photos of different scenes (same size, so a mix-up of colours between
+    them could go unnoticed by shape)."""
+    root = tmp_path_factory.mktemp("same_size")
+    scenes = [skimage.data.astronaut()[:192:4, :192:4], skimage.data.coffee()[:192:4, :192:4],
+              skimage.data.chelsea()[:192:4, 100:292:4], skimage.data.rocket()[200:392:4, :192:4]]
+    paths = []
+    for index, scene in enumerate(scenes):
+        paths.append(str(root / f"s{index}.png"))
+        Image.fromarray(np.ascontiguousarray(scene)).save(paths[-1])
+    return paths
+
+
+def _ab(path: str) -> np.ndarray:
+    """a*, b* of a written photo (scikit-image's Lab: the independent reference)."""
+    with Image.open(path) as image:
+        return skimage.color.rgb2lab(np.asarray(image.convert("RGB")) / 255.0)[..., 1:]
 
 
 def _written(out: str) -> list[str]:
@@ -85,16 +107,49 @@ def test_existing_outputs_are_kept_unless_overwrite(run_dir, folder, tmp_path):
     assert Image.open(out / "p2.png").size == (64, 64)
 
 
-def test_render_size_changes_what_the_network_sees(run_dir, folder, tmp_path):
+# Batched and single-photo runs of the network may differ in float rounding only: at most
+# one uint8 level per channel, a few hundredths of a Lab unit on average.
+SAME_COLOURS_AB = 0.05
+
+
+def test_each_photo_of_a_batch_gets_its_own_colours(run_dir, same_size, tmp_path):
+    """Four photos in one batch get the colours each gets alone (batch of one); giving
+    photo j's colours to photo i is far outside the tolerance (checked for every pair, so
+    the comparison can tell a mix-up from rounding)."""
+    together = photos.colorize_paths(run_dir, same_size, str(tmp_path / "together"),
+                                     batch_size=4, log=lambda _: None)
+    assert len(together.written) == 4
+    batched = {os.path.basename(source): _ab(out) for source, out in together.written}
+    alone = {}
+    for path in same_size:
+        single = photos.colorize_paths(run_dir, [path], str(tmp_path / "alone"), batch_size=1,
+                                       log=lambda _: None)
+        alone[os.path.basename(path)] = _ab(single.written[0][1])
+    names = sorted(alone)
+    assert sorted(batched) == names
+    for name in names:
+        assert np.abs(batched[name] - alone[name]).mean() <= SAME_COLOURS_AB, name
+        for other in names:
+            if other != name:
+                swapped = np.abs(batched[name] - alone[other]).mean()
+                assert swapped > 10 * SAME_COLOURS_AB, (name, other, swapped)
+
+
+def test_render_size_is_what_the_network_sees(run_dir, folder, tmp_path):
+    """The photo written at --render_size=16 has the colours of the predictor run at 16 px
+    (and not those at 64 px, which differ by far more than rounding)."""
     photo = os.path.join(folder, "p2.jpg")
     small = photos.colorize_paths(run_dir, [photo], str(tmp_path / "a"), render_size=16,
                                   log=lambda _: None)
-    large = photos.colorize_paths(run_dir, [photo], str(tmp_path / "b"), render_size=64,
-                                  log=lambda _: None)
-    assert small.written and large.written
-    a = np.asarray(Image.open(small.written[0][1]), np.int16)
-    b = np.asarray(Image.open(large.written[0][1]), np.int16)
-    assert a.shape == b.shape == (64, 64, 3) and np.abs(a - b).mean() > 0.0
+    with Image.open(photo) as image:
+        rgb = np.asarray(image.convert("RGB"))
+    predictor = loading.load_run(run_dir)
+    want = {size: skimage.color.rgb2lab(predictor.colorize_rgb(rgb, size) / 255.0)[..., 1:]
+            for size in (16, 64)}
+    got = _ab(small.written[0][1])
+    assert got.shape == (64, 64, 2)
+    assert np.abs(got - want[16]).mean() <= SAME_COLOURS_AB
+    assert np.abs(got - want[64]).mean() > 10 * SAME_COLOURS_AB
 
 
 @pytest.mark.slow
