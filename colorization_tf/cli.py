@@ -67,8 +67,9 @@ def run(main: Callable[[list[str]], int | None], program: str) -> None:
     def parse(argv: list[str]) -> list[str]:
         try:
             return FLAGS(argv)
-        except flags.Error as err:
-            sys.exit(f"{program}: {err}")
+        except flags.Error as err:  # an unknown flag or a bad value: a user error too
+            print(f"{program}: {one_line(err)}", file=sys.stderr)
+            sys.exit(EXIT_USER_ERROR)
 
     def guarded(argv: list[str]) -> int | None:
         if not FLAGS.verbose:

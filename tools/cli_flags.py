@@ -1,11 +1,13 @@
 """The command-line tools' own flags, read from their absl definitions.
 
 Used by the documentation build (``docs/hooks/cli_reference.py`` renders the CLI reference
-from ``dump``) and by ``tests/test_docs.py`` (``check`` parses the command lines quoted in
+and the presets table from ``dump``) and by ``tests/test_docs.py`` (``check`` parses the command lines quoted in
 README.md and docs/ with the real flags), so neither can drift from the code.
 
-  python tools/cli_flags.py dump            # JSON: {command: {module, doc, flags: [...]}}
-  python tools/cli_flags.py check < x.json  # x: [[command, [arg, ...]], ...] -> JSON errors
+  python tools/cli_flags.py dump            # JSON: {"commands": {command: {module, doc,
+                                            #   flags: [...]}}, "presets": [...]}
+  python tools/cli_flags.py check < x.json  # x: [[command, [arg, ...], [placeholder flag, ...]],
+                                            #     ...] -> JSON: null or the reason, per line
 
 The commands are the ``colorization-*`` console scripts of setup.cfg. Each command module
 defines its flags on absl's global ``FLAGS`` when imported, and two commands share flag
@@ -84,14 +86,32 @@ def _commands() -> Iterator[tuple[str, object, list[str]]]:
 
 
 def dump() -> dict:
-    """Every command's module, docstring and flags (sorted by name)."""
+    """``{"commands": every command's module, docstring and flags (sorted by name),
+    "presets": every preset's schedule}``."""
     from absl import flags
 
-    out = {}
+    commands = {}
     for command, module, names in _commands():
-        out[command] = {"module": module.__name__, "doc": (module.__doc__ or "").strip(),
-                        "flags": [_describe(flags.FLAGS[name]) for name in names]}
-    return out
+        commands[command] = {"module": module.__name__, "doc": (module.__doc__ or "").strip(),
+                             "flags": [_describe(flags.FLAGS[name]) for name in names]}
+    return {"commands": commands, "presets": presets()}
+
+
+def presets() -> list[dict]:
+    """Each registered preset's method, image size, batch, epochs and learning rate, as
+    ``colorization_tf.presets`` defines them (the training page's table)."""
+    from colorization_tf import presets as registry
+
+    rows = []
+    for name in registry.names():
+        config = registry.get(name)
+        rows.append({"preset": name, "method": config.method.name,
+                     "image_size": config.data.image_size,
+                     "batch_size": config.runtime.batch_size,
+                     "epochs": config.runtime.epochs,
+                     "samples_epochs": config.runtime.samples_epochs,
+                     "learning_rate": config.optim.learning_rate})
+    return rows
 
 
 def takes_positionals(module) -> bool:
@@ -100,16 +120,22 @@ def takes_positionals(module) -> bool:
     return "cli.no_arguments(argv)" not in source
 
 
-def check(lines: list[tuple[str, list[str]]]) -> list[str | None]:
-    """Parses each ``(command, args)`` with that command's real flags: ``None`` when the
-    command accepts it, else the one-line reason."""
+def check(lines: list[tuple[str, list[str], list[str]]]) -> list[str | None]:
+    """Parses each ``(command, args, placeholders)`` with that command's real flags:
+    ``None`` when the command accepts it, else the one-line reason. ``placeholders`` are
+    flags the docs give a placeholder value (``--epochs=N``): each must exist and take a
+    value."""
     from absl import flags
 
     fv = flags.FLAGS
     results: list[str | None] = [None] * len(lines)
     for command, module, _names in _commands():
-        for index, (name, args) in enumerate(lines):
+        for index, (name, args, placeholders) in enumerate(lines):
             if name != command:
+                continue
+            unknown = [flag for flag in placeholders if flag not in fv or fv[flag].boolean]
+            if unknown:
+                results[index] = f"--{unknown[0]}: no such flag taking a value"
                 continue
             fv.unparse_flags()
             args = [arg for arg in args if arg not in HELP_FLAGS]
@@ -122,7 +148,7 @@ def check(lines: list[tuple[str, list[str]]]) -> list[str | None]:
                 fv.unparse_flags()
             if len(rest) > 1 and not takes_positionals(module):
                 results[index] = f"takes no positional arguments, got {rest[1:]}"
-    for index, (name, _args) in enumerate(lines):
+    for index, (name, *_rest) in enumerate(lines):
         if name not in console_scripts():
             results[index] = f"no such command colorization-{name}"
     return results

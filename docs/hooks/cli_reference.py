@@ -1,10 +1,12 @@
-"""MkDocs hook: the command-line reference, generated from the absl flag definitions.
+"""MkDocs hook: the command-line reference and the presets table, generated from the code.
 
 At every build ``tools/cli_flags.py dump`` (one subprocess: it imports TensorFlow and each
 command module in turn) returns every flag of the seven ``colorization-*`` console scripts
 with its type, default and help string; ``on_files`` adds one page per command,
 ``reference/cli/NAME.md``, rendered by ``render``. The pages are never written to docs/
 and never edited by hand, so a flag, default or help text in them is the code's own.
+``on_page_markdown`` replaces the marker ``<!-- generated: presets -->`` (training.md)
+with the presets' schedules as ``colorization_tf.presets`` defines them.
 """
 
 from __future__ import annotations
@@ -85,11 +87,34 @@ def render(command: str, info: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+PRESETS_MARKER = "<!-- generated: presets -->"
+_data: dict = {}
+
+
+def presets_table(rows: list[dict]) -> str:
+    """The presets' schedules as a Markdown table."""
+    lines = ["| preset | method | image size (px) | batch | epochs (paper) | epochs on `samples` "
+             "| learning rate |", "|---|---|---|---|---|---|---|"]
+    for row in rows:
+        lines.append(f"| `{row['preset']}` | `{row['method']}` | {row['image_size']} | "
+                     f"{row['batch_size']} | {row['epochs']} | {row['samples_epochs']} | "
+                     f"{row['learning_rate']:g} |")
+    return "\n".join(lines)
+
+
 def on_files(files, config):
     """Adds ``reference/cli/NAME.md`` for every console script."""
     from mkdocs.structure.files import File
 
-    for command, info in flag_data().items():
+    _data.update(flag_data())
+    for command, info in _data["commands"].items():
         files.append(File.generated(config, f"reference/cli/{command}.md",
                                     content=render(command, info)))
     return files
+
+
+def on_page_markdown(markdown, page, config, files):
+    """Fills the presets marker."""
+    if PRESETS_MARKER in markdown:
+        markdown = markdown.replace(PRESETS_MARKER, presets_table(_data["presets"]))
+    return markdown
