@@ -1,18 +1,20 @@
 """Who sees what: results only with the experimenter's token (401 without, compared in
 constant time), the token generated once and kept in the database, no participant's
 cookie value in any results response, per-trial image URLs that others cannot open,
-practice images disjoint from test images, cookie flags, and the live connection's
-durability settings."""
+practice images disjoint from test images, cookie flags, and the durability setting
+(``synchronous=FULL``) on every connection the storage opens."""
 
 from __future__ import annotations
 
 import json
 import re
+import sqlite3
 
 import fake_study
 import pytest
+import support
 
-pytest.importorskip("fastapi", reason="the [web] extra is not installed")
+support.require_module("fastapi", "the [web] extra is not installed")
 
 from fastapi.testclient import TestClient  # noqa: E402
 
@@ -154,12 +156,40 @@ def test_secure_cookies_behind_a_trusted_proxy_only(make_client):
         "set-cookie"].lower()
 
 
-def test_synchronous_is_full_on_the_live_connection(make_client):
+@pytest.mark.parametrize("build_default", [0, 1], ids=["OFF", "NORMAL"])
+def test_the_storage_sets_synchronous_full_on_every_connection(make_client, monkeypatch,
+                                                                build_default):
+    """Every connection the storage opens runs with ``synchronous=FULL``, whatever the
+    SQLite build's default: each new connection is first set to OFF or NORMAL (what other
+    builds default to; this one defaults to FULL, so a plain check could not tell the
+    storage's setting from the build's), then the storage sets its pragmas. Removing the
+    storage's ``PRAGMA synchronous = FULL`` leaves these connections at OFF/NORMAL and
+    fails this test.
+
+    What this test and the ``kill -9`` test (``test_server_process``) can and cannot show:
+    ``kill -9`` kills the process, not the machine; a commit the process has handed to the
+    operating system survives it even with ``synchronous=OFF``, so that test shows only
+    that an answer is committed before its 200 is sent. What FULL adds (an fsync of the
+    WAL at every commit) protects against a power loss or an OS crash, which no test here
+    simulates; this test shows the setting that gives that protection is in force on the
+    connections the server's own transactions use."""
+    opened = []
+    connect = sqlite3.connect
+
+    def connect_with_other_default(*args, **kwargs):
+        connection = connect(*args, **kwargs)
+        connection.execute(f"PRAGMA synchronous = {build_default:d}")
+        opened.append(connection)
+        return connection
+
+    monkeypatch.setattr(sqlite3, "connect", connect_with_other_default)
     client, db = make_client()
     _answer_all(client)  # the server's own transactions ran on these connections
-    assert db.pragma("synchronous") == 2  # FULL
-    assert db.pragma("journal_mode") == "wal"
-    assert client.app.state.storage is db
+    assert client.app.state.storage is db and opened
+    for connection in opened:
+        assert connection.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+        assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.pragma("synchronous") == 2
 
 
 def test_results_name_no_image(make_client):

@@ -1,6 +1,10 @@
 """Against a real uvicorn server in a subprocess: 16 concurrent participants x 50 answers
 stored exactly once without a 5xx; and after ``kill -9`` and a restart on the same
-database, every acknowledged answer is there, none twice, and no image is recomputed."""
+database, every acknowledged answer is there, none twice, and no image is recomputed.
+
+``kill -9`` ends the process, not the machine: it shows that an answer is committed before
+its 200 is sent, not that it is on disk (that needs ``synchronous=FULL``, guarded by
+``test_access``; a power loss is not simulated)."""
 
 from __future__ import annotations
 
@@ -10,8 +14,9 @@ import time
 
 import httpx
 import pytest
+import support
 
-pytest.importorskip("uvicorn", reason="the [web] extra is not installed")
+support.require_module("uvicorn", "the [web] extra is not installed")
 
 from clients import Participant, run_participants  # noqa: E402
 
