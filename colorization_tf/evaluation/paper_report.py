@@ -1,6 +1,6 @@
 """A paper's published tables beside what an evaluation measured (``colorization-evaluate
---paper=NAME``): for each paper row, the matching run's figure, the paper's value and the
-difference (measured - paper), '-' where the evaluation did not measure it; under each
+--paper=NAME``): for each paper row, the matching run's figure with its 95% interval, the paper's value,
+the difference (measured - paper) and whether the paper's value lies inside the interval, '-' where the evaluation did not measure it; under each
 table the paper's conditions, and a plain statement of where this evaluation's conditions
 (dataset, resolution, epochs, images) differ from them.
 
@@ -96,6 +96,53 @@ def measured(results: dict, row: papers.Row, key: str) -> tuple[float | None, st
     return _finite(value), (entry["name"] if entry else None)
 
 
+def measured_interval(results: dict, row: papers.Row, key: str) -> list[float] | None:
+    """The 95% interval of the figure ``measured`` returns for ``key`` in ``row``: the
+    bootstrap interval over the images (MAE, PSNR, reference accuracy) or the Wilson
+    interval of a Turing-test share; None where the figure has none (Inception score)."""
+    if row.match.images:
+        if key != "reference_accuracy":
+            return None
+        rows = ((results.get("distribution") or {}).get("reference") or {}).get("rows") or {}
+        return _bounds((rows.get(IMAGE_ROWS[row.match.images]) or {}).get("accuracy_ci"))
+    entry = matching_entry(results, row.match)
+    if entry is None:
+        return _decoder_interval(results, row.match) if key == "psnr" and row.match.decode \
+            else None
+    if key in SPLIT_OF:
+        return _bounds((entry.get("mae_ci") or {}).get(SPLIT_OF[key]))
+    if key == "turing_accuracy":
+        found = (results.get("turing") or {}).get(entry["name"]) or {}
+        return _bounds([found.get("ci_low"), found.get("ci_high")]) if found.get("shown") \
+            else None
+    if key == "reference_accuracy":
+        return _bounds(((entry.get("distribution") or {}).get("reference") or {})
+                       .get("accuracy_ci"))
+    if key == "psnr":
+        found = entry.get("metrics", {})
+        ci = found.get("ci") or {}
+        return _bounds(ci.get("psnr_rgb") if found.get("psnr_rgb") is not None
+                       else ci.get("psnr"))
+    return None
+
+
+def _decoder_interval(results: dict, match: papers.Match) -> list[float] | None:
+    for entry in results.get("runs", []):
+        if entry.get("preset") != match.preset:
+            continue
+        for row in entry.get("decoders") or []:
+            if row.get("decode") == match.decode and (
+                    match.decode != "annealed" or _same(match.temperature, row.get("temperature"))):
+                return _bounds((row.get("ci") or {}).get("psnr"))
+    return None
+
+
+def _bounds(ci) -> list[float] | None:
+    if not ci or len(ci) != 2 or any(_finite(v) is None for v in ci):
+        return None
+    return [float(ci[0]), float(ci[1])]
+
+
 def _finite(value) -> float | None:
     if isinstance(value, (int, float)) and math.isfinite(value):
         return float(value)
@@ -115,9 +162,14 @@ def compare_table(results: dict, table: papers.PaperTable) -> dict:
             value, source = measured(results, row, column.key)
             run = run or source
             paper = row.values.get(column.key)
+            interval = measured_interval(results, row, column.key) if value is not None \
+                else None
             values[column.key] = {
                 "measured": value, "paper": paper,
-                "difference": None if value is None or paper is None else value - paper}
+                "difference": None if value is None or paper is None else value - paper,
+                "interval": interval,
+                "paper_inside": (None if interval is None or paper is None
+                                 else interval[0] <= paper <= interval[1])}
         rows.append({"label": row.label, "run": run, "values": values})
     return {"id": table.id, "title": table.title, "where": table.where, "rows": rows,
             "differences": condition_differences(results, table)}
@@ -180,26 +232,38 @@ def fmt(value: float | None, unit: str, signed: bool = False) -> str:
     return f"{value:{sign}.{DECIMALS.get(unit, 4)}f}"
 
 
+def inside_text(inside: bool | None) -> str:
+    """The 'paper in our CI' cell."""
+    return "-" if inside is None else "yes" if inside else "no"
+
+
 def markdown(results: dict, paper_name: str) -> str:
     """The paper's tables beside the measured figures, its conditions and the differences."""
     paper = papers.get(paper_name)
     compared = compare(results, paper_name)
     parts = [f"## Against the paper: {paper.citation.short}", "",
              f"{paper.citation.text()}", "",
-             "Each measured figure stands beside the paper's value and the difference "
-             "(measured - paper; pp = percentage points); '-' where this evaluation did not "
-             "measure it.", ""]
+             "Each measured figure stands beside its 95% interval (bootstrap over the "
+             "images; Turing test: Wilson), the paper's value, the difference (measured - "
+             "paper; pp = percentage points) and whether the paper's value lies inside our "
+             "interval ('yes': this evaluation cannot tell the two apart); '-' where this "
+             "evaluation did not measure it or has no interval for it.", ""]
     for table, found in zip(paper.tables, compared["tables"], strict=True):
         header = ["Paper row", "Run"]
         for column in table.columns:
-            header += [column.label, "paper", "difference"]
+            header += [column.label, "95% CI", "paper", "difference", "paper in our CI"]
         rows = []
         for row in found["rows"]:
             cells = [row["label"], f"`{row['run']}`" if row["run"] else "-"]
             for column in table.columns:
                 value = row["values"][column.key]
-                cells += [fmt(value["measured"], column.unit), fmt(value["paper"], column.unit),
-                          fmt(value["difference"], column.unit, signed=True)]
+                interval = value.get("interval")
+                cells += [fmt(value["measured"], column.unit),
+                          (f"[{fmt(interval[0], column.unit)}, {fmt(interval[1], column.unit)}]"
+                           if interval else "-"),
+                          fmt(value["paper"], column.unit),
+                          fmt(value["difference"], column.unit, signed=True),
+                          inside_text(value.get("paper_inside"))]
             rows.append(cells)
         cond = table.conditions
         epochs = str(cond.epochs) if cond.epochs else "not stated"

@@ -20,6 +20,7 @@ import tensorflow as tf
 
 from colorization_tf import color, files
 from colorization_tf.data import DataConfig, load_split, make_dataset, steps_per_epoch
+from colorization_tf.evaluation import intervals
 from colorization_tf.models.reference import ReferenceClassifier
 from colorization_tf.training.run_dir import RunDir, RunDirError
 
@@ -145,14 +146,25 @@ class Collector:
         self.probs.append(probs)
         self.labels.append(np.asarray(labels))
 
-    def summary(self, reference: Collector | None = None) -> dict:
-        """accuracy (over labelled images), inception_score and, against ``reference``,
-        frechet_distance."""
+    def correct(self) -> np.ndarray | None:
+        """1.0 / 0.0 per labelled image: whether the network's top class is the label
+        (None when no image is labelled)."""
         probs, labels = np.concatenate(self.probs), np.concatenate(self.labels)
         labelled = (labels >= 0) & (labels < probs.shape[1])
-        out = {"accuracy": float(np.mean(probs[labelled].argmax(1) == labels[labelled]))
-               if labelled.any() else None,
-               "inception_score": inception_score(probs)}
+        if not labelled.any():
+            return None
+        return (probs[labelled].argmax(1) == labels[labelled]).astype(np.float64)
+
+    def summary(self, reference: Collector | None = None,
+                bootstrap: intervals.BootstrapConfig | None = None) -> dict:
+        """accuracy (over labelled images) with its bootstrap interval over the images
+        (``accuracy_ci``), inception_score and, against ``reference``,
+        frechet_distance."""
+        correct = self.correct()
+        accuracy = intervals.mean_interval(correct, bootstrap) if correct is not None else None
+        out = {"accuracy": accuracy.value if accuracy else None,
+               "accuracy_ci": accuracy.bounds if accuracy else None,
+               "inception_score": inception_score(np.concatenate(self.probs))}
         if reference is not None:
             out["frechet_distance"] = frechet_distance(np.concatenate(self.features),
                                                        np.concatenate(reference.features))

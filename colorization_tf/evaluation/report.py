@@ -1,6 +1,7 @@
 """Writes what ``colorization-evaluate`` found: report.md (Galvão et al.'s Table 1
-layout, then every metric, Li and Wang's accuracy table and the distribution scores, best
-value in bold), metrics.json, comparison.png (Figure 4 layout), loss curves and, for
+layout, then every metric, the paired comparisons, Li and Wang's accuracy table and the
+distribution scores; every per-image figure with its bootstrap interval, a best value in
+bold only where the paired comparisons distinguish it), metrics.json, comparison.png (Figure 4 layout), loss curves and, for
 classification runs, the decoder comparison."""
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from colorization_tf import files  # noqa: E402
-from colorization_tf.evaluation import paper_report  # noqa: E402
-from colorization_tf.evaluation.compare import MAE_SPLITS, Evaluation  # noqa: E402
+from colorization_tf.evaluation import paired, paper_report, seeds  # noqa: E402
+from colorization_tf.evaluation.compare import BASELINE_ROW, MAE_SPLITS, Evaluation  # noqa: E402
 from colorization_tf.evaluation.loss_curves import plot_loss_curves  # noqa: E402
 from colorization_tf.evaluation.scoring import METRICS  # noqa: E402
 from colorization_tf.training.run_dir import RunDir  # noqa: E402
@@ -76,17 +77,21 @@ def markdown_report(results: dict, loss_notes: dict[str, str] | None = None) -> 
              + ", ".join(f"`{e['name']}` ({e['run_dir']})" for e in entries) + ".",
              *([f"Images per split: at most {results['max_examples']}."]
                if results.get("max_examples") else []), "",
+             interval_note(results), "",
              *([paper_report.markdown(results, results["paper"]), ""]
                if results.get("paper") else []),
+             *([seeds.markdown(results["seeds"]), ""] if results.get("seeds") else []),
              "## Table 1: MAE on the paper's ab scale", "", table_1(results), "",
              f"## Every metric on the {split} split", "", metrics_table(results), "",
              METRIC_NOTES, ""]
+    if results.get("paired"):
+        parts += [paired_section(results), ""]
     if results.get("distribution"):
         parts += [distribution_section(results), ""]
     for entry in entries:
         if entry.get("decoders"):
             parts += [f"## Decoders of `{entry['name']}` (classification)", "",
-                      decoder_table(entry["decoders"]), "",
+                      decoder_table(entry["decoders"], entry.get("decoder_pairs")), "",
                       f"![decoders](decoders-{entry['name']}.png)", ""]
     parts += ["## Figures", "", "![comparison](comparison.png)", "",
               "Columns: grayscale input, original, then one per run (Figure 4 layout).", ""]
@@ -101,17 +106,39 @@ METRIC_NOTES = (
     "and colorfulness (Hasler and Suesstrunk) on 8-bit sRGB; colorfulness counts as best "
     "when closest to the ground truth's. Pixel accuracy: share of pixels whose L, a, b lie "
     "within 2% / 5% of the Lab range of the ground truth (Nazeri et al.). PSNR leaves "
-    "images reproduced exactly (infinite PSNR) out of the mean. Best run value in bold.")
+    "images reproduced exactly (infinite PSNR) out of the mean. A value is in bold only "
+    "where the paired comparison (below) distinguishes it from every other row, the "
+    "no-colour baseline included.")
+
+
+def interval_note(results: dict) -> str:
+    """How the bracketed intervals were computed."""
+    boot = results.get("bootstrap") or {}
+    level = boot.get("confidence", 0.95)
+    return (f"Each figure is a mean over the evaluated images followed by its "
+            f"{level:.0%} bootstrap confidence interval over those images, "
+            f"`mean [low, high]` ({boot.get('resamples', '?')} resamples, seed "
+            f"{boot.get('seed', '?')}, {boot.get('method', 'bootstrap')}). The interval says "
+            "how much the figure depends on which images were drawn, not on the training "
+            "seed (see the seeds section where there is one).")
+
+
+def _pairs(results: dict, split: str, metric: str) -> list[dict]:
+    return ((results.get("paired") or {}).get(split) or {}).get(metric) or []
 
 
 def table_1(results: dict) -> str:
-    """Rows: models; columns: train / validation / test MAE, then, with a Turing-test
-    study (``results["turing"]``), the share of correct judgements (the paper's column,
-    lower is better), the fooled rate, its Wilson 95% interval and the number judged."""
+    """Rows: models; columns: train / validation / test MAE with their intervals, then,
+    with a Turing-test study (``results["turing"]``), the share of correct judgements (the
+    paper's column, lower is better), the fooled rate, its Wilson 95% interval and the
+    number judged. A best MAE is bold only where distinguishable from every other run."""
     entries = results["runs"]
-    best = {s: _best([e["mae"].get(s) for e in entries], "lower") for s in MAE_SPLITS}
-    rows = [[e["name"], *[_fmt(e["mae"].get(s), j in best[s]) for s in MAE_SPLITS]]
-            for j, e in enumerate(entries)]
+    names = [e["name"] for e in entries]
+    best = {s: paired.distinguishable_best(names, _pairs(results, s, "mae"))
+            for s in MAE_SPLITS}
+    rows = [[e["name"], *[_fmt_ci(e["mae"].get(s), (e.get("mae_ci") or {}).get(s),
+                                  e["name"] in best[s]) for s in MAE_SPLITS]]
+            for e in entries]
     header = ["Model", *[SPLIT_LABELS[s] for s in MAE_SPLITS]]
     turing = results.get("turing")
     if turing is not None:
@@ -130,37 +157,82 @@ def _turing_cells(found: dict) -> list[str]:
 
 
 def metrics_table(results: dict) -> str:
-    """Rows: models then the no-colour baseline; columns: every metric of ``METRICS``."""
+    """Rows: models then the no-colour baseline; columns: every metric of ``METRICS``, each
+    ``mean [low, high]``; bold where the paired comparisons make a row the best."""
     entries = results["runs"]
-    target = results["no_colour"].get("colorfulness_true")
+    baseline = results["no_colour"]
+    target = baseline.get("colorfulness_true")
     header = ["Model", *[m.label for m in METRICS]]
-    best = {m.key: _best([e["metrics"].get(m.key) for e in entries], m.better, target)
+    names = [e["name"] for e in entries] + [BASELINE_ROW]
+    best = {m.key: paired.distinguishable_best(names, _pairs(results, results["split"], m.key))
             for m in METRICS}
-    rows = [[e["name"], *[_fmt(e["metrics"].get(m.key), i in best[m.key])
-                          for m in METRICS]] for i, e in enumerate(entries)]
-    rows.append([f"*{BASELINE}*", *[_fmt(results["no_colour"].get(m.key)) for m in METRICS]])
-    raw = [f"{e['name']} {_fmt(e['metrics']['psnr_rgb'])} dB" for e in entries
-           if e["metrics"].get("psnr_rgb") is not None]
+    rows = [[e["name"], *[_fmt_ci(e["metrics"].get(m.key),
+                                  (e["metrics"].get("ci") or {}).get(m.key),
+                                  e["name"] in best[m.key]) for m in METRICS]]
+            for e in entries]
+    rows.append([f"*{BASELINE}*", *[_fmt_ci(baseline.get(m.key),
+                                            (baseline.get("ci") or {}).get(m.key),
+                                            BASELINE_ROW in best[m.key]) for m in METRICS]])
+    raw = [f"{e['name']} {_fmt_ci(e['metrics']['psnr_rgb'], e['metrics'].get('ci', {}).get('psnr_rgb'))} dB"
+           for e in entries if e["metrics"].get("psnr_rgb") is not None]
     note = (f"\n\nPSNR of the raw RGB output, its own lightness included (Tran and Ly's "
             f"reconstruction figure): {', '.join(raw)}." if raw else "")
     return (_table(header, rows)
             + f"\n\nColorfulness of the ground truth: {_fmt(target)}." + note)
 
 
-def decoder_table(decoders: list[dict]) -> str:
-    """Rows: decoder settings; columns: colorfulness, MAE, PSNR."""
+def paired_section(results: dict) -> str:
+    """Every pair of rows scored on the same images: the difference of each metric (first
+    minus second; colorfulness: distance to the ground truth's) with its paired-bootstrap
+    interval and the verdict."""
+    split = results["split"]
+    labels = {m.key: m.label for m in METRICS}
+    parts = ["## Paired comparisons", "",
+             "Difference first minus second row over the same images (colorfulness: "
+             "distance to the ground truth's colorfulness, first minus second), with its "
+             "paired-bootstrap interval (the same resampled images for both rows). Where the "
+             "interval contains 0 the two rows are *not distinguishable on these images*, "
+             "however the point values differ.", ""]
+    for s, by_metric in results["paired"].items():
+        for key, pairs in by_metric.items():
+            if not pairs:
+                continue
+            title = labels.get(key, key) + ("" if s == split else f", {s} split")
+            rows = [[_row_name(p["a"]), _row_name(p["b"]),
+                     _fmt_ci(p["difference"], [p["low"], p["high"]], signed=True),
+                     paired.verdict(p).replace(f"`{BASELINE_ROW}`", BASELINE), str(p["n"])]
+                    for p in pairs]
+            parts += [f"### {title}", "", _table(["First", "Second", "Difference [95% CI]",
+                                                  "Verdict", "Images"], rows), ""]
+    return "\n".join(parts).rstrip()
+
+
+def _row_name(name: str) -> str:
+    return BASELINE if name == BASELINE_ROW else f"`{name}`"
+
+
+def decoder_table(decoders: list[dict], pairs: dict | None = None) -> str:
+    """Rows: decoder settings; columns: colorfulness, MAE, PSNR with their intervals; bold
+    where the paired comparisons of the decoders make one the best."""
     target = decoders[0]["colorfulness_true"] if decoders else None
-    columns = (("colorfulness", "Colorfulness", "closer"), ("mae", "MAE", "lower"),
-               ("psnr", "PSNR (dB)", "higher"))
-    best = {k: _best([d[k] for d in decoders], b, target) for k, _, b in columns}
-    rows = [[d["decoder"], *[_fmt(d[k], i in best[k]) for k, _, _ in columns]]
-            for i, d in enumerate(decoders)]
-    return (_table(["Decoder", *[label for _, label, _ in columns]], rows)
-            + f"\n\nColorfulness of the ground truth: {_fmt(target)}.")
+    columns = (("colorfulness", "Colorfulness"), ("mae", "MAE"), ("psnr", "PSNR (dB)"))
+    names = [d["decoder"] for d in decoders]
+    best = {k: paired.distinguishable_best(names, (pairs or {}).get(k) or [])
+            for k, _ in columns}
+    rows = [[d["decoder"], *[_fmt_ci(d[k], (d.get("ci") or {}).get(k), d["decoder"] in best[k])
+                             for k, _ in columns]] for d in decoders]
+    not_distinguished = sorted({f"{p['a']} / {p['b']} ({k})" for k, _ in columns
+                                for p in (pairs or {}).get(k) or []
+                                if not p.get("distinguishable")})
+    note = (f"\n\nNot distinguishable on these images: {'; '.join(not_distinguished)}."
+            if not_distinguished else "")
+    return (_table(["Decoder", *[label for _, label in columns]], rows)
+            + f"\n\nColorfulness of the ground truth: {_fmt(target)}." + note)
 
 
 def distribution_section(results: dict) -> str:
-    """Li and Wang's accuracy table and the distribution scores, one block per network."""
+    """Li and Wang's accuracy table (with intervals) and the distribution scores, one
+    block per network."""
     parts = []
     for key, block in results["distribution"].items():
         rows = block["rows"]
@@ -170,42 +242,32 @@ def distribution_section(results: dict) -> str:
         parts += [f"## Semantic interpretability and distribution scores ({title})", "",
                   f"Network: {block['network']}.", ""]
         accuracy = [rows[n]["accuracy"] for n in names]
-        best_acc = _best([rows[n]["accuracy"] for n in runs_only], "higher")
+        pairs = (block.get("paired") or {}).get("accuracy") or []
+        best_acc = paired.distinguishable_best(runs_only, pairs)
         if any(a is not None for a in accuracy):
-            parts += ["Classification accuracy (Li and Wang's table):", "",
+            parts += ["Classification accuracy (Li and Wang's table), with its bootstrap "
+                      "interval over the images; bold only where one run is distinguishable "
+                      "from every other run:", "",
                       _table(["", *names], [["Accuracy", *[
-                          _fmt(a, (i - 1) in best_acc and 0 < i < len(names) - 1)
-                          for i, a in enumerate(accuracy)]]]), ""]
-        best_is = _best([rows[n]["inception_score"] for n in runs_only], "higher")
-        best_fd = _best([rows[n]["frechet_distance"] for n in runs_only], "lower")
-        table_rows = []
-        for i, n in enumerate(names):
-            in_runs = 0 < i < len(names) - 1
-            table_rows.append([n, _fmt(rows[n]["inception_score"],
-                                       in_runs and (i - 1) in best_is),
-                               _fmt(rows[n]["frechet_distance"],
-                                    in_runs and (i - 1) in best_fd)])
+                          _fmt_ci(rows[n]["accuracy"], rows[n].get("accuracy_ci"),
+                                  n in best_acc) for n in names]]]), ""]
+            undecided = [f"`{p['a']}` / `{p['b']}`" for p in pairs
+                         if p["a"] in runs_only and p["b"] in runs_only
+                         and not p.get("distinguishable")]
+            if undecided:
+                parts += ["Accuracy not distinguishable on these images: "
+                          + ", ".join(undecided) + ".", ""]
+        table_rows = [[n, _fmt(rows[n]["inception_score"]), _fmt(rows[n]["frechet_distance"])]
+                      for n in names]
         parts += [_table(["Images", "Inception-style score", "Frechet distance to ground truth"],
-                         table_rows), ""]
+                         table_rows), "",
+                  "The Inception-style score and the Frechet distance are statistics of the "
+                  "whole set of images: they carry no per-image interval here, so no value "
+                  "is marked best.", ""]
     return "\n".join(parts).rstrip()
 
 
-def _best(values: list, better: str, target: float | None = None) -> set[int]:
-    """Indices of the best finite value(s)."""
-    scored = [(i, v) for i, v in enumerate(values)
-              if isinstance(v, (int, float)) and math.isfinite(v)]
-    if not scored:
-        return set()
-    if better == "closer" and target is not None:
-        key = [abs(v - target) for _, v in scored]
-        pick = min(key)
-    else:
-        key = [v for _, v in scored]
-        pick = max(key) if better == "higher" else min(key)
-    return {i for (i, _), k in zip(scored, key, strict=True) if k == pick}
-
-
-def _fmt(value, bold: bool = False) -> str:
+def _fmt(value, bold: bool = False, signed: bool = False) -> str:
     if value is None:
         return "-"
     if isinstance(value, float) and math.isinf(value):
@@ -213,8 +275,18 @@ def _fmt(value, bold: bool = False) -> str:
     elif isinstance(value, int):
         text = str(value)
     else:
-        text = f"{value:.2f}" if abs(value) >= 10 else f"{value:.4f}"
+        sign = "+" if signed else ""
+        text = f"{value:{sign}.2f}" if abs(value) >= 10 else f"{value:{sign}.4f}"
     return f"**{text}**" if bold else text
+
+
+def _fmt_ci(value, ci, bold: bool = False, signed: bool = False) -> str:
+    """``mean [low, high]`` (the mean in bold when ``bold``); the mean alone without an
+    interval."""
+    text = _fmt(value, bold, signed)
+    if value is None or not ci or ci[0] is None or ci[1] is None:
+        return text
+    return f"{text} [{_fmt(ci[0])}, {_fmt(ci[1])}]"
 
 
 def _table(header: list[str], rows: list[list[str]]) -> str:

@@ -11,7 +11,7 @@ import numpy as np
 import tensorflow as tf
 
 from colorization_tf import color
-from colorization_tf.evaluation import metrics
+from colorization_tf.evaluation import intervals, metrics
 
 PredictFn = Callable[[tf.Tensor], tf.Tensor]
 BatchFn = Callable[[dict, tf.Tensor], None]
@@ -60,14 +60,15 @@ def no_colour(lightness: tf.Tensor) -> tf.Tensor:
     return color.gray_ab(lightness)
 
 
-def score(predict: PredictFn, batches: tf.data.Dataset, *,
-          progress: keras.utils.Progbar | None = None, on_batch: BatchFn | None = None,
-          names: tuple[str, ...] | None = None) -> dict[str, float]:
-    """Mean of each metric over every image in ``batches`` (dicts with "L" and "ab"), or
-    of only ``names``. PSNR of a perfect image is infinite; those images are left out of
-    the PSNR mean and counted in ``psnr_perfect``. ``on_batch(batch, ab_pred)`` sees each
-    batch; ``progress`` is advanced once per batch."""
-    values: dict[str, list[np.ndarray]] = {}
+def score_images(predict: PredictFn, batches: tf.data.Dataset, *,
+                 progress: keras.utils.Progbar | None = None, on_batch: BatchFn | None = None,
+                 names: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
+    """Every metric (or only ``names``) of every image in ``batches`` (dicts with "L" and
+    "ab"), one float64 vector per metric in image order, plus ``lightness`` (each image's
+    mean L: which images were scored, so paired comparisons can check they are the same).
+    ``on_batch(batch, ab_pred)`` sees each batch; ``progress`` is advanced once per
+    batch."""
+    values: dict[str, list[np.ndarray]] = {"lightness": []}
     for step, batch in enumerate(batches):
         ab_pred = predict(batch["L"])
         if names == ("mae",):
@@ -77,18 +78,46 @@ def score(predict: PredictFn, batches: tf.data.Dataset, *,
         for name, value in scores.items():
             if names is None or name in names:
                 values.setdefault(name, []).append(value.numpy())
+        values["lightness"].append(tf.reduce_mean(batch["L"], axis=[1, 2, 3]).numpy())
         if on_batch is not None:
             on_batch(batch, ab_pred)
         if progress is not None:
             progress.update(step + 1)
-    out = {"count": int(sum(len(v) for v in values.get("mae", [])))}
-    for name, parts in values.items():
-        joined = np.concatenate(parts).astype(np.float64)
-        finite = joined[np.isfinite(joined)]
-        out[name] = float(finite.mean()) if finite.size else float("inf")
+    return {name: np.concatenate(parts).astype(np.float64) if parts else np.zeros([0])
+            for name, parts in values.items()}
+
+
+def summarize(per_image: dict[str, np.ndarray],
+              bootstrap: intervals.BootstrapConfig | None = None) -> dict:
+    """What ``score`` reports from ``score_images``' values: the image ``count``, each
+    metric's finite mean (``intervals.finite_mean``), ``psnr_perfect`` (images with
+    infinite PSNR, left out of its mean) and ``ci``: each metric's bootstrap interval
+    ``[low, high]`` over the images."""
+    out: dict = {"count": int(len(per_image.get("lightness", [])))}
+    ci = {}
+    for name, joined in per_image.items():
+        if name == "lightness":
+            continue
+        found = intervals.mean_interval(joined, bootstrap)
+        out[name] = found.value
+        ci[name] = found.bounds
         if name == "psnr":
             out["psnr_perfect"] = int((~np.isfinite(joined)).sum())
+    out["ci"] = ci
     return out
+
+
+def score(predict: PredictFn, batches: tf.data.Dataset, *,
+          progress: keras.utils.Progbar | None = None, on_batch: BatchFn | None = None,
+          names: tuple[str, ...] | None = None,
+          bootstrap: intervals.BootstrapConfig | None = None) -> dict:
+    """Mean of each metric over every image in ``batches`` (dicts with "L" and "ab"), or
+    of only ``names``, with its 95% bootstrap interval in ``ci``. PSNR of a perfect image
+    is infinite; those images are left out of the PSNR mean and counted in
+    ``psnr_perfect``. ``on_batch(batch, ab_pred)`` sees each batch; ``progress`` is
+    advanced once per batch."""
+    return summarize(score_images(predict, batches, progress=progress, on_batch=on_batch,
+                                  names=names), bootstrap)
 
 
 def score_with_baseline(predict: PredictFn, batches: tf.data.Dataset) -> dict:

@@ -123,7 +123,8 @@ def _galvao_results(dataset="cifar10", conditions=CIFAR_200):
         "dataset": dataset, "split": "test", "max_examples": None,
         "runs": [
             _entry("unet_l1", "unet_l1", {"train": 0.0300, "val": 0.0700, "test": 0.0650},
-                   conditions),
+                   conditions, mae_ci={"train": [0.028, 0.032], "val": [0.068, 0.072],
+                                       "test": [0.063, 0.067]}),
             _entry("unet_l2", "unet_l2", {"train": 0.0310, "val": 0.0710, "test": 0.0660},
                    conditions),
             _entry("cgan", "cgan", {"train": 0.0288, "val": 0.0600, "test": 0.0700},
@@ -141,16 +142,20 @@ def _row(text: str, label: str) -> list[str]:
 
 def test_galvao_table_side_by_side_with_the_differences():
     text = paper_report.markdown(_galvao_results(), "galvao")
-    # label, run, then (measured, paper, difference) per column: train, val, test, Turing
-    assert _row(text, "UNET") == ["UNET", "`unet_l1`", "0.0300", "0.0239", "+0.0061",
-                                  "0.0700", "0.0691", "+0.0009", "0.0650", "0.0677", "-0.0027",
-                                  "55.00%", "60.30%", "-5.30 pp"]
-    assert _row(text, "GAN") == ["GAN", "`cgan`", "0.0288", "0.0288", "+0.0000", "0.0600",
-                                 "0.0672", "-0.0072", "0.0700", "0.0675", "+0.0025", "-",
-                                 "47.43%", "-"]
-    assert _row(text, "VAC + GAN") == ["VAC + GAN", "-"] + ["-", "0.0371", "-", "-", "0.0666",
-                                                          "-", "-", "0.0668", "-", "-",
-                                                          "40.26%", "-"]
+    # label, run, then (measured, interval, paper, difference, paper inside the interval)
+    # per column: train, val, test, Turing (its Wilson interval)
+    assert _row(text, "UNET") == [
+        "UNET", "`unet_l1`", "0.0300", "[0.0280, 0.0320]", "0.0239", "+0.0061", "no",
+        "0.0700", "[0.0680, 0.0720]", "0.0691", "+0.0009", "yes",
+        "0.0650", "[0.0630, 0.0670]", "0.0677", "-0.0027", "no",
+        "55.00%", "[40.00%, 70.00%]", "60.30%", "-5.30 pp", "yes"]
+    assert _row(text, "GAN") == [
+        "GAN", "`cgan`", "0.0288", "-", "0.0288", "+0.0000", "-",
+        "0.0600", "-", "0.0672", "-0.0072", "-", "0.0700", "-", "0.0675", "+0.0025", "-",
+        "-", "-", "47.43%", "-", "-"]
+    assert _row(text, "VAC + GAN") == ["VAC + GAN", "-"] + [
+        "-", "-", "0.0371", "-", "-", "-", "-", "0.0666", "-", "-",
+        "-", "-", "0.0668", "-", "-", "-", "-", "40.26%", "-", "-"]
     assert "match the paper's" in text and "Conditions differ" not in text
     assert "Runs this table does not report: `unet_l2`." in text
     assert "- Epochs: 200" in text and "- Resolution: 32 px" in text
@@ -158,6 +163,10 @@ def test_galvao_table_side_by_side_with_the_differences():
     compared = paper_report.compare(_galvao_results(), "galvao")["tables"][0]["rows"][0]
     assert compared["values"]["mae_test"]["difference"] == pytest.approx(0.0650 - 0.0677)
     assert compared["values"]["turing_accuracy"]["difference"] == pytest.approx(0.55 - 0.603)
+    assert compared["values"]["mae_test"]["interval"] == [0.063, 0.067]
+    assert compared["values"]["mae_test"]["paper_inside"] is False
+    assert compared["values"]["mae_val"]["paper_inside"] is True
+    assert compared["values"]["turing_accuracy"]["paper_inside"] is True
 
 
 def test_differing_conditions_are_said_plainly():
@@ -180,21 +189,23 @@ def test_li_wang_accuracy_table_reads_the_decoders_and_the_image_rows():
         "runs": [
             _entry("regression", "regression", distribution={"reference": {"accuracy": 0.41}}),
             _entry("classification", "classification", decode="mode", temperature=0.38,
-                   distribution={"reference": {"accuracy": 0.6}}),
+                   distribution={"reference": {"accuracy": 0.6, "accuracy_ci": [0.5, 0.7]}}),
             _entry("annealed", "classification", decode="annealed", temperature=0.89,
                    distribution=accuracy),
         ],
         "distribution": {"reference": {"network": "small CNN", "rows": {
-            "Grayscale": {"accuracy": 0.3}, "Ground truth": {"accuracy": 0.9}}}}}
+            "Grayscale": {"accuracy": 0.3, "accuracy_ci": [0.25, 0.35]},
+            "Ground truth": {"accuracy": 0.9}}}}}
     text = paper_report.markdown(results, "li_wang")
-    assert _row(text, "Grayscale") == ["Grayscale", "`Grayscale`", "30.00%", "22.00%",
-                                       "+8.00 pp"]
-    assert _row(text, "Regression")[2:] == ["41.00%", "46.00%", "-5.00 pp"]
-    assert _row(text, "Classification")[1:] == ["`classification`", "60.00%", "57.00%",
-                                                "+3.00 pp"]
-    assert _row(text, "Annealed")[1:] == ["`annealed`", "50.00%", "65.00%", "-15.00 pp"]
-    assert _row(text, "Transfer Learning")[2:] == ["-", "63.00%", "-"]
-    assert _row(text, "Ground Truth")[2:] == ["90.00%", "80.00%", "+10.00 pp"]
+    assert _row(text, "Grayscale") == ["Grayscale", "`Grayscale`", "30.00%",
+                                       "[25.00%, 35.00%]", "22.00%", "+8.00 pp", "no"]
+    assert _row(text, "Regression")[2:] == ["41.00%", "-", "46.00%", "-5.00 pp", "-"]
+    assert _row(text, "Classification")[1:] == ["`classification`", "60.00%",
+                                                "[50.00%, 70.00%]", "57.00%", "+3.00 pp", "yes"]
+    assert _row(text, "Annealed")[1:] == ["`annealed`", "50.00%", "-", "65.00%", "-15.00 pp",
+                                          "-"]
+    assert _row(text, "Transfer Learning")[2:] == ["-", "-", "63.00%", "-", "-"]
+    assert _row(text, "Ground Truth")[2:] == ["90.00%", "-", "80.00%", "+10.00 pp", "-"]
 
 
 def test_tran_psnr_of_a_decoder_comes_from_the_decoder_comparison():
@@ -202,17 +213,22 @@ def test_tran_psnr_of_a_decoder_comes_from_the_decoder_comparison():
         "dataset": "stl10", "split": "test", "max_examples": None,
         "runs": [
             _entry("rgb", "unet_rgb", metrics={"psnr": 20.0, "psnr_rgb": 19.0}),
-            _entry("lab", "unet_l1", metrics={"psnr": 24.0, "psnr_rgb": None}),
+            _entry("lab", "unet_l1", metrics={"psnr": 24.0, "psnr_rgb": None,
+                                              "ci": {"psnr": [23.0, 25.0]}}),
             _entry("q361", "classification_q361", decode="topk", temperature=0.38,
                    metrics={"psnr": 22.5},
-                   decoders=[{"decode": "mode", "temperature": None, "psnr": 21.25},
+                   decoders=[{"decode": "mode", "temperature": None, "psnr": 21.25,
+                              "ci": {"psnr": [20.0, 26.0]}},
                              {"decode": "topk", "temperature": None, "psnr": 22.5}]),
         ]}
     text = paper_report.markdown(results, "tran")
-    assert _row(text, "Reconstruction")[1:5] == ["`lab`", "24.00", "30.44", "-6.44"]
-    assert _row(text, "Classification (centroid)")[1:5] == ["`q361`", "21.25", "25.28", "-4.03"]
-    assert _row(text, "Classification (softmax - assigned)")[2:5] == ["22.50", "25.44", "-2.94"]
-    assert _row(text, "GAN")[2:] == ["-", "23.21", "-", "-", "17.11", "-"]
+    assert _row(text, "Reconstruction")[1:7] == ["`lab`", "24.00", "[23.00, 25.00]", "30.44",
+                                                 "-6.44", "no"]
+    assert _row(text, "Classification (centroid)")[1:7] == ["`q361`", "21.25", "[20.00, 26.00]",
+                                                            "25.28", "-4.03", "yes"]
+    assert _row(text, "Classification (softmax - assigned)")[2:7] == ["22.50", "-", "25.44",
+                                                                      "-2.94", "-"]
+    assert _row(text, "GAN")[2:] == ["-", "-", "23.21", "-", "-", "-", "-", "17.11", "-", "-"]
     assert "the paper does not state its epochs" not in text  # no run claims epochs here
 
 
