@@ -146,6 +146,13 @@ class _Gate:
                 self.inside -= 1
 
 
+def default_method(methods: Sequence[dict]) -> str | None:
+    """The method the editor opens on (and a request without ``run`` gets): the first that
+    reads hints (``optimization`` always does), else the first; None when none is loaded."""
+    return next((m["name"] for m in methods if m["hints"]),
+                methods[0]["name"] if methods else None)
+
+
 def add_routes(app: FastAPI | APIRouter, runs: Sequence[str], colorize_fn: ColorizeFn | None,
                limits: UploadLimits, editor: Editor | None = None) -> _Gate:
     """Adds the colorize editor's routes to ``app`` (``web.editor_routes``' router) and
@@ -157,6 +164,7 @@ def add_routes(app: FastAPI | APIRouter, runs: Sequence[str], colorize_fn: Color
         editor = PlainEditor(runs, colorize_fn)
     methods = editor.methods() if editor is not None else []
     names = tuple(method["name"] for method in methods)
+    default = default_method(methods)
     gate = _Gate(limits)
 
     @app.get("/colorize", response_class=responses.HTMLFileResponse)
@@ -166,7 +174,7 @@ def add_routes(app: FastAPI | APIRouter, runs: Sequence[str], colorize_fn: Color
 
     @app.get("/api/runs")
     def loaded_runs() -> dict:
-        return {"runs": list(names), "methods": methods,
+        return {"runs": list(names), "methods": methods, "default": default,
                 "max_upload_bytes": limits.max_upload_bytes, "max_pixels": limits.max_pixels,
                 "max_hints_bytes": limits.max_hints_bytes}
 
@@ -175,7 +183,7 @@ def add_routes(app: FastAPI | APIRouter, runs: Sequence[str], colorize_fn: Color
         colorize thread; UploadError and ValueError become the reply's status."""
         if editor is None or not names:
             return _error(503, "no run is loaded for colorizing")
-        name = run if run is not None else names[0]
+        name = run if run is not None else default
         if name not in names:
             return _error(422, f"unknown run {name!r}; loaded runs: {', '.join(names)}")
         try:

@@ -12,11 +12,12 @@ import base64
 import chromium
 import numpy as np
 import pytest
+import support
 
 pytestmark = chromium.MARKS
-webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
-pytest.importorskip("uvicorn", reason="the [web] extra is not installed")
-pytest.importorskip("skimage")
+webdriver = support.require_module("selenium.webdriver", "selenium is not installed")
+support.require_module("uvicorn", "the [web] extra is not installed")
+support.require_module("skimage")
 
 from edge_photo import BLUE, RED, ab_of_hex, ab_of_png, check_regions, photo  # noqa: E402
 from PIL import Image  # noqa: E402
@@ -141,5 +142,42 @@ def test_a_learned_hints_run_suggests_colours_at_a_new_point(browser, tmp_path):
         assert browser.find_element(By.ID, "point-color").get_attribute("value") == suggested
         _wait(browser, lambda d: _status(d) == "Done (1 hint).")
         assert browser.find_element(By.ID, "undo").is_enabled()
+    finally:
+        server.stop()
+
+
+def test_the_editor_opens_on_a_hint_method_and_offers_one_after_a_click_on_a_plain_run(
+        browser, tmp_path):
+    """A plain run listed first: the page still opens on ``optimization`` (a method that
+    reads hints); under the plain run a click says the run reads no hints and offers to
+    switch, and after the switch the next click is a hint."""
+    from untrained_run import untrained_run
+
+    run = untrained_run(str(tmp_path / "plain"), "unet_l1")
+    server = EditorProcess(str(tmp_path / "editor"), run_dirs=[run]).start()
+    try:
+        path = tmp_path / "edge.png"
+        Image.fromarray(photo(WIDTH, HEIGHT, EDGE)).save(path)
+        browser.get(server.url + "/colorize")
+        _wait(browser, lambda d: [o.get_attribute("value") for o in d.find_elements(
+            By.CSS_SELECTOR, "#run option")] == ["plain", "optimization"])
+        run_menu = browser.find_element(By.ID, "run")
+        assert run_menu.get_attribute("value") == "optimization"
+        browser.execute_script("const r = document.getElementById('run');"
+                               "r.value = 'plain'; r.dispatchEvent(new Event('change'));")
+        browser.find_element(By.ID, "file").send_keys(str(path))
+        _wait(browser, lambda d: _status(d) == "Done (0 hints).")
+        notice = browser.find_element(By.ID, "no-hints")
+        assert not notice.is_displayed()
+        _click(browser, 80, 100, RED)
+        _wait(browser, lambda d: d.find_element(By.ID, "no-hints").is_displayed())
+        assert "plain reads no hints" in notice.text
+        switch = browser.find_element(By.ID, "switch")
+        assert switch.text == "Switch to optimization"
+        switch.click()
+        assert run_menu.get_attribute("value") == "optimization"
+        assert not notice.is_displayed()
+        _click(browser, 80, 100, RED)
+        _wait(browser, lambda d: _status(d) == "Done (1 hint).")
     finally:
         server.stop()

@@ -3,6 +3,8 @@
 // change (debounced) through POST /api/colorize with the hints JSON (the hints file format,
 // in the photo's pixel coordinates). Learned-hints runs suggest colours at a new point
 // (POST /api/suggest). The result is the full-resolution PNG the server returns.
+// The page opens on the server's default method (the first that reads hints); a click on
+// the photo under a run that reads none says so and offers to switch to one that does.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
@@ -27,6 +29,7 @@ async function init() {
     option.textContent = method.name + (method.hints ? "" : " (automatic)");
     $("run").appendChild(option);
   }
+  if (info.default) { $("run").value = info.default; }
   $("limits").textContent = `Up to ${Math.round(info.max_upload_bytes / 1048576)} MB and ` +
     `${Math.round(info.max_pixels / 1e6)} megapixels.`;
   if (info.methods.length === 0) {
@@ -41,6 +44,7 @@ async function init() {
   $("remove").addEventListener("click", removeSelected);
   $("point-color").addEventListener("input", recolourSelected);
   $("show-hints").addEventListener("change", draw);
+  $("switch").addEventListener("click", switchToHints);
   $("after").addEventListener("load", fitOverlay);
   window.addEventListener("resize", fitOverlay);
   document.addEventListener("keydown", (event) => {
@@ -55,8 +59,13 @@ async function init() {
 
 function method() { return state.methods[$("run").value] || {}; }
 
+function hintMethod() {
+  return Object.values(state.methods).find((m) => m.hints);
+}
+
 function methodChanged() {
   const current = method();
+  $("no-hints").hidden = true;
   $("reference-box").hidden = !current.reference;
   $("help").textContent = current.hints === false
     ? "This run reads no hints: it colorizes automatically. Choose a hint method to steer it."
@@ -119,8 +128,27 @@ function snapshot() {
 
 function changed() { updateControls(); draw(); schedule(DEBOUNCE_MS); }
 
+// A click under a run that reads no hints: say so, and offer a method that reads them.
+function refuseClick() {
+  const other = hintMethod();
+  $("no-hints-text").textContent = `${$("run").value} reads no hints: it colorizes ` +
+    "automatically, so your click was not used." + (other ? "" : " No loaded method reads hints.");
+  $("switch").hidden = !other;
+  if (other) { $("switch").textContent = `Switch to ${other.name}`; }
+  $("no-hints").hidden = false;
+}
+
+function switchToHints() {
+  const other = hintMethod();
+  if (!other) { return; }
+  $("run").value = other.name;
+  methodChanged();
+  schedule(0);
+}
+
 function pointerDown(event) {
-  if (!state.width || !method().hints) { return; }
+  if (!state.width) { return; }
+  if (!method().hints) { refuseClick(); return; }
   $("overlay").setPointerCapture(event.pointerId);
   state.press = { x: event.clientX, y: event.clientY, path: [toPhoto(event)], drag: false };
 }
