@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import pathlib
+import re
 import subprocess
 import sys
 
@@ -121,3 +122,21 @@ def test_presets_table_is_generated_from_the_presets(dump):
         assert (f"| `{name}` | `{presets.get(name).method.name}` | "
                 f"{presets.get(name).data.image_size} | {runtime.batch_size} | "
                 f"{runtime.epochs} | {runtime.samples_epochs} |") in table
+
+
+def test_readme_links_reach_files_and_headings_that_exist():
+    from markdown.extensions.toc import slugify
+
+    readme = (ROOT / "README.md").read_text()
+    targets = re.findall(r"\]\(([^)\s]+)\)", readme)
+    assert targets
+    for target in targets:
+        if "://" in target:
+            continue
+        path, _, anchor = target.partition("#")
+        file = ROOT / path
+        assert file.is_file(), target
+        if anchor:
+            headings = re.findall(r"^#+\s+(.+?)\s*$", file.read_text(), re.MULTILINE)
+            slugs = {slugify(heading, "-") for heading in headings}
+            assert anchor in slugs, (target, sorted(slugs))
