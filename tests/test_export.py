@@ -13,6 +13,7 @@ import sys
 import numpy as np
 import pytest
 import skimage.data
+import support
 from PIL import Image
 from support import tiny_config
 from tflite_run import run_tflite
@@ -128,8 +129,7 @@ def test_manifest_names_what_was_exported(exported):
 
 
 def test_onnx_equals_saved_model(exported):
-    if not _has_onnx():
-        pytest.skip("tf2onnx / onnxruntime not installed (extra [export])")
+    support.need(_has_onnx(), "tf2onnx / onnxruntime not installed (extra [export])")
     import onnxruntime
     import tensorflow as tf
 

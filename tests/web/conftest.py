@@ -7,6 +7,7 @@ import os
 import sys
 
 import pytest
+import support
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -18,7 +19,7 @@ from server_process import ServerProcess  # noqa: E402
 @pytest.fixture
 def make_client(tmp_path):
     """A factory of ``(TestClient, storage)`` for fake studies on a fresh database."""
-    pytest.importorskip("fastapi", reason="the [web] extra is not installed")
+    support.require_module("fastapi", "the [web] extra is not installed")
     from fastapi.testclient import TestClient
 
     opened = []

@@ -9,8 +9,9 @@ import json
 
 import fake_study
 import pytest
+import support
 
-pytest.importorskip("fastapi", reason="the [web] extra is not installed")
+support.require_module("fastapi", "the [web] extra is not installed")
 
 ADMIN = fake_study.ADMIN
 

@@ -8,8 +8,9 @@ import sys
 
 import fake_study
 import pytest
+import support
 
-pytest.importorskip("fastapi", reason="the [web] extra is not installed")
+support.require_module("fastapi", "the [web] extra is not installed")
 
 
 def _cli(*flags: str, cwd=None) -> subprocess.CompletedProcess:

@@ -11,9 +11,10 @@ import zlib
 import fake_study
 import numpy as np
 import pytest
+import support
 from PIL import Image
 
-pytest.importorskip("fastapi", reason="the [web] extra is not installed")
+support.require_module("fastapi", "the [web] extra is not installed")
 
 
 def _png(width: int, height: int, seed: int = 0) -> bytes:

@@ -10,9 +10,10 @@ import json
 
 import numpy as np
 import pytest
+import support
 
-pytest.importorskip("fastapi", reason="the [web] extra is not installed")
-pytest.importorskip("skimage")
+support.require_module("fastapi", "the [web] extra is not installed")
+support.require_module("skimage")
 
 from edge_photo import BLUE, RED, ab_of_hex, ab_of_png, check_regions, photo, png  # noqa: E402
 from untrained_run import untrained_run  # noqa: E402

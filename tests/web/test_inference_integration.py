@@ -9,9 +9,10 @@ import io
 import fake_study
 import numpy as np
 import pytest
+import support
 from PIL import Image
 
-pytest.importorskip("fastapi", reason="the [web] extra is not installed")
+support.require_module("fastapi", "the [web] extra is not installed")
 
 
 @pytest.mark.slow

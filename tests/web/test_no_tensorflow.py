@@ -8,9 +8,9 @@ import os
 import subprocess
 import sys
 
-import pytest
+import support
 
-pytest.importorskip("fastapi", reason="the [web] extra is not installed")
+support.require_module("fastapi", "the [web] extra is not installed")
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import fake_study
 import pytest
+import support
 
 from colorization_tf.web import exclusions, limits
 
-pytest.importorskip("fastapi", reason="the [web] extra is not installed")
+support.require_module("fastapi", "the [web] extra is not installed")
 
 from fastapi.testclient import TestClient  # noqa: E402
 
