@@ -46,7 +46,7 @@ def _form(flag: dict) -> str:
     if flag["boolean"]:
         return f"`--{flag['name']}`, `--no{flag['name']}`"
     if flag["choices"]:
-        choices = "\\|".join(flag["choices"])
+        choices = "|".join(flag["choices"])  # a pipe inside code does not split a cell
         return f"`--{flag['name']}={choices}`"
     return f"`--{flag['name']}={flag['type'].upper()}`"
 
