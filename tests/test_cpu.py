@@ -42,8 +42,25 @@ def test_unreadable_cpuinfo_or_other_architectures_claim_nothing(tmp_path, monke
     assert cpu.cpu_features() == cpu.CpuFeatures(x86=False)
 
 
-def test_enable_onednn_respects_the_user_and_an_imported_tensorflow(x86, monkeypatch):
-    assert cpu.enable_onednn({"TF_ENABLE_ONEDNN_OPTS": "0"}) is False  # the user's wins
+# A fresh interpreter where TensorFlow is not imported (the test session has imported it,
+# which alone stops enable_onednn): only the user's setting can decide there.
+FRESH_ENABLE = """
+import sys
+from colorization_tf import cpu
+cpu.platform.machine = lambda: "x86_64"
+assert "tensorflow" not in sys.modules
+for environ in ({"TF_ENABLE_ONEDNN_OPTS": "0"}, {"TF_ENABLE_ONEDNN_OPTS": "1"}, {}):
+    print(cpu.enable_onednn(environ), environ.get("TF_ENABLE_ONEDNN_OPTS"))
+"""
+
+
+def test_the_users_setting_wins_where_tensorflow_is_not_imported():
+    done = subprocess.run([sys.executable, "-c", FRESH_ENABLE], capture_output=True,
+                          text=True, check=True)
+    assert done.stdout.split("\n")[:3] == ["False 0", "False 1", "True 1"]
+
+
+def test_enable_onednn_changes_nothing_once_tensorflow_is_imported(x86, monkeypatch):
     assert "tensorflow" in sys.modules  # too late in this process: nothing is changed
     environ: dict = {}
     assert cpu.enable_onednn(environ) is False and environ == {}
