@@ -1,10 +1,14 @@
 """Video figures, printed as JSON: flicker (mean |delta ab| between consecutive frames, in
 Lab units) of a static clip colorized with a noisy stand-in predictor, for temporal
-smoothing alpha 0 / 0.5 / 0.8 / 0.9, measured on the ab the smoother hands to recombine
-(``model_ab``) and on the decoded output video (``output``, codec included); and
-``colorize_video`` throughput in frames/s on a 640x360 clip.
+smoothing alpha 0 / 0.5 / 0.8 / 0.9 in both modes (``ema``, ``flow``), measured on the ab
+the smoother hands to recombine (``model_ab``) and on the decoded output video
+(``output``, codec included); ``colorize_video`` throughput in frames/s on a 640x360 clip
+per mode; and, on moving clips with ground truth, the trail / flicker / MAE summary of
+``benchmarks/video_consistency.py`` (``moving_clips_with_truth``; run that script for
+every clip and the plot).
 
-    python benchmarks/flicker.py [--frames 48] [--throughput_frames 96] [--run_dir DIR]
+    python benchmarks/flicker.py [--frames 48] [--throughput_frames 96] [--truth_frames 24]
+        [--run_dir DIR]
 
 The stand-in predicts one colour plus noise, per frame (a global shift, the visible
 flicker of frame-by-frame colorizers) and per pixel, at 64x64; its recombine keeps the
@@ -31,6 +35,9 @@ import numpy as np
 from skimage import color as skcolor
 
 from colorization_tf.inference import temporal, video
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import video_consistency  # noqa: E402  (a sibling script, not a package module)
 
 AB_LAB_UNITS = 127.5  # scaled ab -> Lab units (colorization_tf.color.AB_HALF_RANGE)
 ALPHAS = (0.0, 0.5, 0.8, 0.9)
@@ -91,13 +98,15 @@ def output_flicker(path: str) -> float:
 def flicker_figures(folder: str, callables, frames: int) -> dict:
     static = make_clip(os.path.join(folder, "static.mp4"), 256, 144, frames, moving=False)
     figures = {"clip": f"static testsrc frame, 256x144, {frames} frames"}
-    for alpha in ALPHAS:
-        predict_ab, recombine = callables()
-        out = os.path.join(folder, f"static-{alpha}.mp4")
-        summary = video.colorize_video(static, out, predict_ab, recombine, smoothing=alpha,
-                                       progress=False)
-        figures[f"alpha_{alpha}"] = {"model_ab": round(summary.flicker * AB_LAB_UNITS, 3),
-                                     "output": round(output_flicker(out), 3)}
+    for mode in temporal.MODES:
+        for alpha in ALPHAS:
+            predict_ab, recombine = callables()
+            out = os.path.join(folder, f"static-{mode}-{alpha}.mp4")
+            summary = video.colorize_video(static, out, predict_ab, recombine,
+                                           smoothing=alpha, mode=mode, progress=False)
+            figures[f"{mode}_alpha_{alpha}"] = {
+                "model_ab": round(summary.flicker * AB_LAB_UNITS, 3),
+                "output": round(output_flicker(out), 3)}
     return figures
 
 
@@ -106,12 +115,22 @@ def throughput_figures(folder: str, callables, frames: int, batch_size: int) -> 
     out = os.path.join(folder, "moving-out.mp4")
     figures = {"clip": f"moving testsrc, 640x360, {frames} frames", "batch_size": batch_size}
     predict_ab, recombine = callables()
-    for name, join in [("colorize_frames_per_s", recombine),
-                       ("decode_encode_only_frames_per_s", lambda frame, ab: frame)]:
-        summary = video.colorize_video(clip, out, predict_ab, join, smoothing=0.8,
+    runs = [(f"colorize_{mode}_0.8_frames_per_s", recombine, mode) for mode in temporal.MODES]
+    runs.append(("decode_encode_only_frames_per_s", lambda frame, ab: frame, "ema"))
+    for name, join, mode in runs:
+        summary = video.colorize_video(clip, out, predict_ab, join, smoothing=0.8, mode=mode,
                                        batch_size=batch_size, progress=False)
         figures[name] = round(summary.frames_per_second, 2)
     return figures
+
+
+def truth_figures(frames: int) -> dict | None:
+    """Overall scores and goals of video_consistency on the samples photos (stand-in)."""
+    if not frames:
+        return None
+    result = video_consistency.measure(config=video_consistency.ClipConfig(frames=frames))
+    return {"command": f"python benchmarks/video_consistency.py --frames {frames}",
+            "overall": result["overall"], "goals": result["goals"]}
 
 
 def model_callables(run_dir: str | None):
@@ -133,6 +152,8 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--frames", type=int, default=48, help="frames of the static clip")
     parser.add_argument("--throughput_frames", type=int, default=96)
     parser.add_argument("--batch_size", type=int, default=8)
+    parser.add_argument("--truth_frames", type=int, default=24,
+                        help="frames of each ground-truth moving clip (0 skips them)")
     parser.add_argument("--run_dir", default=None, help="a trained run instead of the stand-in")
     args = parser.parse_args(argv)
     callables = model_callables(args.run_dir)
@@ -143,8 +164,9 @@ def main(argv: list[str]) -> None:
             "flicker_lab_units": flicker_figures(folder, callables, args.frames),
             "throughput": throughput_figures(folder, callables, args.throughput_frames,
                                              args.batch_size),
+            "moving_clips_with_truth": truth_figures(args.truth_frames),
             "machine": {"processor": platform.processor() or platform.machine(),
-                        "cpus": os.cpu_count()},
+                        "cpus": os.cpu_count(), "load_average": os.getloadavg()},
             "seconds": round(time.perf_counter() - start, 1),
         }
     print(json.dumps(result, indent=2))

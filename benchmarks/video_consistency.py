@@ -33,6 +33,8 @@ by frame, and is scored against the truth, in Lab units:
 
 ``truth`` scores the true ab itself (its flicker is what bilinear warping alone leaves).
 ``goals`` checks issue 29's targets against ``ema`` at alpha 0.8.
+``smoother_cpu_ms_per_frame`` (per clip) and ``smoother_cpu_ms_per_frame_by_size`` (a pan
+at 32 to 256 px) are the CPU time of the smoother alone: what each mode adds to a frame.
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ AB_LAB_UNITS = 127.5  # scaled ab -> Lab units (colorization_tf.color's a' = (a 
 HISTORY = 4  # frames back over which a change of true colour marks a moving edge
 ALPHAS = (0.5, 0.8, 0.9)
 KINDS = ("pan", "zoom", "object")
+COST_SIZES = (32, 64, 128, 256)
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
 
 
@@ -312,6 +315,25 @@ def goals(overall: dict, alphas: tuple[float, ...]) -> dict:
             "met": bool(trail_ratio <= 0.5 and chosen["mae"] <= overall["raw"]["mae"])}
 
 
+def smoother_cost(photo: np.ndarray, sizes: tuple[int, ...], frames: int = 24,
+                  flow: optical_flow.FlowConfig | None = None) -> dict:
+    """CPU milliseconds per frame of each mode's smoother (alpha 0.8) on a pan clip at
+    each working resolution: what the flow step adds to ``colorize`` per frame."""
+    result = {}
+    for size in sizes:
+        config = ClipConfig(size=size, frames=frames)
+        clip = list(pan_clip(photo, config))
+        row = {}
+        for mode in temporal.MODES:
+            smoother = temporal.TemporalSmoother(0.8, mode=mode, flow_config=flow)
+            start = time.process_time()
+            for frame in clip:
+                smoother(frame.ab, frame.lightness)
+            row[mode] = round(1000 * (time.process_time() - start) / frames, 2)
+        result[str(size)] = row
+    return result
+
+
 # --------------------------------------------------------------------------- the plot
 
 
@@ -359,15 +381,19 @@ def measure(photos: str = "samples", config: ClipConfig | None = None,
     """Scores of every mode on every clip and overall, as a JSON-ready dict."""
     config, flow = config or ClipConfig(), flow or optical_flow.FlowConfig()
     start = time.perf_counter()
+    photo_list = load_photos(photos)
     per_clip = {name: score_clip(make, config, alphas, flow)
-                for name, make in clips(load_photos(photos), config)}
+                for name, make in clips(photo_list, config)}
     overall = aggregate(per_clip)
     if plot_path:
         plot(per_clip, overall, alphas, plot_path)
     return {"photos": photos, "clip": dataclasses.asdict(config),
             "flow": dataclasses.asdict(flow),
             "units": "Lab (ab scaled x127.5)", "overall": overall,
-            "goals": goals(overall, alphas), "per_clip": per_clip,
+            "goals": goals(overall, alphas),
+            "smoother_cpu_ms_per_frame_by_size": smoother_cost(photo_list[0][1], COST_SIZES,
+                                                               flow=flow),
+            "per_clip": per_clip,
             "plot": plot_path,
             "machine": {"processor": platform.processor() or platform.machine(),
                         "cpus": os.cpu_count(), "load_average": os.getloadavg()},
