@@ -114,7 +114,7 @@ def router(study: study_lib.Study, image_store: images_lib.ImageStore,
                              samesite="lax", secure=responses.is_secure(request, options.https))
         return reply
 
-    @routes.post("/api/answer", responses=responses.errors(404, 409, 413, 422))
+    @routes.post("/api/answer", responses=responses.errors(400, 404, 409, 413, 422))
     def answer(body: AnswerIn, request: Request) -> JSONResponse:
         try:
             reply = study.answer(participant_cookie(request), body.trial_id, body.answer,

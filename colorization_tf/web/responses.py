@@ -59,9 +59,10 @@ class HTMLFileResponse(FileResponse):
 
 
 def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """``responses=`` entries declaring the error statuses a route can answer."""
-    return {status: {"model": ErrorOut, "description": REASONS[status]}
-            for status in statuses}
+    """``responses=`` entries declaring the error statuses a route can answer, as JSON
+    whatever the route's own content type (a PNG route's 404 is JSON, not a PNG)."""
+    body = {"application/json": {"schema": ErrorOut.model_json_schema()}}
+    return {status: {"description": REASONS[status], "content": body} for status in statuses}
 
 
 def redirect(status: int) -> dict[int | str, dict[str, Any]]:
