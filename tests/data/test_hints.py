@@ -271,3 +271,62 @@ def test_new_hint_settings_are_validated_and_saved():
         DataConfig(hint_patch_sizes=(5, 3)).validate()
     config = DataConfig(hint_patch_sizes=(1, 3))
     assert DataConfig.from_dict(config.to_dict()) == config
+
+
+def test_training_and_evaluation_draw_points_through_the_one_sampler(hint_data, monkeypatch):
+    """The simulated users of training and the points revealed by the evaluation come from
+    ``draw_points`` (a spy replacing it sees both; either bypassing it fails here)."""
+    from colorization_tf.evaluation import hint_points
+
+    calls = []
+    original = hints.draw_points
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs.get("locations", "gaussian"))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(hints, "draw_points", spy)
+    batch = next(iter(make_dataset(hint_data, "train", 2, training=True)))
+    assert calls == ["gaussian"]  # traced once by tf.data's map_fn
+    assert batch["hint_mask"].shape == (2, 32, 32, 1)
+    hint_ab, mask = hint_points.sample_hints(np.zeros([8, 8, 2], np.float32), 3, 0, 0)
+    assert calls == ["gaussian", "distinct"] and mask.sum() == 3
+
+
+def test_distinct_points_are_a_prefix_of_one_permutation_and_never_repeat():
+    key = tf.constant([5, 2], tf.int64)
+    ten = hints.draw_points(key, 6, 7, locations="distinct", count=10, patch_sizes=(1, 1))
+    forty_two = hints.draw_points(key, 6, 7, locations="distinct", count=100,
+                                  patch_sizes=(1, 1))
+    corners = forty_two["corners"].numpy()
+    assert corners.shape == (42, 2) and forty_two["active"].numpy().all()
+    assert len({tuple(c) for c in corners}) == 42  # every pixel once: without replacement
+    np.testing.assert_array_equal(ten["corners"].numpy(), corners[:10])  # nested
+    centred = hints.draw_points(key, 6, 7, locations="distinct", count=10,
+                                patch_sizes=(5, 5))
+    np.testing.assert_array_equal(centred["corners"].numpy(), corners[:10] - 2)
+
+
+@pytest.mark.parametrize("side", [1, 3, 5])
+def test_training_patches_equal_the_user_hints_rasterizer(side):
+    """A square patch of side 1, 3 or 5 is exactly a hints-file point of radius
+    ``(side - 1) / 2 * sqrt(2)`` (the disc then covers the square and nothing more), so the
+    maps training sees are the maps a user's points give, clipped borders included."""
+    from colorization_tf.inference import hints as user_hints
+
+    colours = ["#c03020", "#2060d0", "#30a040", "#d0b020"]
+    centres = [(0, 0), (5, 5), (2, 10), (7, 11)]  # (row, col), apart; three are clipped
+    ab_colours = user_hints.hex_to_ab(colours)
+    truth = np.zeros([8, 12, 2], np.float32)  # flat patches of the hint colours
+    half = (side - 1) // 2
+    for (row, col), ab in zip(centres, ab_colours, strict=True):
+        truth[max(row - half, 0):row + half + 1, max(col - half, 0):col + half + 1] = ab
+    corners = np.array(centres) - half
+    trained_ab, trained_mask = hints.rasterise(
+        truth, tf.constant(corners, tf.int32), tf.fill([4], side), tf.fill([4], True))
+    parsed = user_hints.Hints(points=tuple(
+        user_hints.Point(x=col, y=row, color=colour, radius=half * np.sqrt(2))
+        for (row, col), colour in zip(centres, colours, strict=True)))
+    user_ab, user_mask = user_hints.rasterize(parsed, (8, 12))
+    np.testing.assert_array_equal(trained_mask.numpy(), user_mask)
+    np.testing.assert_allclose(trained_ab.numpy(), user_ab, atol=1e-6)
