@@ -35,6 +35,7 @@ async function init() {
     button.addEventListener("click", () => answer(button.dataset.answer));
   });
   document.addEventListener("keydown", onKey);
+  show("start", true);  // only now does it work: shown before, a click would be lost
 }
 
 function start() {
