@@ -20,13 +20,27 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 TOOL = ROOT / "tools" / "cli_flags.py"
 
 
+def _source_state() -> tuple:
+    """What the flags and presets are read from: the package's sources and setup.cfg."""
+    paths = [ROOT / "setup.cfg", TOOL, *sorted((ROOT / "colorization_tf").rglob("*.py"))]
+    return tuple((str(path), path.stat().st_mtime_ns) for path in paths if path.exists())
+
+
+_cache: dict = {}
+
+
 def flag_data() -> dict:
-    """``tools/cli_flags.py dump`` run with this interpreter (see its docstring)."""
+    """``tools/cli_flags.py dump`` run with this interpreter (see its docstring); reused
+    while no source file changed (``mkdocs serve`` rebuilds on every docs edit)."""
+    state = _source_state()
+    if _cache.get("state") == state:
+        return _cache["data"]
     result = subprocess.run([sys.executable, str(TOOL), "dump"], cwd=ROOT, check=False,
                             capture_output=True, text=True)
     if result.returncode != 0:
         raise RuntimeError(f"{TOOL.name} dump failed:\n{result.stderr[-4000:]}")
-    return json.loads(result.stdout)
+    _cache.update(state=state, data=json.loads(result.stdout))
+    return _cache["data"]
 
 
 def _cell(text: str) -> str:
