@@ -31,7 +31,7 @@ def _unet(name: str, loss: str) -> RunConfig:
     # Galvão et al. §4.1, §5.1: U-Net, Adam 1e-3 decayed x0.3 every 17,500 steps, 200 epochs, 128.
     # On `samples`, 12 epochs: test MAE 0.1482 against 0.1479 for the earlier 20 (and 0.1524
     # for 20 with AVX2 oneDNN arithmetic; validation MAE stops improving after ~10 epochs),
-    # so the main job fits in 10 minutes on a 2-core AVX2 CPU (README, Results).
+    # so the main job fits in 10 minutes on a 2-core AVX2 CPU (docs/benchmarks.md, Main job).
     return _preset(name, MethodConfig("supervised", CIFAR_UNET, loss=loss),
                    OptimConfig(1e-3, decay_rate=0.3, decay_steps=17_500),
                    batch_size=128, epochs=200, samples_epochs=12, image_size=32)

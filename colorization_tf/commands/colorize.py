@@ -17,7 +17,7 @@ cannot be read is reported on stderr and skipped; the exit status is then non-ze
 Inputs are never written over; an existing output is kept unless --overwrite.
 
 Interactive colorization from user hints, with no run (Levin et al. 2004) or with a run
-that reads hints (README, "Interactive colorization (hints)"):
+that reads hints (docs/hints.md, "Interactive colorization"):
 
   python -m colorization_tf.colorize --method=optimization --hints=h.json photo.jpg \\
       [--output_dir=out (default: ./colorized)] [--render_size=256]
@@ -63,7 +63,7 @@ flags.DEFINE_bool("saliency", False, "multipath runs: also write NAME.saliency.p
 flags.DEFINE_enum("method", None, list(guided.METHODS), "Colorize from --hints with no "
                   "run: optimization (Levin et al. 2004). Default: the model of --run_dir.")
 flags.DEFINE_string("hints", None, "A hints JSON file for every photo, or a folder of "
-                    "<photo stem>.json (README: hints); for --method=optimization or a "
+                    "<photo stem>.json (docs/hints.md); for --method=optimization or a "
                     "--run_dir that reads hints.")
 
 

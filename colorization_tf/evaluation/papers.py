@@ -34,11 +34,11 @@ class Citation:
     title: str
     venue: str
     year: int
-    short: str  # how the code and README cite it, e.g. "Galvão et al. 2019"
+    short: str  # how the code and the docs cite it, e.g. "Galvão et al. 2019"
     note: str = ""
 
     def text(self) -> str:
-        """Authors, title, venue and year, as README's References write them."""
+        """Authors, title, venue and year, as docs/references.md writes them."""
         names = ", ".join(self.authors[:-1]) + (" and " if len(self.authors) > 1 else "") \
             + self.authors[-1]
         return f"{names}. \"{self.title}\". {self.venue}, {self.year}."
