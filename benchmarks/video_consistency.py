@@ -34,7 +34,7 @@ by frame, and is scored against the truth, in Lab units:
 ``truth`` scores the true ab itself (its flicker is what bilinear warping alone leaves).
 ``goals`` checks issue 29's targets against ``ema`` at alpha 0.8.
 ``smoother_cpu_ms_per_frame`` (per clip) and ``smoother_cpu_ms_per_frame_by_size`` (a pan
-at 32 to 256 px) are the CPU time of the smoother alone: what each mode adds to a frame.
+at 32 to 512 px) are the CPU time of the smoother alone: what each mode adds to a frame.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ AB_LAB_UNITS = 127.5  # scaled ab -> Lab units (colorization_tf.color's a' = (a 
 HISTORY = 4  # frames back over which a change of true colour marks a moving edge
 ALPHAS = (0.5, 0.8, 0.9)
 KINDS = ("pan", "zoom", "object")
-COST_SIZES = (32, 64, 128, 256)
+COST_SIZES = (32, 64, 128, 256, 512)
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
 
 

@@ -93,6 +93,7 @@ def test_lightness_u8_maps_the_model_range_onto_bytes():
 @pytest.mark.parametrize("field, value, message", [
     ("preset", "slow", "flow preset must be one of"),
     ("finest_scale", -1, "finest_scale"),
+    ("max_size", 8, "max_size must be at least 16"),
     ("consistency_absolute", 0.0, "consistency thresholds"),
     ("lightness_tolerance", 0.0, "lightness_tolerance")])
 def test_bad_flow_settings_are_refused(field, value, message):
@@ -117,3 +118,22 @@ def test_missing_opencv_is_one_line_naming_the_extra(monkeypatch):
         assert not optical_flow.available()
     finally:
         optical_flow.require_cv2.cache_clear()
+
+
+def test_flow_above_the_working_size_is_estimated_small_and_scaled_back():
+    """A 320x320 photo moved by (x 5, y -3) px: with ``max_size=128`` the flow comes from
+    a 128 px estimate, scaled back to full-size pixels, within 0.3 px; a wider 320x200
+    image keeps its shape."""
+    skimage_data = pytest.importorskip("skimage.data")
+    from skimage import color, transform
+
+    first = (transform.resize(color.rgb2gray(skimage_data.astronaut()), (320, 320),
+                              anti_aliasing=True) * 2 - 1).astype(np.float32)
+    second = ndimage.shift(first, (3.0, -5.0), order=3, mode="nearest")
+    estimator = optical_flow.FlowEstimator(optical_flow.FlowConfig(max_size=128))
+    flow = estimator(optical_flow.lightness_u8(second), optical_flow.lightness_u8(first))
+    assert flow.shape == (320, 320, 2)
+    interior = flow[40:-40, 40:-40].reshape(-1, 2)
+    np.testing.assert_allclose(np.median(interior, axis=0), [5.0, -3.0], atol=0.3)
+    wide = optical_flow.lightness_u8(first[:200])
+    assert estimator(wide, wide).shape == (200, 320, 2)

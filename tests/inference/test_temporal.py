@@ -114,7 +114,9 @@ AB_NOISE = (0.04, 0.02)  # per-frame global and per-pixel noise of the stand-in 
 @pytest.fixture(scope="module")
 def photo_lab():
     """A textured colour photo (scikit-image's astronaut, shipped offline) at 160x160 in
-    the model's scaling: lightness [H,W,1] and ab [H,W,2]."""
+    the model's scaling: lightness [H,W,1] and ab [H,W,2]. Flow mode's tests need OpenCV
+    (the test extra has it) and are skipped without it."""
+    pytest.importorskip("cv2")
     skimage_data = pytest.importorskip("skimage.data")
     from skimage import color, transform
 
