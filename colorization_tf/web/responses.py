@@ -60,9 +60,14 @@ class HTMLFileResponse(FileResponse):
 
 def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """``responses=`` entries declaring the error statuses a route can answer, as JSON
-    whatever the route's own content type (a PNG route's 404 is JSON, not a PNG)."""
+    whatever the route's own content type (a PNG route's 404 is JSON, not a PNG). A 413
+    may also be Starlette's plain-text one: its body limit answers before the route runs
+    (``max_body_size`` of the app or route)."""
     body = {"application/json": {"schema": ErrorOut.model_json_schema()}}
-    return {status: {"description": REASONS[status], "content": body} for status in statuses}
+    plain = {"text/plain": {"schema": {"type": "string"}}}
+    return {status: {"description": REASONS[status],
+                     "content": {**body, **plain} if status == 413 else body}
+            for status in statuses}
 
 
 def redirect(status: int) -> dict[int | str, dict[str, Any]]:

@@ -206,6 +206,49 @@ def test_generated_requests_get_documented_answers_and_no_server_error(name, req
     assert total >= MIN_REQUESTS[name]
 
 
+
+def test_answers_the_fuzzing_seldom_reaches_are_declared(make_client):
+    """The statuses random requests rarely provoke (a full study, the new-session rate,
+    an answer given twice, an oversize or non-image body, no colorizer) are declared with
+    the content type they come with."""
+    full, _ = make_client("full.sqlite", max_participants=1, max_upload_bytes=1024)
+    first = full.get("/api/trial")
+    trial_id = first.json()["trial_id"]
+    answer = {"trial_id": trial_id, "answer": "real"}
+    replies = [
+        ("GET", "/api/trial", first, 200),
+        ("GET", "/api/trial", TestClient(full.app).get("/api/trial"), 403),
+        ("POST", "/api/answer", full.post("/api/answer", json=answer), 200),
+        ("POST", "/api/answer", full.post("/api/answer", json=answer), 409),
+        ("POST", "/api/answer", full.post("/api/answer", json={**answer, "pad": "x" * 20_000}),
+         413),
+        ("GET", "/img/{trial_id}/{slot}", full.get(f"/img/{trial_id}/9"), 404),
+        ("POST", "/api/colorize", full.post("/api/colorize", files={
+            "image": ("a.png", _png(40, 40, 0))}), 413),
+        ("POST", "/api/colorize", full.post("/api/colorize", files={
+            "image": ("a.txt", b"not an image")}), 415),
+        ("POST", "/api/suggest", full.post("/api/suggest", params={"x": 0, "y": 0}, files={
+            "image": ("a.png", _png(4, 4, 0))}), 422),
+    ]
+    limited, _ = make_client("limited.sqlite", new_sessions_per_hour=1, colorize_fn=None)
+    limited.get("/api/trial")
+    limited.cookies.clear()
+    replies += [
+        ("GET", "/api/trial", limited.get("/api/trial"), 429),
+        ("POST", "/api/colorize", limited.post("/api/colorize", files={
+            "image": ("a.png", _png(4, 4, 0))}), 503),
+        ("GET", "/results.csv", limited.get("/results.csv"), 401),
+        ("GET", "/results.csv", limited.get("/results.csv", headers=fake_study.ADMIN), 200),
+    ]
+    schema = full.app.openapi()
+    assert schema == limited.app.openapi()
+    for method, path, reply, status in replies:
+        assert reply.status_code == status, (method, path, reply.text)
+        declared = schema["paths"][path][method.lower()]["responses"]
+        assert str(status) in declared, (method, path, status)
+        media_type = reply.headers["content-type"].split(";")[0]
+        assert media_type in declared[str(status)]["content"], (method, path, status)
+
 def _api_routes(routes):
     """The API routes of an app, through its included routers (FastAPI keeps each
     ``include_router`` as one entry holding the ``original_router``)."""
