@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 
+import matplotlib.image
 import numpy as np
 import pytest
 from support import tiny_config
@@ -56,7 +57,33 @@ def test_report_lists_every_run_in_order_with_every_metric(evaluated):
         assert set(entry["mae"]) == {"train", "val", "test"}
         assert {m.key for m in scoring.METRICS} <= set(entry["metrics"])
         assert entry["metrics"]["count"] == SMALL["max_examples"]
-    assert os.path.getsize(written["comparison"]) > 0
+    # comparison.png: Figure 4 layout, one 130-px column per run plus gray and original,
+    # one row per image (report.comparison_figure: 1.3 inches at 100 dpi)
+    height, width = matplotlib.image.imread(written["comparison"]).shape[:2]
+    assert (width, height) == (130 * (2 + 2), 130 * SMALL["num_images"] + 40)
+    for entry in stored["runs"]:
+        low, high = entry["metrics"]["ci"]["mae"]
+        assert low <= entry["metrics"]["mae"] <= high
+        assert entry["mae_ci"]["test"] == [low, high]
+        cells = []
+        for split in ("train", "val", "test"):
+            mean = f"{entry['mae'][split]:.4f}"
+            if entry["name"] in _bold(stored, split):
+                mean = f"**{mean}**"
+            cells.append("{} [{:.4f}, {:.4f}]".format(mean, *entry["mae_ci"][split]))
+        assert f"| {entry['name']} | " + " | ".join(cells) + " |" in table_1
+    assert stored["bootstrap"]["resamples"] == intervals.DEFAULT_RESAMPLES
+    pairs = stored["paired"]["test"]["mae"]
+    assert [(p["a"], p["b"]) for p in pairs] == [("zhang", "unet"), ("zhang", "no_colour"),
+                                                 ("unet", "no_colour")]
+    assert all(p["n"] == SMALL["max_examples"] for p in pairs)
+
+
+def _bold(stored: dict, split: str) -> set[str]:
+    from colorization_tf.evaluation import paired
+
+    return paired.distinguishable_best([e["name"] for e in stored["runs"]],
+                                       stored["paired"][split]["mae"])
 
 
 @pytest.mark.slow
@@ -68,8 +95,18 @@ def test_classification_runs_get_the_decoder_comparison(evaluated):
     assert "decoders" not in unet
     mode, mean = zhang["decoders"][0], zhang["decoders"][1]
     assert mode["colorfulness"] != mean["colorfulness"]
-    assert os.path.isfile(written["decoders-zhang"])
-    assert "## Decoders of `zhang`" in open(written["report"]).read()
+    height, width = matplotlib.image.imread(written["decoders-zhang"]).shape[:2]
+    assert (width, height) == (130 * (2 + len(labels)), 130 * SMALL["num_images"] + 40)
+    text = open(written["report"]).read()
+    section = text.split("## Decoders of `zhang`")[1].split("\n## ")[0]
+    for row in zhang["decoders"]:
+        low, high = row["ci"]["mae"]
+        assert low <= row["mae"] <= high
+        line = next(li for li in section.splitlines() if li.startswith(f"| {row['decoder']} |"))
+        assert f"{row['mae']:.4f}** [{low:.4f}, {high:.4f}]" in line or \
+            f"| {row['mae']:.4f} [{low:.4f}, {high:.4f}] |" in line
+    assert set(zhang["decoder_pairs"]) == {"colorfulness", "mae", "psnr"}
+    assert len(zhang["decoder_pairs"]["mae"]) == len(labels) * (len(labels) - 1) // 2
 
 
 @pytest.mark.slow
@@ -197,6 +234,32 @@ def test_cli_writes_report_with_reference_scores(trained_runs, tmp_path):
     rows = json.loads((out / "metrics.json").read_text())["distribution"]["reference"]["rows"]
     assert list(rows) == ["Grayscale", "unet", "Ground truth"]
     assert rows["Ground truth"]["frechet_distance"] == pytest.approx(0.0, abs=1e-6)
+
+
+@pytest.mark.slow
+def test_cli_with_hints_reports_what_hints_json_holds(trained_runs, tmp_path):
+    """An automatic run reads no hints: its PSNR is the same at every number of points and
+    equals the PSNR of the evaluation itself (same images, same predictions); the report's
+    hints tables print hints.json's values and intervals."""
+    out = tmp_path / "out"
+    result = _cli(f"--run_dirs={trained_runs[0]}", "--dataset=samples", f"--out={out}",
+                  "--max_examples=16", "--batch_size=8", "--num_images=2", "--hints=0,3",
+                  "--bootstrap_resamples=500")
+    assert result.returncode == 0, result.stderr[-3000:]
+    hinted = json.loads((out / "hints.json").read_text())["methods"]
+    stored = json.loads((out / "metrics.json").read_text())
+    unet = hinted["unet"]
+    assert unet["points"] == [0, 3] and unet["psnr"][0] == unet["psnr"][1]
+    assert unet["psnr"][0] == pytest.approx(stored["runs"][0]["metrics"]["psnr"], rel=1e-6)
+    assert stored["bootstrap"]["resamples"] == 500
+    text = (out / "report.md").read_text()
+    for name, found in hinted.items():
+        cells = ([f"{v:.2f}" for v in found["psnr"]] + [f"{v:.4f}" for v in found["mae"]])
+        assert "| " + " | ".join([name] + cells) + " |" in text
+        with_ci = [f"{v:.2f} [{lo:.2f}, {hi:.2f}]" for v, (lo, hi) in
+                   zip(found["psnr"], found["psnr_ci"], strict=True)]
+        assert "| " + " | ".join([name] + with_ci) + " |" in text
+    assert hinted["optimization"]["psnr"][1] > hinted["optimization"]["psnr"][0]
 
 
 @pytest.mark.slow

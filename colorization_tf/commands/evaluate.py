@@ -16,7 +16,7 @@ from absl import flags
 
 from colorization_tf import cli, files
 from colorization_tf.data import DataConfig
-from colorization_tf.evaluation import compare, hint_points, papers, reference, report
+from colorization_tf.evaluation import compare, hint_points, intervals, papers, reference, report
 
 FLAGS = flags.FLAGS
 flags.DEFINE_list("run_dirs", [], "Run directories to compare, in report order.")
@@ -41,6 +41,11 @@ flags.DEFINE_string("paper", None, "Put this paper's published tables beside the
                     "paper_results.json).")
 flags.DEFINE_string("inception_weights", None, "Local InceptionV3 weights file (.h5): also "
                     "compute the distribution scores with InceptionV3.")
+flags.DEFINE_integer("bootstrap_resamples", intervals.DEFAULT_RESAMPLES, "Bootstrap "
+                     "resamples for the 95% confidence interval of every per-image figure and "
+                     "for the paired comparisons of runs (seeded: the same evaluation gives "
+                     "the same intervals).")
+flags.DEFINE_integer("bootstrap_seed", 0, "Seed of the bootstrap resampling.")
 flags.DEFINE_string("hints", None, "Also score PSNR and ab MAE against this many points "
                     "revealed from the ground truth (e.g. 0,1,2,5,10,20,50) for "
                     "optimization (Levin et al. 2004) and every run (automatic runs: flat "
@@ -50,12 +55,14 @@ flags.DEFINE_string("hints", None, "Also score PSNR and ab MAE against this many
 def main(argv):
     cli.no_arguments(argv)
     for name in ("max_examples", "batch_size", "num_images", "reference_epochs",
-                 "image_size"):
+                 "image_size", "bootstrap_resamples"):
         value = FLAGS[name].value
         if value is not None and value < 1:
             raise ValueError(f"--{name}={value}: expected a positive integer")
     if FLAGS.paper:
         papers.get(FLAGS.paper)  # an unknown name fails before any work
+    bootstrap = intervals.BootstrapConfig(resamples=FLAGS.bootstrap_resamples,
+                                          seed=FLAGS.bootstrap_seed)
     reference_dir = FLAGS.reference
     if FLAGS.train_reference:
         data = DataConfig(dataset=FLAGS.dataset or "samples", image_size=FLAGS.image_size,
@@ -77,7 +84,8 @@ def main(argv):
         FLAGS.run_dirs, FLAGS.dataset, FLAGS.split, batch_size=FLAGS.batch_size,
         max_examples=FLAGS.max_examples, decode=FLAGS.decode,
         temperature=FLAGS.temperature, num_images=FLAGS.num_images,
-        reference_dir=reference_dir, inception_weights=FLAGS.inception_weights)
+        reference_dir=reference_dir, inception_weights=FLAGS.inception_weights,
+        bootstrap=bootstrap)
     if FLAGS.turing_db:
         from colorization_tf.web.results import turing_results
 
@@ -85,7 +93,9 @@ def main(argv):
     written = report.write_outputs(found, FLAGS.out, paper=FLAGS.paper)
     for entry in found.results["runs"]:
         m = entry["metrics"]
-        print(f"{entry['name']}: MAE {m['mae']:.4f}, PSNR {m['psnr']:.2f} dB, "
+        low, high = m["ci"]["mae"]
+        interval = f" [{low:.4f}, {high:.4f}]" if low is not None else ""
+        print(f"{entry['name']}: MAE {m['mae']:.4f}{interval}, PSNR {m['psnr']:.2f} dB, "
               f"SSIM {m['ssim']:.3f}, CIEDE2000 {m['ciede2000']:.2f}, "
               f"colorfulness {m['colorfulness']:.2f} (ground truth "
               f"{m['colorfulness_true']:.2f}), acc@2% {m['acc_2']:.3f}, "
@@ -95,7 +105,8 @@ def main(argv):
             FLAGS.run_dirs, counts, FLAGS.out, dataset=FLAGS.dataset, split=FLAGS.split,
             batch_size=FLAGS.batch_size, max_examples=FLAGS.max_examples)
         with open(written["report"]) as handle:
-            files.write_text(written["report"], handle.read() + section)
+            files.write_text(written["report"], handle.read() + section
+                             + report.hint_intervals(hinted))
         print(hint_points.hints_table(hinted), end="")
     print(f"report: {written['report']}")
 
@@ -107,7 +118,7 @@ def _hints_only(counts):
         batch_size=FLAGS.batch_size, max_examples=FLAGS.max_examples,
         image_size=FLAGS.image_size)
     path = os.path.join(FLAGS.out, report.REPORT)
-    files.write_text(path, "# Evaluation with hints\n" + section)
+    files.write_text(path, "# Evaluation with hints\n" + section + report.hint_intervals(results))
     print(hint_points.hints_table(results), end="")
     print(f"report: {path}")
 

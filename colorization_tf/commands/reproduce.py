@@ -6,6 +6,8 @@ measured figures; prints where report.md and the figures are.
   python -m colorization_tf.reproduce --paper=galvao --dataset=cifar10 --out=reproduce/galvao
   python -m colorization_tf.reproduce --paper=li_wang --dataset=samples --scale=smoke \\
       --out=/tmp/li_wang
+  python -m colorization_tf.reproduce --paper=galvao --dataset=samples --scale=smoke \\
+      --seeds=3 --out=/tmp/galvao_seeds
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 from absl import flags
 
 from colorization_tf import cli
+from colorization_tf.evaluation import intervals
 from colorization_tf.reproduction import reproduce
 
 FLAGS = flags.FLAGS
@@ -31,6 +34,13 @@ flags.DEFINE_bool("jit_compile", None, "Compile the train steps with XLA.")
 flags.DEFINE_string("data_dir", None, "TFDS data_dir (where prepared datasets live).")
 flags.DEFINE_string("backbone_weights", None, "Pretrained backbones (classification_vgg16): "
                     "imagenet (download) | none | PATH.")
+flags.DEFINE_integer("seeds", 1, "Train every method this many times with seeds s, s+1, "
+                     "... (s: the preset's), one run directory each (runs/NAME, "
+                     "runs/NAME-seed1, ...; resumable); the report adds the mean, standard "
+                     "deviation and range over the seeds.")
+flags.DEFINE_integer("bootstrap_resamples", intervals.DEFAULT_RESAMPLES, "Bootstrap "
+                     "resamples for the 95% interval of every per-image figure and the "
+                     "paired comparisons.")
 flags.DEFINE_string("inception_weights", None, "Local InceptionV3 weights (.h5): adds the "
                     "Inception Score the tran paper reports.")
 
@@ -39,12 +49,16 @@ def main(argv):
     cli.no_arguments(argv)
     if not FLAGS.paper:
         raise ValueError("--paper: name the paper to reproduce (galvao, li_wang or tran)")
+    for name in ("seeds", "bootstrap_resamples"):
+        if FLAGS[name].value < 1:
+            raise ValueError(f"--{name}={FLAGS[name].value}: expected a positive integer")
     settings = {name: FLAGS[name].value for name in
                 ("mixed_precision", "jit_compile", "data_dir", "backbone_weights")
                 if FLAGS[name].value is not None}
     done = reproduce(FLAGS.paper, FLAGS.out or f"reproduce/{FLAGS.paper}",
                      dataset=FLAGS.dataset, scale=FLAGS.scale, settings=settings,
-                     inception_weights=FLAGS.inception_weights)
+                     inception_weights=FLAGS.inception_weights, seeds=FLAGS.seeds,
+                     bootstrap=intervals.BootstrapConfig(resamples=FLAGS.bootstrap_resamples))
     print(f"trained: {', '.join(done.trained) or 'nothing (all finished earlier)'}")
     print(f"run directories: {', '.join(done.run_dirs.values())}")
     print(f"figures: {', '.join(p for k, p in done.written.items() if p.endswith('.png'))}")

@@ -177,7 +177,7 @@ def paired_results(per_image: dict, split: str,
                 present = {name: v for name, v in present.items() if "colorfulness_true" in v}
                 if not present:
                     continue
-                truth = next(iter(present.values()))["colorfulness_true"]
+                truth = {name: v["colorfulness_true"] for name, v in present.items()}
             out[s][metric.key] = paired.compare_rows(
                 {name: v[metric.key] for name, v in present.items()}, metric.better,
                 bootstrap, truth, same=lambda a, b, p=present: same_images(p[a], p[b]))

@@ -69,12 +69,14 @@ def compare_rows(rows: dict[str, np.ndarray], better: str,
                  same: Callable[[str, str], bool] | None = None) -> list[dict]:
     """Every pair ``(a, b)`` of ``rows`` (name -> per-image values, in report order) whose
     images are the same (``same(a, b)``, default: equal counts): the paired difference of
-    each, with the two names."""
+    each, with the two names. ``truth`` (for "closer") is one array for every row or a
+    dict of each row's own."""
     out = []
     for a, b in itertools.combinations(rows, 2):
         if (same(a, b) if same else len(rows[a]) == len(rows[b])):
+            own = truth.get(a) if isinstance(truth, dict) else truth
             out.append({"a": a, "b": b, **paired_difference(rows[a], rows[b], better, config,
-                                                            truth)})
+                                                            own)})
     return out
 
 

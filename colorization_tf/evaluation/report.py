@@ -267,6 +267,17 @@ def distribution_section(results: dict) -> str:
     return "\n".join(parts).rstrip()
 
 
+def hint_intervals(hinted: dict[str, dict]) -> str:
+    """Markdown: each method's PSNR at each number of revealed points with its bootstrap
+    interval over the images (``hints.json``'s ``psnr_ci``), under the hints table."""
+    counts = next(iter(hinted.values()))["points"]
+    rows = [[name, *[_fmt_ci(value, ci) for value, ci in
+                     zip(found["psnr"], found.get("psnr_ci") or [None] * len(counts),
+                         strict=True)]] for name, found in hinted.items()]
+    return ("\nPSNR (dB) with its 95% bootstrap interval over the images:\n\n"
+            + _table(["Method", *[f"@{n}" for n in counts]], rows) + "\n")
+
+
 def _fmt(value, bold: bool = False, signed: bool = False) -> str:
     if value is None:
         return "-"
