@@ -1,6 +1,7 @@
 """Shared test setup: the package imported before TensorFlow (so the tests run with the
-oneDNN kernels users get), two logical CPU devices (for MirroredStrategy tests) and eager
-tf.functions by default (mark a test ``compiled`` to run it as real training does).
+oneDNN kernels users get), hypothesis profiles, two logical CPU devices (for
+MirroredStrategy tests) and eager tf.functions by default (mark a test ``compiled`` to run
+it as real training does).
 Tiny configurations live in ``support.py``."""
 
 from __future__ import annotations
@@ -13,11 +14,19 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import colorization_tf  # noqa: E402,F401
 
 # isort: split
+import hypothesis  # noqa: E402
 import keras  # noqa: E402
 import pytest  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from colorization_tf.data import DataConfig  # noqa: E402
+
+# Property tests (hypothesis): 50 examples each, no per-example deadline (the machine may be
+# busy); tools/mutation.py selects the lighter "mutation" profile (HYPOTHESIS_PROFILE).
+hypothesis.settings.register_profile("tests", max_examples=50, deadline=None)
+hypothesis.settings.register_profile("mutation", max_examples=10, deadline=None,
+                                     database=None)
+hypothesis.settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "tests"))
 
 _cpus = tf.config.list_physical_devices("CPU")
 tf.config.set_logical_device_configuration(

@@ -31,12 +31,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # module (under colorization_tf/) -> the fast test files that guard it (no training tests)
 MODULES: dict[str, list[str]] = {
-    "color/__init__.py": ["tests/test_color.py", "tests/test_color_properties.py"],
-    "color/quantize.py": ["tests/test_quantize.py", "tests/test_quantize_properties.py"],
-    "evaluation/metrics.py": ["tests/evaluation/test_metrics.py"],
     "data/splits.py": ["tests/data/test_splits.py"],
     "data/filtering.py": ["tests/data/test_filtering.py"],
     "web/exclusions.py": ["tests/web/test_exclusions_properties.py"],
+    "color/__init__.py": ["tests/test_color.py", "tests/test_color_properties.py"],
+    "color/quantize.py": ["tests/test_quantize.py", "tests/test_quantize_properties.py"],
+    "evaluation/metrics.py": ["tests/evaluation/test_metrics.py"],
     "evaluation/scoring.py": ["tests/test_evaluate.py"],
     "inference/hints.py": ["tests/inference/test_hints.py",
                            "tests/inference/test_hints_properties.py"],
@@ -93,7 +93,8 @@ def run_module(module: str, work: Path, show_survivors: bool) -> dict:
     """Runs mutmut over one module and returns its figures."""
     tests = [t for t in MODULES[module] if (ROOT / t).exists()]
     folder = _scratch(module, tests, work)
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""}
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": "",
+           "HYPOTHESIS_PROFILE": "mutation"}
     env.pop("CI", None)  # optional pieces may skip here; CI's own run checks them
     start = time.monotonic()
     log = folder / "mutmut.log"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from colorization_tf.data import splits
@@ -21,7 +21,6 @@ def _is_partition(train: np.ndarray, val: np.ndarray, n: int, n_val: int) -> Non
     assert np.all(np.diff(train) > 0) and np.all(np.diff(val) > 0)  # sorted, no repeats
 
 
-@settings(max_examples=60, deadline=None)
 @given(n=st.integers(0, 300), ratio=RATIOS, seed=st.integers(0, 2**32 - 1))
 def test_random_split_is_the_seeded_permutations_head(n, ratio, seed):
     train, val = splits.random_split(n, ratio, seed)
@@ -38,7 +37,6 @@ def test_random_split_depends_on_the_seed_only():
     assert not np.array_equal(first[1], other[1])
 
 
-@settings(max_examples=60, deadline=None)
 @given(hue=st.lists(st.floats(0.0, 1.0, allow_nan=False), max_size=200), ratio=RATIOS)
 def test_hue_split_takes_the_middle_of_each_block_of_hue_ranks(hue, ratio):
     hue = np.asarray(hue, float)

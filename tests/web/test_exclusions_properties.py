@@ -8,7 +8,7 @@ from __future__ import annotations
 import statistics
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from colorization_tf.web import exclusions
@@ -48,7 +48,6 @@ def _reference(rows, rules: ExclusionRules) -> dict[str, dict[str, bool]]:
     return result
 
 
-@settings(max_examples=200, deadline=None)
 @given(rows=rows_strategy, rules=rules_strategy)
 def test_flags_follow_the_documented_rules(rows, rules):
     got = exclusions.flags(rows, rules)
