@@ -1,5 +1,6 @@
 """The study database: schema and its version, WAL, transactions, exactly-once answers,
-parameterised SQL, concurrent writers, and ``turing_results`` without a server."""
+parameterised SQL, concurrent writers, and reading a study (``read_study``,
+``results.turing_results``) without a server."""
 
 from __future__ import annotations
 
@@ -134,3 +135,23 @@ def test_turing_results_reads_a_database_without_a_server(tmp_path):
         pass
     with pytest.raises(ValueError, match="no study"):
         results.turing_results(tmp_path / "empty.sqlite")
+
+
+def test_read_study_picks_the_latest_study_or_the_one_asked_for(tmp_path):
+    path = tmp_path / "s.sqlite"
+    with storage.Storage(path) as db:
+        with db.write() as tx:
+            first = tx.study_id('{"study": 1}')
+            tx.add_participant("p" * 32, first, None, [])
+            tx.add_trial("t" * 32, "p" * 32, 0, False, False, 0, "run_a", ["i" * 32],
+                         "colorized")
+            tx.add_answer("t" * 32, "real", False)
+        with db.write() as tx:
+            second = tx.study_id('{"study": 2}')
+    latest = storage.read_study(path)
+    assert (latest.study_id, latest.config, latest.answers) == (second, '{"study": 2}', [])
+    older = storage.read_study(path, first)
+    assert older.config == '{"study": 1}'
+    assert [(row["trial_id"], row["answer"]) for row in older.answers] == [("t" * 32, "real")]
+    with pytest.raises(LookupError, match=f"no study with id {second + 1}"):
+        storage.read_study(path, second + 1)
