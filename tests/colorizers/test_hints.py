@@ -1,10 +1,12 @@
 """Learned hints (Zhang et al. 2017): both presets train compiled on simulated hints, a
-unet_hints run resumes exactly, the Predictor takes hints (none == zeros maps, hints
-move the colour near them), and the export's ``colorize_with_hints`` signature works
-with plain TensorFlow."""
+unet_hints run resumes exactly, the Predictor takes hints (none == zeros maps; a briefly
+trained run moves the colour at a hint *toward* the hint's colour, which an untrained
+one does not), and the export's ``colorize_with_hints`` signature works with plain
+TensorFlow."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -13,6 +15,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from hint_runs import TOWARD, toward, trained_hint_run
 from support import build, tiny_config
 from tflite_run import run_tflite
 
@@ -21,6 +24,7 @@ from colorization_tf.colorizers.hints import GlobalHintColorizer, HintColorizer
 from colorization_tf.data import hints, make_dataset
 from colorization_tf.inference import Predictor, load_run
 from colorization_tf.inference import serving as export
+from colorization_tf.inference.hints import hex_to_ab, parse_hints, rasterize
 from colorization_tf.inference.reference_hint import reference_global_hint
 from colorization_tf.inference.user_images import ImageReadError
 from colorization_tf.training import RunDir
@@ -104,12 +108,26 @@ def test_global_preset_trains_mirrored_and_in_mixed_precision(tmp_path):
 
 @pytest.fixture(scope="module")
 def hint_run(tmp_path_factory) -> str:
-    """A unet_hints run trained briefly, so it has learned to copy a hint's colour."""
-    run_dir = str(tmp_path_factory.mktemp("hints") / "unet_hints")
-    tf.config.run_functions_eagerly(False)
-    training.train(tiny_config("unet_hints", epochs=4, steps_per_epoch=6, decay_steps=None),
-                   run_dir, verbose=0)
-    return run_dir
+    """A unet_hints run trained briefly, so it has learned to follow a hint's colour
+    (``hint_runs``)."""
+    return trained_hint_run(str(tmp_path_factory.mktemp("hints") / "unet_hints"))
+
+
+# three hint colours (scaled ab) in different directions
+HINT_COLOURS = ([0.45, -0.35], [-0.3, 0.4], [0.3, 0.3])
+
+
+def _pulls(predictor, lightness) -> list[float]:
+    """``toward`` at a 5x5 hinted patch for each of ``HINT_COLOURS``."""
+    plain = predictor.predict(lightness).numpy()
+    ratios = []
+    for colour in HINT_COLOURS:
+        hint_ab, hint_mask = _one_hint(32, 8, 8, colour)
+        count = lightness.shape[0]
+        hinted = predictor.predict(lightness, np.repeat(hint_ab, count, 0),
+                                   np.repeat(hint_mask, count, 0)).numpy()
+        ratios.append(toward(plain[:, 6:11, 6:11], hinted[:, 6:11, 6:11], colour))
+    return ratios
 
 
 def _one_hint(size: int, row: int, col: int, ab, radius: int = 2):
@@ -129,14 +147,18 @@ def test_predictor_with_and_without_hints(hint_run):
     zeros = predictor.predict(lightness, np.zeros([4, 32, 32, 2], np.float32),
                               np.zeros([4, 32, 32, 1], np.float32)).numpy()
     np.testing.assert_array_equal(plain, zeros)  # no hints == all-zero maps
-    hint_colour = np.array([0.45, -0.35], np.float32)  # a* 57, b* -45: violet
-    hint_ab, hint_mask = _one_hint(32, 8, 8, hint_colour)
+    # Each hint pulls the colour at its patch toward its own colour; an untrained network
+    # with the same inputs does not (so the check tells a run that learned from one that
+    # did not). (How much hints help is measured by colorization-evaluate --hints.)
+    ratios = _pulls(predictor, lightness)
+    assert max(ratios) < TOWARD, ratios
+    untrained = Predictor(build(predictor.config), 32, config=predictor.config)
+    untrained.colorizer.build_all(32)
+    assert max(_pulls(untrained, lightness)) >= TOWARD
+    hint_ab, hint_mask = _one_hint(32, 8, 8, HINT_COLOURS[0])
     hinted = predictor.predict(lightness, np.repeat(hint_ab, 4, 0),
                                np.repeat(hint_mask, 4, 0)).numpy()
-    # The output changes near the hint, far more than in the opposite corner. (How much
-    # hints help a trained model is measured by colorization-evaluate --hints.)
-    change = np.abs(hinted - plain).mean(axis=(0, 3))
-    assert change[6:11, 6:11].mean() > 0.02
+    change = np.abs(hinted - plain).mean(axis=(0, 3))  # near the hint, not far away
     assert change[6:11, 6:11].mean() > 3 * change[22:, 22:].mean()
     # one map for the whole batch broadcasts
     np.testing.assert_allclose(predictor.predict(lightness, hint_ab[0], hint_mask[0]).numpy(),
@@ -150,21 +172,25 @@ def test_predictor_with_and_without_hints(hint_run):
 
 
 @pytest.mark.slow
-def test_colorize_rgb_takes_full_resolution_hints(hint_run):
+def test_colorize_rgb_takes_hints_in_the_photos_pixels(hint_run):
     predictor = load_run(hint_run)
     gray = np.full([96, 128, 3], 0.55, np.float32)
     plain = predictor.colorize_rgb(gray)
-    hint_ab = np.zeros([96, 128, 2], np.float32)
-    hint_mask = np.zeros([96, 128, 1], np.float32)
-    blue = color.rgb_to_model(tf.constant([[[0.2, 0.4, 0.9]]]))[1].numpy()[0, 0]
-    hint_ab[40:56, 56:72], hint_mask[40:56, 56:72] = blue, 1
-    hinted = predictor.colorize_rgb(gray, hint_ab=hint_ab, hint_mask=hint_mask)
+    blue = [0.2, 0.4, 0.9]
+    colour = "#" + "".join(f"{round(v * 255):02x}" for v in blue)
+    point = parse_hints(json.dumps({"points": [{"x": 64, "y": 48, "color": colour,
+                                                "radius": 10}]}))
+    hinted = predictor.colorize_rgb(gray, hints=point)
     assert hinted.shape == plain.shape == (96, 128, 3)
+
+    def ab(rgb):
+        return color.rgb_to_model(tf.constant(rgb / 255.0, tf.float32))[1].numpy()
+
+    hint_ab = hex_to_ab([colour])[0]
+    # the photo's colour at the point moved toward the hint's, and not far from it
+    assert toward(ab(plain)[42:55, 58:71], ab(hinted)[42:55, 58:71], hint_ab) < TOWARD
     change = np.abs(hinted.astype(int) - plain).mean(axis=-1)
-    assert change[40:56, 56:72].mean() > 3  # the photo's colour changed at the hint...
-    assert change[40:56, 56:72].mean() > 3 * change[:16, :16].mean()  # ...not far away
-    with pytest.raises(ValueError, match="hint_ab and hint_mask go together"):
-        predictor.colorize_rgb(gray, hint_ab=hint_ab)
+    assert change[42:55, 58:71].mean() > 3 * change[:16, :16].mean()
 
 
 def test_runs_without_hint_inputs_refuse_hints():
@@ -241,9 +267,9 @@ def test_export_adds_colorize_with_hints(hint_run, tmp_path):
     assert set(manifest["formats"]["tflite"]["hint_inputs"]) == {"hint_ab", "hint_mask"}
     image = (np.random.default_rng(0).uniform(0.2, 0.8, [64, 64, 3]) * 255).astype(np.uint8)
     image[..., 1:] = image[..., :1]  # gray
-    hint_ab = np.zeros([64, 64, 2], np.float32)
-    hint_mask = np.zeros([64, 64, 1], np.float32)
-    hint_ab[24:40, 24:40], hint_mask[24:40, 24:40] = [0.45, -0.35], 1
+    point = parse_hints(json.dumps({"points": [{"x": 32, "y": 32, "color": "#c040e0",
+                                                "radius": 8}]}))
+    hint_ab, hint_mask = rasterize(point, (64, 64), (32, 32))  # at the render size
     np.savez(tmp_path / "input.npz", image=image, hint_ab=hint_ab, hint_mask=hint_mask)
     script = tmp_path / "standalone.py"
     script.write_text(STANDALONE)
@@ -253,7 +279,7 @@ def test_export_adds_colorize_with_hints(hint_run, tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     got = np.load(tmp_path / "result.npz")
     np.testing.assert_array_equal(got["empty"], got["plain"])  # zero hints: automatic
-    want = predictor.colorize_rgb(image / 255.0, hint_ab=hint_ab, hint_mask=hint_mask)
+    want = predictor.colorize_rgb(image / 255.0, hints=point)
     assert np.abs(got["out"].astype(int) - want).mean() <= 1.0
     assert np.abs(got["out"].astype(int) - got["plain"]).max() > 10  # the hint was read
     # TFLite takes the hint inputs too and equals the Keras network
@@ -297,8 +323,8 @@ def test_global_export_takes_hint_global(tmp_path):
     model = tf.saved_model.load(os.path.join(out, "saved_model"))
     image = np.full([40, 48, 1], 120, np.uint8)
     vector = hints.global_hint(tf.fill([8, 8, 2], 0.3))
-    feeds = {"image": tf.constant(image), "hint_ab": tf.zeros([40, 48, 2]),
-             "hint_mask": tf.zeros([40, 48, 1])}
+    feeds = {"image": tf.constant(image), "hint_ab": tf.zeros([32, 32, 2]),
+             "hint_mask": tf.zeros([32, 32, 1])}
     with_hints = model.signatures["colorize_with_hints"]
     steered = with_hints(**feeds, hint_global=vector)["image"].numpy()
     plain = with_hints(**feeds, hint_global=tf.zeros([231]))["image"].numpy()
