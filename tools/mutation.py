@@ -10,6 +10,7 @@ score), timeouts (counted as killed, as mutmut does), and the score
     python tools/mutation.py                       # every module
     python tools/mutation.py color/__init__.py     # one module (path under colorization_tf/)
     python tools/mutation.py --list-survivors ...  # also print each surviving mutant's diff
+    python tools/mutation.py --report              # figures of the last runs, re-read
 
 Too slow for every CI run (see docs/testing.md for the duration); run it before a release
 or after changing one of these modules.
@@ -45,10 +46,39 @@ MODULES: dict[str, list[str]] = {
 }
 
 # mutant name -> why no test can tell it from the original (excluded from the score)
-EQUIVALENT: dict[str, str] = {}
+_CONTINUOUS = ("'>' -> '>=' at the knee of a piecewise curve that is continuous there "
+               "(both branches agree to float32 precision at the threshold)")
+_DEFAULT_FLOAT32 = ("dtype tf.float32 -> None for a constant of Python floats: TensorFlow "
+                    "makes those float32 anyway")
+EQUIVALENT: dict[str, str] = {
+    "colorization_tf.data.splits.x_hue_balanced_split__mutmut_12":
+        "argsort kind 'stable' -> 'STABLE': numpy reads the kind case-insensitively",
+    "colorization_tf.data.splits.x_hue_balanced_split__mutmut_18":
+        "(i + 0.5) -> (i - 0.5) in the validation ranks: since n = n_val * block, rank "
+        "floor((i - 1/2) b) is the original rank i - 1 and i = 0 wraps (a negative index) "
+        "to the original last rank: the same set of validation images",
+    "colorization_tf.color.x__matmul_last__mutmut_8":
+        "einsum subscripts upper-cased ('...J,IJ->...I'): the same contraction",
+    "colorization_tf.color.x_rgb_to_lab__mutmut_13": _CONTINUOUS + " (sRGB 0.04045)",
+    "colorization_tf.color.x_rgb_to_lab__mutmut_53": _CONTINUOUS + " (f at (6/29)^3)",
+    "colorization_tf.color.x_lab_to_rgb__mutmut_45": _CONTINUOUS + " (f inverse at 6/29)",
+    "colorization_tf.color.x_lab_to_rgb__mutmut_81": _CONTINUOUS + " (sRGB 0.0031308)",
+    "colorization_tf.color.x_rgb_to_lab__mutmut_37": _DEFAULT_FLOAT32,
+    "colorization_tf.color.x_rgb_to_lab__mutmut_39": _DEFAULT_FLOAT32,
+    "colorization_tf.color.x_rgb_to_lab__mutmut_43": _DEFAULT_FLOAT32,
+    "colorization_tf.color.x_rgb_to_lab__mutmut_45": _DEFAULT_FLOAT32,
+    "colorization_tf.color.x_lab_to_rgb__mutmut_56": _DEFAULT_FLOAT32,
+    "colorization_tf.color.x_lab_to_rgb__mutmut_58": _DEFAULT_FLOAT32,
+    "colorization_tf.color.x_lab_to_rgb__mutmut_62":
+        "the sRGB matrix inverted in float32 instead of float64: the inverse differs by "
+        "~1e-7 relative, below the float32 conversion's own error (tests allow 2e-5)",
+    "colorization_tf.color.x_lab_to_rgb__mutmut_64":
+        "as x_lab_to_rgb__mutmut_62 (dtype argument dropped: float32)",
+}
 
-_KILLED = {1, 3, 36, 24, -24, 152, 255, -9, -11}
+_KILLED = {1, 3, 36, 24, -24, 152, 255, -9, -11}  # test failure, pytest error, timeout, crash
 _SURVIVED = {0}
+_NOT_COVERED = {5, 33}  # no test ran the mutated function: counted as surviving
 
 
 def _setup_cfg(module: str, tests: list[str]) -> str:
@@ -89,6 +119,20 @@ def _results(folder: Path, module: str) -> dict[str, int]:
     return json.loads(meta.read_text())["exit_code_by_key"]
 
 
+def _figures(module: str, tests: list[str], codes: dict[str, int], seconds: float) -> dict:
+    """Killed, surviving (not covered included), equivalent and the score of one module."""
+    counted = {name: code for name, code in codes.items() if name not in EQUIVALENT}
+    survived = sorted(n for n, c in counted.items() if c in _SURVIVED | _NOT_COVERED)
+    killed = sum(1 for c in counted.values() if c in _KILLED)
+    other = {n: c for n, c in counted.items() if c not in _KILLED | _SURVIVED | _NOT_COVERED}
+    tested = killed + len(survived)
+    return {"module": f"colorization_tf/{module}", "tests": tests, "mutants": len(codes),
+            "killed": killed, "survived": len(survived),
+            "equivalent": len(codes) - len(counted), "unexplained": other,
+            "score": round(killed / tested, 4) if tested else None,
+            "seconds": round(seconds), "survivors": survived}
+
+
 def run_module(module: str, work: Path, show_survivors: bool) -> dict:
     """Runs mutmut over one module and returns its figures."""
     tests = [t for t in MODULES[module] if (ROOT / t).exists()]
@@ -104,19 +148,10 @@ def run_module(module: str, work: Path, show_survivors: bool) -> dict:
                        check=False)
     seconds = time.monotonic() - start
     codes = _results(folder, module)
-    survived = sorted(n for n, c in codes.items() if c in _SURVIVED and n not in EQUIVALENT)
-    equivalent = sorted(n for n in codes if n in EQUIVALENT)
-    killed = sum(1 for n, c in codes.items() if c in _KILLED and n not in EQUIVALENT)
-    other = {n: c for n, c in codes.items()
-             if c not in _KILLED | _SURVIVED and n not in EQUIVALENT}
-    tested = killed + len(survived)
-    figures = {"module": f"colorization_tf/{module}", "tests": tests, "mutants": len(codes),
-               "killed": killed, "survived": len(survived), "equivalent": len(equivalent),
-               "other": other,
-               "score": round(killed / tested, 4) if tested else None,
-               "seconds": round(seconds), "survivors": survived}
+    figures = _figures(module, tests, codes, seconds)
+    (folder / "seconds.txt").write_text(f"{seconds:.0f}\n")
     if show_survivors:
-        for name in survived:
+        for name in figures["survivors"]:
             shown = subprocess.run([sys.executable, "-m", "mutmut", "show", name], cwd=folder,
                                    env=env, capture_output=True, text=True, check=False)
             print(shown.stdout, file=sys.stderr)
@@ -129,6 +164,8 @@ def main(argv: list[str] | None = None) -> int:
                         f"(default: all of {', '.join(MODULES)})")
     parser.add_argument("--work", default="/tmp/colorization_tf_mutation",
                         help="scratch folder for the copies (default: %(default)s)")
+    parser.add_argument("--report", action="store_true",
+                        help="re-read the last runs' results (with today's EQUIVALENT list)")
     parser.add_argument("--list-survivors", action="store_true",
                         help="print each surviving mutant's diff on stderr")
     args = parser.parse_args(argv)
@@ -139,7 +176,15 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     all_figures = []
     for module in args.modules or list(MODULES):
-        figures = run_module(module, work, args.list_survivors)
+        if args.report:
+            folder = work / module.replace("/", "_").removesuffix(".py")
+            if not (folder / "seconds.txt").exists():
+                continue
+            figures = _figures(module, [t for t in MODULES[module] if (ROOT / t).exists()],
+                               _results(folder, module),
+                               float((folder / "seconds.txt").read_text()))
+        else:
+            figures = run_module(module, work, args.list_survivors)
         print(json.dumps(figures), flush=True)
         all_figures.append(figures)
     print(json.dumps({"summary": {f["module"]: f["score"] for f in all_figures},
