@@ -296,9 +296,12 @@ def test_cli_paper_puts_the_published_table_beside_the_runs(trained_runs, tmp_pa
     cells = [cell.strip() for cell in unet.strip("|").split("|")]
     stored = json.loads((out / "metrics.json").read_text())
     measured = stored["runs"][0]["mae"]["test"]
-    assert cells[1] == "`unet`" and cells[8:11] == [
-        f"{measured:.4f}", "0.0677", f"{measured - 0.0677:+.4f}"]
+    low, high = stored["runs"][0]["mae_ci"]["test"]
+    assert cells[1] == "`unet`" and cells[12:17] == [
+        f"{measured:.4f}", f"[{low:.4f}, {high:.4f}]", "0.0677", f"{measured - 0.0677:+.4f}",
+        "yes" if low <= 0.0677 <= high else "no"]
     assert "Dataset: the paper used cifar10; these runs were trained on samples" in text
     assert stored["paper"] == "galvao"
     row = stored["paper_comparison"]["tables"][0]["rows"][0]
     assert row["values"]["mae_test"]["difference"] == pytest.approx(measured - 0.0677)
+    assert row["values"]["mae_test"]["interval"] == [low, high]
