@@ -125,8 +125,8 @@ def parse_hints(text: str | bytes, source: str = "hints") -> Hints:
         raise ValueError(f"{source}: larger than {MAX_BYTES} bytes; a hints file holds at "
                          f"most {MAX_POINTS} points")
     try:
-        data = json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        data = json.loads(text, parse_int=_integer)
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as err:  # deep nesting
         raise ValueError(f"{source}: not valid JSON: {err}") from err
     if not isinstance(data, dict):
         raise ValueError(f"{source}: expected a JSON object with \"points\" and/or "
@@ -143,6 +143,11 @@ def parse_hints(text: str | bytes, source: str = "hints") -> Hints:
                  strokes=tuple(_stroke(s, f"{source}: strokes[{i}]")
                                for i, s in enumerate(strokes)),
                  source=source)
+
+
+def _integer(digits: str) -> int | float:
+    """A JSON integer; one beyond float range becomes inf (refused as "must be a number")."""
+    return int(digits) if len(digits.lstrip("-")) < 300 else float(digits)
 
 
 def _list(data: dict, key: str, source: str) -> list:
