@@ -140,3 +140,11 @@ def test_readme_links_reach_files_and_headings_that_exist():
             headings = re.findall(r"^#+\s+(.+?)\s*$", file.read_text(), re.MULTILINE)
             slugs = {slugify(heading, "-") for heading in headings}
             assert anchor in slugs, (target, sorted(slugs))
+
+
+def test_python_versions_agree_between_readme_and_setup_cfg():
+    low, high = re.search(r"Python 3\.(\d+)-3\.(\d+)", (ROOT / "README.md").read_text()).groups()
+    metadata = (ROOT / "setup.cfg").read_text()
+    assert f"python_requires = >=3.{low},<3.{int(high) + 1}" in metadata
+    listed = set(re.findall(r"Programming Language :: Python :: 3\.(\d+)", metadata))
+    assert listed == {str(minor) for minor in range(int(low), int(high) + 1)}
