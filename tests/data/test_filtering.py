@@ -19,7 +19,7 @@ def _batch() -> np.ndarray:
               skimage.data.coffee()[::17, ::17][:24, :24],
               rng.uniform(0, 255, (24, 24, 3))]
     batch = np.stack(photos).astype(np.float32)
-    batch[2, :4] = 300.0  # clipped to white before any statistic
+    batch[2, :4] = [400.0, 20.0, -30.0]  # clipped to pure red before any statistic
     return batch
 
 
