@@ -148,3 +148,15 @@ def test_python_versions_agree_between_readme_and_setup_cfg():
     assert f"python_requires = >=3.{low},<3.{int(high) + 1}" in metadata
     listed = set(re.findall(r"Programming Language :: Python :: 3\.(\d+)", metadata))
     assert listed == {str(minor) for minor in range(int(low), int(high) + 1)}
+
+
+def test_method_tables_name_every_preset():
+    from colorization_tf import presets
+
+    for page in (ROOT / "README.md", ROOT / "docs" / "index.md"):
+        text = page.read_text()
+        table = text[text.index("| method |"):]
+        table = table[:table.index("\n\n")]
+        named = set(re.findall(r"`([a-z0-9_]+)`", table))
+        missing = sorted(set(presets.names()) - named)
+        assert not missing, (page.name, missing)
