@@ -1,14 +1,19 @@
-"""Both notebooks execute top to bottom (nbclient) on tiny settings, injected as a cell
-after each notebook's "parameters" cell, in a kernel registered for this Python."""
+"""The notebooks execute top to bottom (nbclient) on tiny settings, injected as a cell
+after each notebook's "parameters" cell, in a kernel registered for this Python; what
+they show is what they wrote (the displayed PNGs are the files' bytes and decode to the
+photo's size, the displayed Markdown is the report file)."""
 
 from __future__ import annotations
 
+import base64
+import io
 import os
 
 import nbformat
 import pytest
 from ipykernel import kernelspec
 from nbclient import NotebookClient
+from PIL import Image
 from support import TINY_UNET
 
 NOTEBOOKS = os.path.join(os.path.dirname(os.path.dirname(__file__)), "notebooks")
@@ -41,8 +46,16 @@ def _run(name: str, overrides: str, workdir, kernel_name: str) -> nbformat.Noteb
     return notebook
 
 
-def _outputs(notebook) -> str:
-    return "".join(str(output) for cell in notebook.cells for output in cell.get("outputs", []))
+def _displayed(notebook, mime: str) -> list:
+    """Every ``mime`` output of the executed notebook, in order (PNG decoded to bytes)."""
+    found = [output["data"][mime] for cell in notebook.cells
+             for output in cell.get("outputs", []) if mime in output.get("data", {})]
+    return [base64.b64decode(item) for item in found] if mime == "image/png" else found
+
+
+def _printed(notebook) -> str:
+    return "".join(output.get("text", "") for cell in notebook.cells
+                   for output in cell.get("outputs", []) if output.get("output_type") == "stream")
 
 
 @pytest.mark.slow
@@ -51,8 +64,11 @@ def test_quickstart_executes(kernel, tmp_path):
                  f"OVERRIDES = {TINY!r}\nSHOW_TENSORBOARD = False\n")
     notebook = _run("quickstart.ipynb", overrides, tmp_path, kernel)
     assert (tmp_path / "runs" / "quickstart" / "generator.weights.h5").is_file()
-    assert (tmp_path / "colorized" / "coffee.png").is_file()
-    assert "image/png" in _outputs(notebook)
+    samples, colorized = _displayed(notebook, "image/png")
+    assert samples == (tmp_path / "runs" / "quickstart" / "samples.png").read_bytes()
+    assert colorized == (tmp_path / "colorized" / "coffee.png").read_bytes()
+    with Image.open(io.BytesIO(colorized)) as image:
+        assert image.size == (600, 400) and image.mode == "RGB"  # skimage's coffee, full size
 
 
 @pytest.mark.slow
@@ -63,7 +79,11 @@ def test_compare_methods_executes(kernel, tmp_path):
     notebook = _run("compare_methods.ipynb", overrides, tmp_path, kernel)
     text = (tmp_path / "reports" / "compare" / "report.md").read_text()
     assert text.index("| unet_l1 |") < text.index("| unet_l2 |")
-    assert "text/markdown" in _outputs(notebook) and "image/png" in _outputs(notebook)
+    assert _displayed(notebook, "text/markdown") == [text]
+    comparison = _displayed(notebook, "image/png")
+    assert len(comparison) == 1 and comparison[0].startswith(b"\x89PNG")
+    assert any(comparison[0] == path.read_bytes()
+               for path in (tmp_path / "reports" / "compare").glob("*.png"))
 
 
 MOCK_CIFAR10 = ("import tensorflow_datasets as tfds\n"
@@ -85,5 +105,10 @@ def test_reproduce_notebook_executes_at_smoke_scale(kernel, tmp_path, paper, dat
     text = (tmp_path / "reproduce" / paper / "report.md").read_text()
     assert "## Against the paper" in text and "**Conditions differ" in text
     assert f"evaluation: {dataset}, test split" in text
-    assert "text/markdown" in _outputs(notebook) and "image/png" in _outputs(notebook)
+    assert _displayed(notebook, "text/markdown") == [text]
+    shown = _displayed(notebook, "image/png")
+    assert len(shown) == 1 and any(shown[0] == path.read_bytes()
+                                   for path in (tmp_path / "reproduce" / paper).rglob("*.png"))
+    printed = _printed(notebook)
+    assert "trained now: [" in printed and f"reproduce/{paper}/report.md\n" in printed
     assert not (tmp_path / "content").exists()  # no Drive path outside Colab
