@@ -82,7 +82,8 @@ _NOT_COVERED = {5, 33}  # no test ran the mutated function: counted as surviving
 
 
 def _setup_cfg(module: str, tests: list[str]) -> str:
-    """setup.cfg of the scratch copy: the repository's, with [mutmut] pointed at one module."""
+    """setup.cfg of the scratch copy: the repository's (its [mutmut] section forks each
+    mutant from a fork server, as TensorFlow needs), pointed at one module and its tests."""
     parser = configparser.ConfigParser(interpolation=None)
     parser.read(ROOT / "setup.cfg")
     if not parser.has_section("mutmut"):
@@ -90,10 +91,6 @@ def _setup_cfg(module: str, tests: list[str]) -> str:
     parser.set("mutmut", "source_paths", "colorization_tf")
     parser.set("mutmut", "only_mutate", f"colorization_tf/{module}")
     parser.set("mutmut", "pytest_add_cli_args_test_selection", "\n" + "\n".join(tests))
-    # TensorFlow's thread pools do not survive a fork: each mutant's process is forked from
-    # a server that has only collected the tests (imported TF, run no op).
-    parser.set("mutmut", "process_isolation", "forkserver")
-    parser.set("mutmut", "forkserver_warmup", "collect")
     from io import StringIO
     out = StringIO()
     parser.write(out)
