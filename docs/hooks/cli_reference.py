@@ -49,7 +49,7 @@ def _cell(text: str) -> str:
 
 def _default(flag: dict) -> str:
     if flag["default"] is None:
-        return "none"
+        return "not set"  # the help says what applies then (not the value `none`)
     if flag["default"] == "":
         return '`""`'
     return f"`{_cell(flag['default'])}`"
