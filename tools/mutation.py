@@ -37,7 +37,8 @@ MODULES: dict[str, list[str]] = {
     "web/exclusions.py": ["tests/web/test_exclusions_properties.py"],
     "color/__init__.py": ["tests/test_color.py", "tests/test_color_properties.py"],
     "color/quantize.py": ["tests/test_quantize.py", "tests/test_quantize_properties.py"],
-    "evaluation/metrics.py": ["tests/evaluation/test_metrics.py"],
+    "evaluation/metrics.py": ["tests/evaluation/test_metrics.py",
+                              "tests/evaluation/test_metric_edges.py"],
     "evaluation/scoring.py": ["tests/test_evaluate.py"],
     "inference/hints.py": ["tests/inference/test_hints.py",
                            "tests/inference/test_hints_properties.py"],
@@ -72,6 +73,8 @@ EQUIVALENT: dict[str, str] = {
     "colorization_tf.color.x_lab_to_rgb__mutmut_62":
         "the sRGB matrix inverted in float32 instead of float64: the inverse differs by "
         "~1e-7 relative, below the float32 conversion's own error (tests allow 2e-5)",
+    "colorization_tf.evaluation.metrics.x_pixel_accuracy__mutmut_4": _DEFAULT_FLOAT32,
+    "colorization_tf.evaluation.metrics.x_pixel_accuracy__mutmut_6": _DEFAULT_FLOAT32,
     "colorization_tf.color.x_lab_to_rgb__mutmut_64":
         "as x_lab_to_rgb__mutmut_62 (dtype argument dropped: float32)",
 }

@@ -1,0 +1,40 @@
+"""Edges of the metrics' inputs (evaluation/metrics.py) that the figures depend on: the
+8-bit sRGB that PSNR / SSIM / CIEDE2000 are reported on is scikit-image's lab2rgb rounded
+(not truncated), and pixel accuracy counts a channel exactly at its tolerance as right
+(Nazeri et al.: within epsilon of the range)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import skimage.color
+import tensorflow as tf
+
+from colorization_tf.evaluation import metrics
+
+
+def test_to_uint8_rgb_is_skimage_lab2rgb_rounded():
+    rng = np.random.default_rng(4)
+    lightness = rng.uniform(-1, 1, (2, 6, 6, 1)).astype(np.float32)
+    ab = rng.uniform(-0.5, 0.5, (2, 6, 6, 2)).astype(np.float32)
+    lab = np.concatenate([lightness * 50.0 + 50.0, ab * 127.5 - 0.5], -1).astype(np.float64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        unit = skimage.color.lab2rgb(lab)
+    got = metrics.to_uint8_rgb(tf.constant(lightness), tf.constant(ab))
+    assert got.dtype == tf.uint8 and got.shape == (2, 6, 6, 3)
+    # float32 vs float64: a value within 1e-3 of a half level may round either way
+    near_half = np.abs((unit * 255.0) % 1.0 - 0.5) < 1e-3
+    want = np.round(unit * 255.0)
+    assert np.all((got.numpy() == want) | near_half)
+    assert np.mean(np.abs(got.numpy() - np.floor(unit * 255.0)) > 0) > 0.3  # rounds, not floors
+
+
+def test_pixel_accuracy_counts_a_channel_exactly_at_the_tolerance():
+    truth = tf.zeros([1, 1, 4, 3])
+    # epsilon 0.5: tolerances 50 (L), 110 (a, b): exactly at, at, over, over
+    pred = tf.constant([[[[50.0, 0.0, 0.0], [0.0, -110.0, 110.0], [50.5, 0.0, 0.0],
+                          [0.0, 0.0, -111.0]]]])
+    np.testing.assert_allclose(metrics.pixel_accuracy(truth, pred, 0.5).numpy(), [0.5])
+    assert metrics.LAB_RANGES == (100.0, 220.0, 220.0)
