@@ -9,7 +9,9 @@ of the same size, the whole full-resolution colorize path in the graph;
 and ``model_float16.tflite`` (the network: L [1,S,S,1] -> ab [1,S,S,2]), ``model.onnx``
 (needs the ``[export]`` extra) and ``manifest.json`` (run, preset, render size, Lab scaling,
 decoder, versions). Classification runs are exported with their decoder (annealed mean at
---temperature, default the run's), so every file returns colours.
+--temperature, default the run's), so every file returns colours. Learned-hints runs add
+``colorize_with_hints`` (the photo plus hint maps at the render size, as
+``inference.hints.rasterize`` gives them) and ``network_with_hints``.
 """
 
 from __future__ import annotations

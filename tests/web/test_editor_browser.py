@@ -3,11 +3,14 @@ test_browser.py) against the real server (``python -m colorization_tf.web
 --colorize_page``, no run: ``optimization``): upload a photo with a strong vertical edge,
 click a point on each side with two colours, and the returned full-resolution PNG has
 each point's colour on its side of the edge; a second click on a point removes it, undo
-brings it back, a drag paints a stroke."""
+brings it back, a drag paints a stroke. Over runs: suggestions of a learned-hints run; the
+page opens on a method that reads hints and, after a click under a run that reads none,
+says so and offers to switch."""
 
 from __future__ import annotations
 
 import base64
+import contextlib
 
 import chromium
 import numpy as np
@@ -118,19 +121,30 @@ def test_two_points_across_an_edge(editor, browser, tmp_path):
     assert np.linalg.norm(ab[30, 60] - ab_of_hex(BLUE)) < 8
 
 
-def test_a_learned_hints_run_suggests_colours_at_a_new_point(browser, tmp_path):
-    """An untrained tiny unet_hints run: a new point offers the run's colour at that pixel
-    as a swatch; picking it recolours the point and the photo is colorized again."""
+@contextlib.contextmanager
+def _served(browser, tmp_path, name: str, preset: str):
+    """An editor process over an untrained ``preset`` run named ``name``, open in
+    ``browser`` (its menu listing the run, then optimization); yields the edge photo's
+    path."""
     from untrained_run import untrained_run
 
-    run = untrained_run(str(tmp_path / "hints"), "unet_hints")
+    run = untrained_run(str(tmp_path / name), preset)
     server = EditorProcess(str(tmp_path / "editor"), run_dirs=[run]).start()
     try:
         path = tmp_path / "edge.png"
         Image.fromarray(photo(WIDTH, HEIGHT, EDGE)).save(path)
         browser.get(server.url + "/colorize")
         _wait(browser, lambda d: [o.get_attribute("value") for o in d.find_elements(
-            By.CSS_SELECTOR, "#run option")] == ["hints", "optimization"])
+            By.CSS_SELECTOR, "#run option")] == [name, "optimization"])
+        yield path
+    finally:
+        server.stop()
+
+
+def test_a_learned_hints_run_suggests_colours_at_a_new_point(browser, tmp_path):
+    """An untrained tiny unet_hints run: a new point offers the run's colour at that pixel
+    as a swatch; picking it recolours the point and the photo is colorized again."""
+    with _served(browser, tmp_path, "hints", "unet_hints") as path:
         browser.find_element(By.ID, "file").send_keys(str(path))
         _wait(browser, lambda d: _status(d) == "Done (0 hints).")
         _click(browser, 80, 100, RED)
@@ -142,8 +156,6 @@ def test_a_learned_hints_run_suggests_colours_at_a_new_point(browser, tmp_path):
         assert browser.find_element(By.ID, "point-color").get_attribute("value") == suggested
         _wait(browser, lambda d: _status(d) == "Done (1 hint).")
         assert browser.find_element(By.ID, "undo").is_enabled()
-    finally:
-        server.stop()
 
 
 def test_the_editor_opens_on_a_hint_method_and_offers_one_after_a_click_on_a_plain_run(
@@ -151,16 +163,7 @@ def test_the_editor_opens_on_a_hint_method_and_offers_one_after_a_click_on_a_pla
     """A plain run listed first: the page still opens on ``optimization`` (a method that
     reads hints); under the plain run a click says the run reads no hints and offers to
     switch, and after the switch the next click is a hint."""
-    from untrained_run import untrained_run
-
-    run = untrained_run(str(tmp_path / "plain"), "unet_l1")
-    server = EditorProcess(str(tmp_path / "editor"), run_dirs=[run]).start()
-    try:
-        path = tmp_path / "edge.png"
-        Image.fromarray(photo(WIDTH, HEIGHT, EDGE)).save(path)
-        browser.get(server.url + "/colorize")
-        _wait(browser, lambda d: [o.get_attribute("value") for o in d.find_elements(
-            By.CSS_SELECTOR, "#run option")] == ["plain", "optimization"])
+    with _served(browser, tmp_path, "plain", "unet_l1") as path:
         run_menu = browser.find_element(By.ID, "run")
         assert run_menu.get_attribute("value") == "optimization"
         browser.execute_script("const r = document.getElementById('run');"
@@ -179,5 +182,3 @@ def test_the_editor_opens_on_a_hint_method_and_offers_one_after_a_click_on_a_pla
         assert not notice.is_displayed()
         _click(browser, 80, 100, RED)
         _wait(browser, lambda d: _status(d) == "Done (1 hint).")
-    finally:
-        server.stop()
