@@ -8,6 +8,8 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from colorization_tf.models import batch_norm
+
 INIT = "glorot_normal"
 HEADS = ("patch", "global")
 
@@ -33,7 +35,7 @@ class Discriminator(keras.Model):
         self.blocks = [keras.Sequential([
             layers.Conv2D(f, kernel_size, 2, padding="same", use_bias=False,
                           kernel_initializer=INIT),
-            layers.BatchNormalization(),
+            batch_norm.BatchNormalization(),
             layers.LeakyReLU(negative_slope=0.2),
         ], name=f"block{i}") for i, f in enumerate(self.filters)]
         if head == "patch":

@@ -8,7 +8,7 @@ import keras
 import tensorflow as tf
 from keras import layers
 
-from colorization_tf.models import resnet
+from colorization_tf.models import batch_norm, resnet
 from colorization_tf.models.shapes import check_divisible
 
 INIT = "glorot_normal"  # Sarkar et al.'s Xavier initialisation
@@ -71,7 +71,7 @@ class MultipathGenerator(keras.Model):
         stack = [conv(filters, self.kernel_size, stride, padding="same",
                       use_bias=not self.batch_norm, kernel_initializer=INIT)]
         if self.batch_norm:
-            stack.append(layers.BatchNormalization(momentum=0.9))
+            stack.append(batch_norm.BatchNormalization(momentum=0.9))
         stack.append(layers.LeakyReLU(negative_slope=0.2))
         return keras.Sequential(stack, name=name)
 
@@ -152,7 +152,7 @@ class PatchDiscriminator(keras.Model):
                                    dtype="float32" if last else None)]
             if not last:
                 if self.batch_norm and index > 0:
-                    stack.append(layers.BatchNormalization())
+                    stack.append(batch_norm.BatchNormalization())
                 stack.append(layers.LeakyReLU(negative_slope=0.2))
             self.blocks.append(keras.Sequential(stack, name=f"conv{index + 1}"))
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from colorization_tf.models import batch_norm
+
 
 @keras.saving.register_keras_serializable("colorization_tf")
 class ReferenceClassifier(keras.Model):
@@ -26,9 +28,9 @@ class ReferenceClassifier(keras.Model):
         self.dropout = float(dropout)
         self.blocks = [keras.Sequential([
             layers.Conv2D(f, 3, padding="same", use_bias=False),
-            layers.BatchNormalization(), layers.ReLU(),
+            batch_norm.BatchNormalization(), layers.ReLU(),
             layers.Conv2D(f, 3, padding="same", use_bias=False),
-            layers.BatchNormalization(), layers.ReLU(),
+            batch_norm.BatchNormalization(), layers.ReLU(),
             layers.MaxPooling2D(2, padding="same"),
         ], name=f"block{i}") for i, f in enumerate(self.filters)]
         self.pool = layers.GlobalAveragePooling2D()

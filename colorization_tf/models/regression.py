@@ -11,6 +11,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from colorization_tf.models import batch_norm
 from colorization_tf.models.shapes import check_divisible
 
 # Blocks 1-7 of Fig. 4 (filters, convolutions, dilation); blocks 1-3 end with a stride-2
@@ -55,7 +56,7 @@ class RegressionNet(keras.Model):
             stack.append(layers.Conv2D(self.widths[index], 3, 2 if strided else 1,
                                        padding="same", activation="relu",
                                        dilation_rate=1 if strided else self.dilations[index]))
-        stack.append(layers.BatchNormalization())
+        stack.append(batch_norm.BatchNormalization())
         return keras.Sequential(stack, name=f"block{index + 1}")
 
     def build(self, input_shape):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from colorization_tf.models import batch_norm
 from colorization_tf.models.shapes import check_divisible
 
 INIT = "glorot_normal"
@@ -56,7 +57,7 @@ class UNet(keras.Model):
             self.down.append(keras.Sequential([
                 layers.Conv2D(filters, kernel_size, stride, padding="same", use_bias=False,
                               kernel_initializer=INIT),
-                layers.BatchNormalization(momentum=self.bn_momentum, synchronized=True),
+                batch_norm.BatchNormalization(momentum=self.bn_momentum, synchronized=True),
                 layers.LeakyReLU(negative_slope=0.2),
             ], name=f"down{i}"))
         self.up = []
@@ -64,7 +65,7 @@ class UNet(keras.Model):
         for i, filters in enumerate(skip_filters):
             block = [layers.Conv2DTranspose(filters, kernel_size, 2, padding="same",
                                             use_bias=False, kernel_initializer=INIT),
-                     layers.BatchNormalization(momentum=self.bn_momentum, synchronized=True)]
+                     batch_norm.BatchNormalization(momentum=self.bn_momentum, synchronized=True)]
             if self.dropout > 0 and i < self.dropout_blocks:
                 block.append(layers.Dropout(self.dropout))
             block.append(layers.ReLU())
