@@ -86,7 +86,7 @@ _SURVIVED = {0}
 _NOT_COVERED = {5, 33}  # no test ran the mutated function: counted as surviving
 
 
-def _setup_cfg(module: str, tests: list[str]) -> str:
+def _setup_cfg(module: str, tests: list[str], deselect: str = "") -> str:
     """setup.cfg of the scratch copy: the repository's (its [mutmut] section forks each
     mutant from a fork server, as TensorFlow needs), pointed at one module and its tests."""
     parser = configparser.ConfigParser(interpolation=None)
@@ -96,13 +96,15 @@ def _setup_cfg(module: str, tests: list[str]) -> str:
     parser.set("mutmut", "source_paths", "colorization_tf")
     parser.set("mutmut", "only_mutate", f"colorization_tf/{module}")
     parser.set("mutmut", "pytest_add_cli_args_test_selection", "\n" + "\n".join(tests))
+    if deselect:
+        parser.set("mutmut", "pytest_add_cli_args", f"\n-k\nnot ({deselect})")
     from io import StringIO
     out = StringIO()
     parser.write(out)
     return out.getvalue()
 
 
-def _scratch(module: str, tests: list[str], work: Path) -> Path:
+def _scratch(module: str, tests: list[str], work: Path, deselect: str = "") -> Path:
     """A fresh copy of the package, the tests and setup.cfg for one module's run."""
     folder = work / module.replace("/", "_").removesuffix(".py")
     if folder.exists():
@@ -111,7 +113,7 @@ def _scratch(module: str, tests: list[str], work: Path) -> Path:
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     shutil.copytree(ROOT / "colorization_tf", folder / "colorization_tf", ignore=ignore)
     shutil.copytree(ROOT / "tests", folder / "tests", ignore=ignore)
-    (folder / "setup.cfg").write_text(_setup_cfg(module, tests))
+    (folder / "setup.cfg").write_text(_setup_cfg(module, tests, deselect))
     return folder
 
 
@@ -138,18 +140,22 @@ def _figures(module: str, tests: list[str], codes: dict[str, int], seconds: floa
             "seconds": round(seconds), "survivors": survived}
 
 
-def run_module(module: str, work: Path, show_survivors: bool, sample: str = "") -> dict:
-    """Runs mutmut over one module (or the sample of its mutants whose number ends in one
-    of the digits ``sample``) and returns its figures."""
+def run_module(module: str, work: Path, show_survivors: bool, sample: str = "",
+               functions: list[str] | None = None, deselect: str = "") -> dict:
+    """Runs mutmut over one module (or the mutants of ``functions``, or those whose number
+    ends in one of the digits ``sample``), without the tests matching ``deselect``, and
+    returns its figures."""
     tests = [t for t in MODULES[module] if (ROOT / t).exists()]
-    folder = _scratch(module, tests, work)
+    folder = _scratch(module, tests, work, deselect)
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": "",
            "HYPOTHESIS_PROFILE": "mutation"}
     env.pop("CI", None)  # optional pieces may skip here; CI's own run checks them
     start = time.monotonic()
     log = folder / "mutmut.log"
     with open(log, "w") as stream:
-        names = [f"*__mutmut_*[{sample}]"] if sample else []
+        ending = f"*[{sample}]" if sample else "*"
+        names = ([f"*.x_{function}__mutmut_{ending}" for function in functions] if functions
+                 else [f"*__mutmut_{ending}"] if sample else [])
         subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", "1", *names],
                        cwd=folder, env=env, stdout=stream, stderr=subprocess.STDOUT,
                        check=False)
@@ -174,6 +180,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sample", default="", metavar="DIGITS",
                         help="check only the mutants whose number ends in one of DIGITS "
                         "(e.g. 05: a fifth of each function's mutants)")
+    parser.add_argument("--functions", default="", metavar="NAMES",
+                        help="comma-separated: mutate only these functions")
+    parser.add_argument("--deselect", default="", metavar="EXPR",
+                        help="leave out the tests matching this pytest -k expression "
+                        "(e.g. slow ones that recompute a cache in every mutant's process)")
     parser.add_argument("--report", action="store_true",
                         help="re-read the last runs' results (with today's EQUIVALENT list)")
     parser.add_argument("--list-survivors", action="store_true",
@@ -194,7 +205,8 @@ def main(argv: list[str] | None = None) -> int:
                                _results(folder, module),
                                float((folder / "seconds.txt").read_text()))
         else:
-            figures = run_module(module, work, args.list_survivors, args.sample)
+            figures = run_module(module, work, args.list_survivors, args.sample,
+                                 [f for f in args.functions.split(",") if f], args.deselect)
         print(json.dumps(figures), flush=True)
         all_figures.append(figures)
     print(json.dumps({"summary": {f["module"]: f["score"] for f in all_figures},
