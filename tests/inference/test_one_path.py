@@ -18,10 +18,11 @@ import sys
 
 import numpy as np
 import pytest
+import support
 import tensorflow as tf
 from PIL import Image
 
-pytest.importorskip("fastapi", reason="the [web] extra is not installed")
+support.require_module("fastapi", "the [web] extra is not installed")
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(__file__)), "web"))
 from untrained_run import untrained_run  # noqa: E402

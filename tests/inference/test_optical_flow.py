@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import support
 from scipy import ndimage
 
 from colorization_tf.inference import optical_flow
 
-pytest.importorskip("cv2")
+support.require_module("cv2", "OpenCV is not installed (extra [video])")
 SIZE = 96
 
 
@@ -17,7 +18,7 @@ SIZE = 96
 def textures():
     """Two textured grey images in the model's [-1, 1] lightness: the astronaut (the
     background) at 96x96 and coffee at 41x41 (a disc's texture)."""
-    skimage_data = pytest.importorskip("skimage.data")
+    skimage_data = support.require_module("skimage.data")
     from skimage import color, transform
 
     def gray(image, size):
@@ -124,7 +125,7 @@ def test_flow_above_the_working_size_is_estimated_small_and_scaled_back():
     """A 320x320 photo moved by (x 5, y -3) px: with ``max_size=128`` the flow comes from
     a 128 px estimate, scaled back to full-size pixels, within 0.3 px; a wider 320x200
     image keeps its shape."""
-    skimage_data = pytest.importorskip("skimage.data")
+    skimage_data = support.require_module("skimage.data")
     from skimage import color, transform
 
     first = (transform.resize(color.rgb2gray(skimage_data.astronaut()), (320, 320),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import support
 
 from colorization_tf.inference import temporal
 
@@ -116,8 +117,8 @@ def photo_lab():
     """A textured colour photo (scikit-image's astronaut, shipped offline) at 160x160 in
     the model's scaling: lightness [H,W,1] and ab [H,W,2]. Flow mode's tests need OpenCV
     (the test extra has it) and are skipped without it."""
-    pytest.importorskip("cv2")
-    skimage_data = pytest.importorskip("skimage.data")
+    support.require_module("cv2", "OpenCV is not installed (extra [video])")
+    skimage_data = support.require_module("skimage.data")
     from skimage import color, transform
 
     lab = color.rgb2lab(transform.resize(skimage_data.astronaut(), (160, 160),
