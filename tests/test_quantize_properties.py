@@ -169,3 +169,17 @@ def test_bin_counts_cover_every_bin_and_sum_to_the_values():
     np.testing.assert_allclose(quantize.smooth_prior(counts, GRID, 5.0).numpy(), prior.numpy())
     weights = quantize.rebalancing_weights(prior).numpy()
     np.testing.assert_allclose(weights, quantize.rebalancing_weights(prior, 0.5).numpy())
+
+
+@given(counts=hnp.arrays(np.float32, (361,), elements=st.sampled_from([0.0, 1.0, 5.0, 40.0])),
+       sigma=st.sampled_from([3.0, 5.0, 12.0]))
+def test_smooth_prior_spreads_each_bins_mass_by_its_own_gaussian(counts, sigma):
+    """Each bin's count spread over the bins by a Gaussian normalized over *its own* row
+    (mass-preserving, also at the lattice's edges), then the whole made to sum to 1."""
+    if counts.sum() == 0:
+        counts[180] = 1.0
+    kernel = np.exp(-_distances(GRID, GRID) / (2 * sigma * sigma))
+    kernel /= kernel.sum(axis=1, keepdims=True)
+    want = kernel.T @ counts.astype(np.float64)
+    np.testing.assert_allclose(quantize.smooth_prior(counts, GRID, sigma).numpy(),
+                               want / want.sum(), rtol=2e-3, atol=1e-7)

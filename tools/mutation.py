@@ -75,6 +75,12 @@ EQUIVALENT: dict[str, str] = {
     "colorization_tf.color.x_lab_to_rgb__mutmut_62":
         "the sRGB matrix inverted in float32 instead of float64: the inverse differs by "
         "~1e-7 relative, below the float32 conversion's own error (tests allow 2e-5)",
+    "colorization_tf.color.quantize.x_bin_counts__mutmut_15":
+        "bincount maxlength Q -> None: nearest-bin indices are always below Q",
+    "colorization_tf.color.quantize.x_rebalancing_weights__mutmut_15":
+        "1 / (...) -> 2 / (...): the weights are divided by their expectation right after",
+    "colorization_tf.color.quantize.x_soft_encode__mutmut_20":
+        "softmax axis -1 -> None: tf.nn.softmax reads None as the last axis",
     "colorization_tf.evaluation.metrics.x_pixel_accuracy__mutmut_4": _DEFAULT_FLOAT32,
     "colorization_tf.evaluation.metrics.x_pixel_accuracy__mutmut_6": _DEFAULT_FLOAT32,
     "colorization_tf.color.x_lab_to_rgb__mutmut_64":
