@@ -81,6 +81,13 @@ EQUIVALENT: dict[str, str] = {
         "1 / (...) -> 2 / (...): the weights are divided by their expectation right after",
     "colorization_tf.color.quantize.x_soft_encode__mutmut_20":
         "softmax axis -1 -> None: tf.nn.softmax reads None as the last axis",
+    "colorization_tf.evaluation.metrics.x_ciede2000__mutmut_110":
+        "h_diff < -pi -> <= -pi: differs only where two hues are exactly pi apart in float64 "
+        "(on the a/b axes), where the mean hue is 90 or 180 degrees and the rotation term, "
+        "the one term the sign of the hue difference reaches, is below 1e-7",
+    "colorization_tf.evaluation.metrics.x_ciede2000__mutmut_150":
+        "h_sum < 2 pi -> <= 2 pi: only at a hue sum of exactly 2 pi, where the mean hue "
+        "moves by a whole turn (the cosines unchanged) and the rotation term changes by <1e-5",
     "colorization_tf.evaluation.metrics.x_pixel_accuracy__mutmut_4": _DEFAULT_FLOAT32,
     "colorization_tf.evaluation.metrics.x_pixel_accuracy__mutmut_6": _DEFAULT_FLOAT32,
     "colorization_tf.color.x_lab_to_rgb__mutmut_64":

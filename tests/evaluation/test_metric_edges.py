@@ -38,3 +38,29 @@ def test_pixel_accuracy_counts_a_channel_exactly_at_the_tolerance():
                           [0.0, 0.0, -111.0]]]])
     np.testing.assert_allclose(metrics.pixel_accuracy(truth, pred, 0.5).numpy(), [0.5])
     assert metrics.LAB_RANGES == (100.0, 220.0, 220.0)
+
+
+def test_ciede2000_at_unit_chroma_product_matches_skimage():
+    """Opposite hues with c1 * c2 == 1 exactly (a* = 0, b* = +-1): a chromatic pair whose
+    hue difference counts, as scikit-image has it."""
+    lab_true = np.array([[50.0, 0.0, 1.0], [60.0, 0.0, 1.0], [50.0, 0.0, 0.0]])
+    lab_pred = np.array([[50.0, 0.0, -1.0], [60.0, 0.0, 1.0], [50.0, 0.0, 1.0]])
+    got = metrics.ciede2000(tf.constant(lab_true), tf.constant(lab_pred)).numpy()
+    want = skimage.color.deltaE_ciede2000(lab_true, lab_pred)
+    np.testing.assert_allclose(got, want, atol=1e-4)
+    assert got[0] > 1.0 and got[1] == 0.0
+
+
+def test_ssim_of_images_smaller_than_the_window_uses_their_own_size():
+    """8 x 16 images: the window shrinks to 8 (the smaller side), as the docstring says."""
+    rng = np.random.default_rng(5)
+    truth = rng.integers(0, 256, (2, 8, 16, 3)).astype(np.uint8)
+    noisy = np.clip(truth + rng.normal(0, 20, truth.shape), 0, 255).astype(np.uint8)
+    got = metrics.ssim(tf.constant(truth), tf.constant(noisy)).numpy()
+    want = tf.image.ssim(tf.constant(truth, tf.float32), tf.constant(noisy, tf.float32), 255.0,
+                         filter_size=8).numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+    tall = np.transpose(truth, (0, 2, 1, 3))  # 16 x 8: the window is 8 again
+    np.testing.assert_allclose(metrics.ssim(tf.constant(tall), tf.constant(tall)).numpy(), 1.0,
+                               rtol=1e-6)
+    assert np.all(got < 1.0)
