@@ -43,7 +43,8 @@ MODULES: dict[str, list[str]] = {
                               "tests/evaluation/test_metric_edges.py"],
     "evaluation/scoring.py": ["tests/test_evaluate.py"],
     "inference/hints.py": ["tests/inference/test_hints.py",
-                           "tests/inference/test_hints_properties.py"],
+                           "tests/inference/test_hints_properties.py",
+                           "tests/inference/test_hints_shapes.py"],
     "web/storage.py": ["tests/web/test_storage.py"],
     "web/statistics.py": ["tests/web/test_study.py"],
 }
@@ -88,6 +89,11 @@ EQUIVALENT: dict[str, str] = {
     "colorization_tf.evaluation.metrics.x_ciede2000__mutmut_150":
         "h_sum < 2 pi -> <= 2 pi: only at a hue sum of exactly 2 pi, where the mean hue "
         "moves by a whole turn (the cosines unchanged) and the rotation term changes by <1e-5",
+    "colorization_tf.inference.hints.x_load_hints__mutmut_10":
+        "reads MAX_BYTES + 2 bytes instead of + 1: either is enough to see the file is "
+        "over MAX_BYTES",
+    "colorization_tf.inference.hints.x\u01c1_Frame\u01c1point__mutmut_20":
+        "'<=' -> '<' before a 1e-9 slack: a centre exactly at the radius is inside either way",
     "colorization_tf.evaluation.metrics.x_pixel_accuracy__mutmut_4": _DEFAULT_FLOAT32,
     "colorization_tf.evaluation.metrics.x_pixel_accuracy__mutmut_6": _DEFAULT_FLOAT32,
     "colorization_tf.color.x_lab_to_rgb__mutmut_64":

@@ -1,0 +1,82 @@
+"""What a hint covers at the photo's own resolution (inference/hints.py ``rasterize``),
+against a brute-force reading of the module docstring over generated shapes
+(hypothesis): a point covers the pixels whose centres lie within ``radius`` (boundary
+included); a stroke those within ``width / 2`` of its polyline; a one-point stroke is a
+dot (a pixel the polyline crosses is kept even beyond ``width / 2``). And ``check_inside``
+names a stroke that is too wide."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from colorization_tf.inference import hints
+
+H, W = 24, 32
+YS, XS = np.mgrid[0:H, 0:W].astype(np.float64)
+
+
+def _segment_distance(ax, ay, bx, by) -> np.ndarray:
+    dx, dy = bx - ax, by - ay
+    length = dx * dx + dy * dy
+    t = np.zeros_like(XS) if length == 0 else np.clip(((XS - ax) * dx + (YS - ay) * dy)
+                                                      / length, 0, 1)
+    return np.hypot(XS - ax - t * dx, YS - ay - t * dy)
+
+
+def _mask(parsed: hints.Hints) -> np.ndarray:
+    return hints.rasterize(parsed, (H, W))[1][..., 0] > 0
+
+
+@given(x=st.integers(0, W - 1), y=st.integers(0, H - 1), radius=st.integers(0, 6))
+def test_a_point_covers_the_pixels_within_its_radius_boundary_included(x, y, radius):
+    parsed = hints.Hints(points=(hints.Point(x, y, "#ff0000", radius),))
+    want = np.hypot(XS - x, YS - y) <= radius
+    np.testing.assert_array_equal(_mask(parsed), want)
+
+
+vertex = st.tuples(st.integers(0, W - 1), st.integers(0, H - 1))
+
+
+@given(points=st.lists(vertex, min_size=1, max_size=4), width=st.integers(1, 7))
+def test_a_stroke_covers_the_pixels_within_half_its_width(points, width):
+    stroke = hints.Stroke(points=tuple((float(x), float(y)) for x, y in points),
+                          color="#00ff00", width=float(width))
+    pairs = list(zip(points[:-1], points[1:], strict=True)) or [(points[0], points[0])]
+    distance = np.min([_segment_distance(*a, *b) for a, b in pairs], axis=0)
+    # every pixel the polyline crosses is kept too (its centre is within sqrt(2)/2)
+    inside, outside = distance <= width / 2 - 1e-6, distance > width / 2 + 0.7072
+    got = _mask(hints.Hints(strokes=(stroke,)))
+    assert got[inside].all() and not got[outside].any()
+
+
+def test_a_one_point_stroke_is_a_dot():
+    dot = hints.Hints(strokes=(hints.Stroke(points=((10.0, 5.0),), color="#0000ff",
+                                            width=3.0),))
+    np.testing.assert_array_equal(_mask(dot), np.hypot(XS - 10, YS - 5) <= 1.5)
+
+
+@pytest.mark.parametrize("parsed, message", [
+    (hints.Hints(strokes=(hints.Stroke(((1.0, 1.0), (2.0, 2.0)), "#000000", 65.0),),
+                 source="h.json"), "h.json: strokes[0]: width=65 is larger than the 32x24 image"),
+    (hints.Hints(points=(hints.Point(1.0, 1.0, "#000000", 33.0),), source="h.json"),
+     "h.json: points[0]: radius=33 is larger than the 32x24 image"),
+    (hints.Hints(strokes=(hints.Stroke(((1.0, 1.0), (40.0, 2.0)), "#000000", 1.0),),
+                 source="h.json"),
+     "h.json: strokes[0].points[1]: x=40 is outside the 32x24 image"),
+])
+def test_check_inside_names_the_entry(parsed, message):
+    with pytest.raises(ValueError) as error:
+        parsed.check_inside(W, H)
+    assert str(error.value) == message
+    hints.Hints(strokes=(hints.Stroke(((0.0, 0.0), (31.0, 23.0)), "#000000", 64.0),),
+                points=(hints.Point(31.0, 23.0, "#000000", 32.0),)).check_inside(W, H)
+
+
+def test_a_stroke_vertex_that_is_not_a_number_is_named():
+    with pytest.raises(ValueError) as error:
+        hints.parse_hints('{"strokes": [{"points": [[1, 2], ["a", 2]], "color": "#00ff00"}]}',
+                          source="h.json")
+    assert str(error.value) == "h.json: strokes[0].points[1]: x must be a number, got 'a'"
