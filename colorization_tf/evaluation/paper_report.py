@@ -46,17 +46,23 @@ def matching_entry(results: dict, match: papers.Match) -> dict | None:
     return None
 
 
-def _decoder_psnr(results: dict, match: papers.Match) -> tuple[float | None, str | None]:
-    """PSNR of a classification run's decoder comparison, for a row naming a decoder the
-    run was not itself evaluated with."""
+def _decoder_row(results: dict, match: papers.Match) -> tuple[dict, str] | None:
+    """The decoder-comparison row (and its run's name) of a classification run for a paper
+    row naming a decoder the run was not itself evaluated with, or None."""
     for entry in results.get("runs", []):
         if entry.get("preset") != match.preset:
             continue
         for row in entry.get("decoders") or []:
             if row.get("decode") == match.decode and (
                     match.decode != "annealed" or _same(match.temperature, row.get("temperature"))):
-                return row.get("psnr"), entry["name"]
-    return None, None
+                return row, entry["name"]
+    return None
+
+
+def _decoder_psnr(results: dict, match: papers.Match) -> tuple[float | None, str | None]:
+    """PSNR of ``_decoder_row`` and its run's name, or (None, None)."""
+    found = _decoder_row(results, match)
+    return (found[0].get("psnr"), found[1]) if found else (None, None)
 
 
 def _from_entry(results: dict, entry: dict, key: str) -> float | None:
@@ -127,14 +133,9 @@ def measured_interval(results: dict, row: papers.Row, key: str) -> list[float] |
 
 
 def _decoder_interval(results: dict, match: papers.Match) -> list[float] | None:
-    for entry in results.get("runs", []):
-        if entry.get("preset") != match.preset:
-            continue
-        for row in entry.get("decoders") or []:
-            if row.get("decode") == match.decode and (
-                    match.decode != "annealed" or _same(match.temperature, row.get("temperature"))):
-                return _bounds((row.get("ci") or {}).get("psnr"))
-    return None
+    """The PSNR interval of ``_decoder_row``, or None."""
+    found = _decoder_row(results, match)
+    return _bounds((found[0].get("ci") or {}).get("psnr")) if found else None
 
 
 def _bounds(ci) -> list[float] | None:
