@@ -64,3 +64,33 @@ def test_ssim_of_images_smaller_than_the_window_uses_their_own_size():
     np.testing.assert_allclose(metrics.ssim(tf.constant(tall), tf.constant(tall)).numpy(), 1.0,
                                rtol=1e-6)
     assert np.all(got < 1.0)
+
+
+def test_mae_and_mse_against_numpy_with_a_coloured_truth():
+    rng = np.random.default_rng(6)
+    truth = rng.uniform(-1, 1, (3, 4, 5, 2)).astype(np.float32)
+    pred = rng.uniform(-1, 1, (3, 4, 5, 2)).astype(np.float32)
+    np.testing.assert_allclose(metrics.mae(truth, pred).numpy(),
+                               np.abs(pred - truth).mean(axis=(1, 2, 3)), rtol=1e-5)
+    np.testing.assert_allclose(metrics.mse(truth, pred).numpy(),
+                               ((pred - truth) ** 2).mean(axis=(1, 2, 3)), rtol=1e-5)
+
+
+def test_colorfulness_is_per_image_and_ciede2000_of_an_image_with_itself_is_zero():
+    rng = np.random.default_rng(7)
+    batch = np.stack([rng.integers(0, 256, (12, 16, 3)), np.full((12, 16, 3), 90) +
+                      rng.integers(0, 30, (12, 16, 3))]).astype(np.uint8)
+    rgb = batch.astype(np.float64)
+    rg = rgb[..., 0] - rgb[..., 1]
+    yb = 0.5 * (rgb[..., 0] + rgb[..., 1]) - rgb[..., 2]
+    want = (np.sqrt(rg.var(axis=(1, 2)) + yb.var(axis=(1, 2)))
+            + 0.3 * np.sqrt(rg.mean(axis=(1, 2)) ** 2 + yb.mean(axis=(1, 2)) ** 2))
+    np.testing.assert_allclose(metrics.colorfulness(tf.constant(batch)).numpy(), want,
+                               rtol=1e-4)
+    np.testing.assert_allclose(metrics.mean_ciede2000(batch, batch).numpy(), 0.0, atol=1e-3)
+    # 12 x 16: the full 11-pixel window
+    noisy = np.clip(batch + rng.normal(0, 15, batch.shape), 0, 255).astype(np.uint8)
+    want_ssim = tf.image.ssim(tf.constant(batch, tf.float32), tf.constant(noisy, tf.float32),
+                              255.0, filter_size=11).numpy()
+    np.testing.assert_allclose(metrics.ssim(tf.constant(batch), tf.constant(noisy)).numpy(),
+                               want_ssim, rtol=1e-6)
