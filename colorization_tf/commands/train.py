@@ -88,9 +88,9 @@ def main(argv):
                                     **run_config.precision_settings(FLAGS.mixed_precision))
     run_dir = FLAGS.run_dir or default_run_dir(FLAGS.preset, config.data.dataset)
     config = precision.resolve(config, RunDir(run_dir).stored_config())
-    print(f"colorization-train: {precision.note(config, FLAGS.mixed_precision is not None)}")
     print(f"training {config.preset} on {config.data.dataset} into {run_dir} "
           f"({config.runtime.epochs} epochs, batch {config.runtime.batch_size})")
+    print(precision.note(config, given=FLAGS.mixed_precision is not None))
     train(config, run_dir)
     print("scoring the validation and test splits ...")
     test = write_run_metrics(run_dir)["test"]

@@ -87,13 +87,14 @@ def note(config: RunConfig, given: bool) -> str:
     if not runtime.mixed_precision:
         if given:
             return "precision: float32 (--nomixed_precision)"
-        return f"precision: float32 ({native().reason}; --mixed_precision=force to override)"
+        return f"precision: float32, as {native().reason}; --mixed_precision=force to override"
     policy = policy_name(runtime.force_mixed_precision)
     if policy == "float32":
-        return (f"precision: float32 ({native().reason}; "
-                "--mixed_precision=force to use bfloat16 anyway)")
-    reason = "--mixed_precision=force" if runtime.force_mixed_precision else native().reason
-    return f"precision: {policy} ({reason}; --nomixed_precision for float32)"
+        return (f"precision: float32, as {native().reason}; "
+                "--mixed_precision=force to use bfloat16 anyway")
+    if runtime.force_mixed_precision:
+        return f"precision: {policy} (--mixed_precision=force); --nomixed_precision for float32"
+    return f"precision: {policy}, as {native().reason}; --nomixed_precision for float32"
 
 
 @contextlib.contextmanager

@@ -5,14 +5,14 @@ resumed run keeps its precision on a machine that would decide otherwise."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import keras
 import pytest
-from absl import flags
 from support import tiny_config
 
 from colorization_tf import cpu
-from colorization_tf.commands import train as train_command
 from colorization_tf.training import precision, train
 from colorization_tf.training.config import precision_settings
 
@@ -40,15 +40,19 @@ def test_flag_values():
     assert precision_settings("force") == {"mixed_precision": True, "force_mixed_precision": True}
 
 
-@pytest.mark.parametrize("argv, value", [
-    ([], None), (["--mixed_precision"], "true"), (["--nomixed_precision"], "false"),
-    (["--mixed_precision=force"], "force"), (["--mixed_precision=false"], "false")])
-def test_the_train_flag_parses_no_and_force(argv, value):
-    values = flags.FlagValues()
-    values.append_flag_values(flags.FLAGS)  # the real --mixed_precision definition
-    values(["colorization-train", *argv])
-    assert values.mixed_precision == value
-    assert train_command.FLAGS["mixed_precision"].boolean
+@pytest.mark.slow
+def test_the_train_flag_parses_no_and_force():
+    """In a fresh interpreter: the commands' flags are process-wide, and another command
+    imported in the same process would define --dataset again."""
+    cases = {"": "None", "--mixed_precision": "true", "--nomixed_precision": "false",
+             "--mixed_precision=force": "force", "--mixed_precision=false": "false"}
+    code = ("import sys; from absl import flags; from colorization_tf.commands import train\n"
+            "for argv in sys.argv[1:]:\n"
+            "    flags.FLAGS.unparse_flags(); flags.FLAGS(['train', *argv.split()])\n"
+            "    print(flags.FLAGS.mixed_precision)")
+    done = subprocess.run([sys.executable, "-c", code, *cases], capture_output=True,
+                          text=True, check=True)
+    assert done.stdout.split() == list(cases.values())
 
 
 @pytest.mark.parametrize("features, force, policy", [
@@ -67,7 +71,7 @@ def test_the_default_is_on_exactly_where_native_with_the_reason(on_cpu, features
     assert config.runtime.mixed_precision is mixed
     line = precision.note(config, given=False)
     assert "\n" not in line and word in line
-    assert line.startswith("precision: mixed_bfloat16" if mixed else "precision: float32")
+    assert line.startswith("precision: mixed_bfloat16, as" if mixed else "precision: float32, as")
 
 
 def test_gpus_with_and_without_tensor_cores(monkeypatch):
