@@ -4,7 +4,8 @@ test MAE mean, standard deviation and range across seeds, wall and CPU time per 
     python benchmarks/main_job_seeds.py --seeds 0,1,2 --precisions default,float32
 
 Each run is a subprocess with its own run directory under ``--out`` (re-running resumes:
-a finished run is scored again, not retrained). Prints one JSON object.
+a finished run is scored again, not retrained, and its wall and CPU time are then those
+of the scoring alone). Prints one JSON object.
 """
 
 from __future__ import annotations
