@@ -198,7 +198,7 @@ def train_step_rate(config: RunConfig, steps: int, batch_size: int, *, jit: bool
                       mixed_precision=mixed).replace(num_classes=10)
     keras.utils.set_random_seed(0)
     with precision.policy(mixed, force=True):  # measure bfloat16 even where it is slow
-        colorizer = build_colorizer(config)
+        colorizer = build_colorizer(config, steps=steps + 2)
         colorizer.build_all(config.data.image_size)
         batches = synthetic_batches(config, batch_size)
         colorizer.prepare(batches.take(1))  # e.g. the classification prior

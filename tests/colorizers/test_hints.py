@@ -6,6 +6,7 @@ TensorFlow."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -334,3 +335,32 @@ def test_global_export_takes_hint_global(tmp_path):
     assert steered.shape == (40, 48, 3)
     assert np.abs(steered.astype(int) - plain).max() > 0  # the global hint was read
     assert np.abs(steered.astype(int) - want).mean() <= 1.0
+
+
+@pytest.mark.slow
+def test_evaluate_hints_scores_what_a_learned_hints_run_does_with_revealed_points(
+        hint_run, tmp_path):
+    """What ``colorization-evaluate --hints`` computes (``evaluate_with_hints``) on a real
+    learned-hints run: points revealed from the ground truth lower its ab error and raise
+    its PSNR (the run reads the maps), and hints.json holds those figures."""
+    from colorization_tf.evaluation import hint_points
+
+    results, section = hint_points.evaluate_with_hints(
+        [hint_run], [0, 100, 400], str(tmp_path), max_examples=16, batch_size=8)
+    found = results[os.path.basename(hint_run)]
+    assert found["points"] == [0, 100, 400]
+    assert found["mae"][2] < found["mae"][1] < found["mae"][0], found
+    assert found["mae"][2] < 0.9 * found["mae"][0], found
+    assert found["psnr"][2] > found["psnr"][1] > found["psnr"][0], found
+    stored = json.loads((tmp_path / hint_points.HINTS_JSON).read_text())
+    assert stored["methods"][os.path.basename(hint_run)]["mae"] == found["mae"]
+    assert f"| {os.path.basename(hint_run)} | {found['psnr'][0]:.2f} |" in section
+    # the same points given to the untrained network: no such gain
+    predictor = load_run(hint_run)
+    untrained = Predictor(build(predictor.config), 32, config=predictor.config)
+    untrained.colorizer.build_all(32)
+    batches = make_dataset(dataclasses.replace(predictor.config.data, max_examples=16),
+                           "test", 8)
+    blind = hint_points.score_against_hints(hint_points.run_colorize(untrained), batches,
+                                            [0, 400])
+    assert blind["mae"][1] > 0.9 * blind["mae"][0], blind
