@@ -8,8 +8,12 @@ a share of its floor.
 Also peak RSS of a ``colorize`` process over two photo counts (flat = memory does not grow
 with the number of photos) and the per-stage split (seconds summed over photos; stages
 overlap in time), and the CPU milliseconds of each full-resolution step for one photo.
+The network computes in colorize's default precision (bfloat16 or float16 where the device
+does so natively); the photos are timed in float32 too, and the colours compared, unless
+--nofloat32.
 
     python benchmarks/colorize_speed.py [--photos 12] [--repeats 3] [--rss_counts 10,40] [--run_dir DIR]
+        [--nofloat32]
 
 The photos are scikit-image's astronaut upscaled, plus noise (so PNG sizes are those of a
 real photo, not of a smooth image), saved as JPEG quality 90; the clip is ffmpeg's moving
@@ -181,6 +185,17 @@ def video_figures(predictor, folder: str, frames: int, batch_size: int,
             "flow_smoothing_share_of_floor": round(max(compensated) / max(floors), 3)}
 
 
+def colour_difference(predictor, exact, folder: str) -> dict:
+    """How far the default precision's colours are from float32's on the 1 MP photos, in
+    levels of 255 per channel: the largest, and the share of values more than 1 apart."""
+    levels = [np.abs(predictor.colorize_rgb(np.asarray(Image.open(path))).astype(np.int16)
+                     - exact.colorize_rgb(np.asarray(Image.open(path))))
+              for path in make_photos(os.path.join(folder, "1MP"), SIZES["1MP"], 2)]
+    return {"max_levels": int(max(d.max() for d in levels)),
+            "share_over_1_level": float(np.mean([(d > 1).mean() for d in levels])),
+            "share_changed": float(np.mean([(d > 0).mean() for d in levels]))}
+
+
 def _rates(paths: list[str], seconds: float) -> dict:
     with Image.open(paths[0]) as image:
         megapixels = image.size[0] * image.size[1] / 1e6
@@ -214,21 +229,32 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--video_frames", type=int, default=96, help="0 skips the video")
     parser.add_argument("--rss_counts", default="10,40", help="'' skips the RSS runs")
     parser.add_argument("--run_dir", default=None)
+    parser.add_argument("--float32", action=argparse.BooleanOptionalAction, default=True,
+                        help="also time the photos in float32 and compare the colours, "
+                        "where colorize's default precision is another")
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     from colorization_tf.inference import load_run
+    from colorization_tf.training import precision
 
     result: dict = {"machine": {"processor": platform.processor() or platform.machine(),
                                 "cpus": os.cpu_count(),
                                 "load_average_at_start": os.getloadavg()}}
     with tempfile.TemporaryDirectory() as folder:
         run_dir = args.run_dir or train_tiny(folder)
-        predictor = load_run(run_dir)
+        predictor = load_run(run_dir, mixed_precision=precision.wanted(None))  # as colorize
         result["run"] = {"name": predictor.name, "render_size": predictor.image_size,
-                         "workers": args.workers, "batch_size": args.batch_size}
+                         "workers": args.workers, "batch_size": args.batch_size,
+                         "precision": predictor.precision}
         result["cpu_ms_per_photo"] = cpu_per_photo(folder)
         result["photos"] = photo_figures(predictor, folder, args.photos, args.batch_size,
                                          args.workers, args.repeats)
+        if args.float32 and predictor.precision != "float32":
+            exact = load_run(run_dir)
+            result["photos_float32"] = photo_figures(exact, folder, args.photos,
+                                                     args.batch_size, args.workers,
+                                                     args.repeats)
+            result["colours_against_float32"] = colour_difference(predictor, exact, folder)
         if args.video_frames:
             result["video"] = video_figures(predictor, folder, args.video_frames,
                                             args.batch_size, args.repeats)

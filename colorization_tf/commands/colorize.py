@@ -31,6 +31,7 @@ from absl import flags
 from colorization_tf import cli
 from colorization_tf.inference import batch, guided, load_run, temporal
 from colorization_tf.inference.photos import colorize_paths
+from colorization_tf.training import precision
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("run_dir", None, "Training run directory (config.json + weights).")
@@ -56,6 +57,11 @@ flags.DEFINE_enum("temporal_mode", temporal.DEFAULT_MODE, list(temporal.MODES), 
                   "average per pixel.")
 
 
+flags.DEFINE_bool("mixed_precision", None, "Run the network in bfloat16 (float16 on GPUs) "
+                  "with float32 weights; default: on where the device computes it natively "
+                  "(tensor-core GPUs, CPUs with AVX512_BF16 or AMX), as training does. "
+                  "--nomixed_precision gives float32's exact colours (the two differ by a "
+                  "level or two of 255 at a few pixels).")
 flags.DEFINE_bool("saliency", False, "multipath runs: also write NAME.saliency.png, the "
                   "predicted saliency map, beside each colorized photo.")
 
@@ -88,7 +94,7 @@ def main(argv):
                              overwrite=FLAGS.overwrite,
                              temporal_smoothing=FLAGS.temporal_smoothing,
                              temporal_mode=FLAGS.temporal_mode, progress=True,
-                             saliency=FLAGS.saliency)
+                             saliency=FLAGS.saliency, mixed_precision=FLAGS.mixed_precision)
     print(summary.line())
     return 1 if summary.failed else 0
 
@@ -104,7 +110,8 @@ def _main_hints(inputs):
         if not FLAGS.run_dir:
             raise ValueError("--hints/--reference: give --run_dir (a run that reads hints) or "
                              "--method=optimization")
-        predictor = load_run(FLAGS.run_dir, FLAGS.decode, FLAGS.temperature)
+        predictor = load_run(FLAGS.run_dir, FLAGS.decode, FLAGS.temperature,
+                             mixed_precision=precision.wanted(FLAGS.mixed_precision))
     encoder = batch.Encoder(FLAGS.format, FLAGS.quality, FLAGS.png_compress_level)
     summary = guided.colorize_with_hints(inputs, FLAGS.output_dir or "colorized", FLAGS.hints,
                                          method=FLAGS.method or "optimization",

@@ -19,6 +19,7 @@ from colorization_tf.data.sources import IMAGE_EXTENSIONS
 from colorization_tf.inference import batch, full_resolution, video
 from colorization_tf.inference.loading import load_run
 from colorization_tf.inference.user_images import ImageReadError, read_rgb
+from colorization_tf.training import precision
 
 VIDEO_EXTENSIONS = (".mp4", ".m4v", ".mov", ".mkv", ".avi", ".webm", ".mpg", ".mpeg", ".wmv",
                     ".flv", ".ts", ".3gp", ".ogv")
@@ -117,10 +118,12 @@ def colorize_paths(run_dir: str, inputs: Sequence[str], output_dir: str, *,
                    encoder: batch.Encoder | None = None, overwrite: bool = False,
                    temporal_smoothing: float = 0.0, temporal_mode: str = video.temporal.DEFAULT_MODE,
                    progress: bool = False, saliency: bool = False,
+                   mixed_precision: bool | None = None,
                    log: Callable[[str], None] = print) -> Summary:
     """Colorizes every photo and video among ``inputs`` (files or folders) into
     ``output_dir`` with the model of ``run_dir``; unreadable files are reported (stderr)
-    and skipped; existing outputs are kept unless ``overwrite``."""
+    and skipped; existing outputs are kept unless ``overwrite``. ``mixed_precision``:
+    None = where the device computes it natively (``precision.wanted``)."""
     encoder = encoder or batch.Encoder()
     files.require_directory_path(output_dir, "--output_dir")
     if render_size is not None:
@@ -129,7 +132,8 @@ def colorize_paths(run_dir: str, inputs: Sequence[str], output_dir: str, *,
         raise ValueError(f"--batch_size={batch_size}: expected 1..{batch.MAX_BATCH_SIZE}")
     if not 0.0 <= temporal_smoothing < 1.0:
         raise ValueError(f"--temporal_smoothing must be in [0, 1), got {temporal_smoothing}")
-    predictor = load_run(run_dir, decode, temperature)
+    predictor = load_run(run_dir, decode, temperature,
+                         mixed_precision=precision.wanted(mixed_precision))
     if saliency and "saliency" not in predictor.colorizer.FEATURES:
         raise ValueError(f"--saliency: run {predictor.name} ({predictor.method}) predicts no "
                          "saliency map (only multipath runs do)")

@@ -22,8 +22,10 @@ class Predictor:
     any size at full resolution."""
 
     def __init__(self, colorizer, image_size: int, *, name: str = "", config=None,
-                 decode: str | None = None, temperature: float | None = None):
+                 decode: str | None = None, temperature: float | None = None,
+                 precision: str = "float32"):
         self.colorizer = colorizer
+        self.precision = precision  # the dtype policy the networks compute in
         self.image_size = int(image_size)
         self.name = name
         self.config = config
@@ -138,7 +140,7 @@ class Predictor:
     def with_decoder(self, decode: str | None, temperature: float | None) -> Predictor:
         """The same network with another decoder (classification runs; others ignore it)."""
         return Predictor(self.colorizer, self.image_size, name=self.name, config=self.config,
-                         decode=decode, temperature=temperature)
+                         decode=decode, temperature=temperature, precision=self.precision)
 
     @property
     def method(self) -> str:

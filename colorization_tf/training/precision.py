@@ -54,6 +54,12 @@ def native() -> Native:
                   "mixed_bfloat16 is several times slower than float32")
 
 
+def wanted(requested: bool | None) -> bool:
+    """``requested`` when given, else whether the device computes the lower precision
+    natively: what ``--mixed_precision`` left unset means."""
+    return native().mixed if requested is None else requested
+
+
 def policy_name(force: bool = False) -> str:
     """The policy mixed precision means here: ``mixed_float16`` where a GPU is visible,
     ``mixed_bfloat16`` on a TPU or a CPU with native bfloat16, and ``float32`` on other
@@ -75,7 +81,7 @@ def resolve(config: RunConfig, stored: RunConfig | None = None) -> RunConfig:
         mixed = stored.runtime.mixed_precision
         force = stored.runtime.force_mixed_precision
     else:
-        mixed, force = native().mixed, False
+        mixed, force = wanted(None), False
     return config.replace(runtime=dataclasses.replace(
         runtime, mixed_precision=mixed, force_mixed_precision=force))
 

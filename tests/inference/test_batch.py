@@ -21,6 +21,7 @@ from support import tiny_config
 
 from colorization_tf import training
 from colorization_tf.inference import batch, loading, photos, video
+from colorization_tf.training import precision
 
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""}
 
@@ -143,7 +144,8 @@ def test_render_size_is_what_the_network_sees(run_dir, folder, tmp_path):
                                   log=lambda _: None)
     with Image.open(photo) as image:
         rgb = np.asarray(image.convert("RGB"))
-    predictor = loading.load_run(run_dir)
+    # colorize_paths computes in the precision native here (precision.wanted(None))
+    predictor = loading.load_run(run_dir, mixed_precision=precision.wanted(None))
     want = {size: skimage.color.rgb2lab(predictor.colorize_rgb(rgb, size) / 255.0)[..., 1:]
             for size in (16, 64)}
     got = _ab(small.written[0][1])
