@@ -10,10 +10,10 @@ with the number of photos) and the per-stage split (seconds summed over photos; 
 overlap in time), and the CPU milliseconds of each full-resolution step for one photo.
 The network computes in colorize's default precision (bfloat16 or float16 where the device
 does so natively); the photos are timed in float32 too, and the colours compared, unless
---nofloat32.
+--no-float32.
 
     python benchmarks/colorize_speed.py [--photos 12] [--repeats 3] [--rss_counts 10,40] [--run_dir DIR]
-        [--nofloat32]
+        [--no-float32]
 
 The photos are scikit-image's astronaut upscaled, plus noise (so PNG sizes are those of a
 real photo, not of a smooth image), saved as JPEG quality 90; the clip is ffmpeg's moving

@@ -30,7 +30,7 @@ def load_run(run_dir: str | RunDir, decode: str | None = None,
     Predictor (``decode``/``temperature``: classification decoders; None = the run's).
     ``mixed_precision``: compute in bfloat16 (float16 on GPUs) where the device does so
     natively, weights kept in float32 (``colorize``'s default: faster, colours within a
-    level or two of float32's); float32 otherwise, as evaluation and export need.
+    few levels of 255 of float32's); float32 otherwise, as evaluation and export need.
     Raises ``RunDirError`` naming the directory when something is missing."""
     run = run_dir if isinstance(run_dir, RunDir) else RunDir(run_dir)
     config = run.read_config()

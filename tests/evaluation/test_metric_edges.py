@@ -94,3 +94,27 @@ def test_colorfulness_is_per_image_and_ciede2000_of_an_image_with_itself_is_zero
                               255.0, filter_size=11).numpy()
     np.testing.assert_allclose(metrics.ssim(tf.constant(batch), tf.constant(noisy)).numpy(),
                                want_ssim, rtol=1e-6)
+
+
+# Pairs where the hue's wrap-around decides the result (Sharma et al. 2005, section 3):
+# hues exactly 0 and pi apart on the a axis (h' = 0 must stay 0, not 2 pi), two grays (no
+# hue at all), one gray, and pairs on either side of h' = 0 whose mean hue wraps to near 0
+# (or 360) degrees, where the rotation term's exp() is smallest but not zero.
+HUE_EDGES = np.array([
+    [[50.0, 30.0, 0.0], [50.0, -10.0, 0.0]],
+    [[50.0, 0.0, 0.0], [50.0, 0.0, 20.0]],
+    [[30.0, 0.0, 0.0], [60.0, 0.0, 0.0]],
+    [[50.0, 0.0, 0.0], [50.0, 25.0, 0.0]],
+    [[50.0, 42.0, 42.0], [50.0, 14.0, -14.0]],
+    [[50.0, 60.0, 10.0], [50.0, 20.0, -3.5]],
+    [[50.0, 5.0, 40.0], [50.0, 6.0, -60.0]],
+    [[50.0, -40.0, -5.0], [50.0, -12.0, 6.0]],
+])
+
+
+def test_ciede2000_where_hues_wrap_matches_skimage_to_float32():
+    lab_true, lab_pred = HUE_EDGES[:, 0], HUE_EDGES[:, 1]
+    got = metrics.ciede2000(tf.constant(lab_true), tf.constant(lab_pred)).numpy()
+    want = skimage.color.deltaE_ciede2000(lab_true, lab_pred)
+    assert np.isfinite(got).all()
+    np.testing.assert_allclose(got, want, rtol=2e-7)

@@ -1,6 +1,6 @@
 """Inference precision: ``load_run`` computes in float32 unless asked (evaluation and
 export), ``colorize`` asks for the lower precision where the device computes it natively
-(``precision.wanted``), and the colours it then gives stay within a level or two of 255 of
+(``precision.wanted``), and the colours it then gives stay within a few levels of 255 of
 float32's."""
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from colorization_tf.inference import loading
 from colorization_tf.training import precision
 
 # bfloat16 keeps 8 bits of mantissa: the colours of a full-resolution photo move by a
-# level or two of 255 at a few pixels (checked on the main job's run by
-# benchmarks/colorize_speed.py, which prints the same figures)
+# level or two of 255 at a few pixels here (the main job's run: at most 4 levels, more
+# than 1 at 0.5% of values; benchmarks/colorize_speed.py prints those figures)
 MAX_LEVELS = 3
 SHARE_OVER_ONE_LEVEL = 0.001
 
