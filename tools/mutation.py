@@ -41,12 +41,12 @@ MODULES: dict[str, list[str]] = {
     "color/quantize.py": ["tests/test_quantize.py", "tests/test_quantize_properties.py"],
     "evaluation/metrics.py": ["tests/evaluation/test_metrics.py",
                               "tests/evaluation/test_metric_edges.py"],
-    "evaluation/scoring.py": ["tests/test_evaluate.py"],
+    "evaluation/scoring.py": ["tests/evaluation/test_scoring.py"],
     "inference/hints.py": ["tests/inference/test_hints.py",
                            "tests/inference/test_hints_properties.py",
                            "tests/inference/test_hints_shapes.py"],
-    "web/storage.py": ["tests/web/test_storage.py"],
-    "web/statistics.py": ["tests/web/test_study.py"],
+    "web/storage.py": ["tests/web/test_storage.py", "tests/web/test_storage_transactions.py"],
+    "web/statistics.py": ["tests/web/test_statistics.py"],
 }
 
 # mutant name -> why no test can tell it from the original (excluded from the score)
@@ -98,7 +98,71 @@ EQUIVALENT: dict[str, str] = {
     "colorization_tf.evaluation.metrics.x_pixel_accuracy__mutmut_6": _DEFAULT_FLOAT32,
     "colorization_tf.color.x_lab_to_rgb__mutmut_64":
         "as x_lab_to_rgb__mutmut_62 (dtype argument dropped: float32)",
+    "colorization_tf.evaluation.metrics.x_ciede2000__mutmut_102":
+        "h_diff > pi -> >= pi: as x_ciede2000__mutmut_110, the other side of the same wrap",
+    "colorization_tf.evaluation.metrics.x_ciede2000__mutmut_103":
+        "h_diff - 2 pi -> h_diff + 2 pi: the hue difference moves by 4 pi, and only "
+        "sin(delta_h / 2) reads it, which a whole turn leaves unchanged",
+    "colorization_tf.evaluation.metrics.x_ciede2000__mutmut_112":
+        "h_diff + 2 pi -> h_diff - 2 pi: as x_ciede2000__mutmut_103, the other branch",
+    "colorization_tf.evaluation.metrics.x_ciede2000__mutmut_163":
+        "the achromatic mean hue 2x -> 3x: with a zero chroma product the hue term is 0 "
+        "whatever the mean hue, and the rotation term is a multiple of it; no other term "
+        "reads the mean hue",
+    "colorization_tf.evaluation.scoring.x_score_images__mutmut_63":
+        "astype(np.float64) -> astype(None): numpy reads a dtype of None as float64",
 }
+
+# web/storage.py: SQL text upper- or lower-cased. SQLite reads keywords, table and column
+# names case-insensitively; a result column without AS is named as the table declares it
+# (the two SELECTs whose AS aliases are upper-cased are killed: answered_trials' keys change)
+_SQL_CASE = ("an SQL statement upper- or lower-cased: SQLite reads keywords and names "
+             "case-insensitively, and a result column without AS is named as its table "
+             "declares it (the rows read back are the same)")
+# mutmut's name after 'x': '_' + a function's name, or U+01C1 Class U+01C1 method
+_SQL_CASE_MUTANTS: dict[str, tuple[int, ...]] = {
+    "__user_version": (4, 5),
+    "\u01c1Storage\u01c1_connect": (17, 18, 22, 23, 26, 27),
+    "\u01c1Storage\u01c1_migrate": (5, 23, 26),
+    "\u01c1Transaction\u01c1add_answer": (6, 7, 9, 20, 21),
+    "\u01c1Transaction\u01c1add_images": (7, 8, 10),
+    "\u01c1Transaction\u01c1add_participant": (6, 7, 9, 10),
+    "\u01c1Transaction\u01c1add_trial": (6, 7, 9, 10),
+    "\u01c1Transaction\u01c1answered_trials": (7, 10, 12, 15, 16, 18, 19, 21, 22),
+    "\u01c1Transaction\u01c1images": (6, 7, 9, 10),
+    "\u01c1Transaction\u01c1latest_study": (4, 5),
+    "\u01c1Transaction\u01c1method_counts": (7, 8, 10, 11),
+    "\u01c1Transaction\u01c1open_trial": (6, 7, 9, 10, 12, 13),
+    "\u01c1Transaction\u01c1participant": (6, 7, 9),
+    "\u01c1Transaction\u01c1participant_by_external": (6, 7, 9),
+    "\u01c1Transaction\u01c1participant_count": (7, 8),
+    "\u01c1Transaction\u01c1secret": (7, 8),
+    "\u01c1Transaction\u01c1set_secret": (6, 7),
+    "\u01c1Transaction\u01c1study_config": (7, 8),
+    "\u01c1Transaction\u01c1study_id": (7, 8, 18, 19),
+    "\u01c1Transaction\u01c1trial": (6, 7),
+    "\u01c1Transaction\u01c1trial_count": (7, 8),
+    "\u01c1Transaction\u01c1used_sources": (7, 8, 10, 11),
+}
+EQUIVALENT.update({f"colorization_tf.web.storage.x{function}__mutmut_{number}": _SQL_CASE
+                   for function, numbers in _SQL_CASE_MUTANTS.items() for number in numbers})
+_BUSY_HANDLER = ("sqlite3.connect's timeout only installs a busy handler, which the "
+                 "'PRAGMA busy_timeout' run right after on the same connection replaces "
+                 "before any statement can wait")
+EQUIVALENT.update({
+    "colorization_tf.web.storage.x\u01c1Storage\u01c1_connect__mutmut_6":
+        _BUSY_HANDLER + " (timeout dropped: 5 s)",
+    "colorization_tf.web.storage.x\u01c1Storage\u01c1_connect__mutmut_9":
+        _BUSY_HANDLER + " (timeout ms * 1000)",
+    "colorization_tf.web.storage.x\u01c1Storage\u01c1_connect__mutmut_10":
+        _BUSY_HANDLER + " (timeout ms / 1001)",
+    "colorization_tf.web.storage.x\u01c1Storage\u01c1_connect__mutmut_7":
+        "isolation_level=None dropped: the default '' only makes sqlite3 open a transaction "
+        "before DML run outside one, and every statement here runs inside the explicit "
+        "BEGIN / BEGIN IMMEDIATE of write(), read() or _migrate",
+    "colorization_tf.web.storage.x\u01c1Storage\u01c1__init____mutmut_8":
+        "self._closed = False -> None: only its truth is ever read (close() sets True)",
+})
 
 _KILLED = {1, 3, 36, 24, -24, 152, 255, -9, -11}  # test failure, pytest error, timeout, crash
 _SURVIVED = {0}
