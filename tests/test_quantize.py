@@ -175,3 +175,52 @@ def test_decode_rejects_bad_arguments():
     with pytest.raises(ValueError, match="--temperature"):
         quantize.decode(logits, centres, "annealed", temperature=0.0)
     assert quantize.DEFAULT_DECODER in quantize.DECODERS
+
+
+def test_make_bins_reads_each_key_of_the_spec():
+    """A preset's ``bins`` spec: every key it gives is used (not the default)."""
+    np.testing.assert_array_equal(quantize.make_bins({"kind": "gamut", "grid": 20}),
+                                  quantize.gamut_bins(20))
+    assert quantize.make_bins({"kind": "gamut", "grid": 20}).shape[0] < 229
+    small = quantize.make_bins({"kind": "grid", "grid": 5, "range": [-10, 10]}).numpy()
+    want = [(a, b) for a in (-7.5, -2.5, 2.5, 7.5) for b in (-7.5, -2.5, 2.5, 7.5)]
+    np.testing.assert_array_equal(small, np.array(want, np.float32))
+
+
+def test_a_grid_of_one_cell_has_one_centre():
+    np.testing.assert_array_equal(quantize.grid_bins(10, 0, 10), [[5.0, 5.0]])
+    with pytest.raises(ValueError, match="whole number"):
+        quantize.grid_bins(10, 0, 4)
+
+
+@pytest.mark.parametrize("grid", [1, 8, 43])
+def test_gamut_candidates_are_every_multiple_inside_the_ab_byte_range(grid):
+    """Multiples of ``grid`` in [-128, 127], by counting (-128 is one when grid divides it,
+    128 never is)."""
+    values = np.unique(quantize.gamut_candidates(grid).numpy())
+    want = [v for v in range(-128, 128) if v % grid == 0]
+    np.testing.assert_array_equal(values, want)
+    assert quantize.gamut_candidates(grid).shape == (len(want) ** 2, 2)
+
+
+def test_float64_input_is_taken_as_float32():
+    """numpy's float64 (the default of np.array) works as well as float32 does."""
+    bins = quantize.grid_bins(12, -110, 118)
+    ab = np.array([[3.0, -40.0], [100.0, 5.0]])
+    np.testing.assert_array_equal(quantize.nearest_bin(ab, bins),
+                                  quantize.nearest_bin(ab.astype(np.float32), bins))
+    lab = np.array([[50.0, 10.0, 10.0], [50.0, 100.0, -100.0]])
+    np.testing.assert_array_equal(quantize.in_srgb_gamut(lab), [True, False])
+
+
+def test_in_gamut_means_moved_strictly_less_than_the_tolerance():
+    """A colour whose round trip moves it by exactly the tolerance is out; a hair more
+    tolerance lets it in."""
+    from colorization_tf import color
+
+    lab = tf.constant([[60.0, 20.0, -30.0]])
+    moved = float(tf.reduce_max(tf.abs(color.rgb_to_lab(color.lab_to_rgb(lab)) - lab)))
+    assert moved > 0.0
+    assert not bool(quantize.in_srgb_gamut(lab, tolerance=moved)[0])
+    assert bool(quantize.in_srgb_gamut(lab, tolerance=float(np.nextafter(
+        np.float32(moved), np.float32(1.0))))[0])

@@ -54,6 +54,8 @@ _CONTINUOUS = ("'>' -> '>=' at the knee of a piecewise curve that is continuous 
                "(both branches agree to float32 precision at the threshold)")
 _DEFAULT_FLOAT32 = ("dtype tf.float32 -> None for a constant of Python floats: TensorFlow "
                     "makes those float32 anyway")
+_SOFTMAX_AXIS = ("softmax's axis=-1 -> None or dropped: tf.nn.softmax reads both as the "
+                 "last axis")
 EQUIVALENT: dict[str, str] = {
     "colorization_tf.data.splits.x_hue_balanced_split__mutmut_12":
         "argsort kind 'stable' -> 'STABLE': numpy reads the kind case-insensitively",
@@ -98,6 +100,20 @@ EQUIVALENT: dict[str, str] = {
     "colorization_tf.evaluation.metrics.x_pixel_accuracy__mutmut_6": _DEFAULT_FLOAT32,
     "colorization_tf.color.x_lab_to_rgb__mutmut_64":
         "as x_lab_to_rgb__mutmut_62 (dtype argument dropped: float32)",
+    "colorization_tf.color.quantize.x_bin_counts__mutmut_18":
+        "as x_bin_counts__mutmut_15 (maxlength dropped: nearest-bin indices are below Q)",
+    "colorization_tf.color.quantize.x_decode_annealed__mutmut_7": _SOFTMAX_AXIS,
+    "colorization_tf.color.quantize.x_decode_annealed__mutmut_9": _SOFTMAX_AXIS,
+    "colorization_tf.color.quantize.x_decode_topk__mutmut_12": _SOFTMAX_AXIS,
+    "colorization_tf.color.quantize.x_decode_topk__mutmut_14": _SOFTMAX_AXIS,
+    "colorization_tf.color.quantize.x_soft_encode__mutmut_22": _SOFTMAX_AXIS,
+    "colorization_tf.color.quantize.x_soft_encode__mutmut_14":
+        "logits shifted by + the nearest distance instead of -: a constant per row, which "
+        "softmax ignores (it subtracts each row's maximum itself, so nothing underflows)",
+    "colorization_tf.color.quantize.x_lattice__mutmut_18":
+        "np.stack(axis=-1) -> axis=+1 of two 1-D arrays: the same last axis",
+    "colorization_tf.color.quantize.x_squared_distances__mutmut_41":
+        "reduce_sum(axis=-1) -> axis=+1 over the centres [Q, 2]: the same last axis",
     "colorization_tf.evaluation.metrics.x_ciede2000__mutmut_102":
         "h_diff > pi -> >= pi: as x_ciede2000__mutmut_110, the other side of the same wrap",
     "colorization_tf.evaluation.metrics.x_ciede2000__mutmut_103":
