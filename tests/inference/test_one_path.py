@@ -90,7 +90,10 @@ def cli(setup):
     """The CLI's outputs (a real process each): one for the local hints (a folder of
     ``<stem>.json``), one for the reference."""
     folder, run = setup["folder"], setup["run"]
-    command = [sys.executable, "-m", "colorization_tf.colorize", f"--run_dir={run}"]
+    # float32, as the Python, web and SavedModel paths compute (colorize's default is the
+    # lower precision where the CPU runs it natively: tests/inference/test_precision.py)
+    command = [sys.executable, "-m", "colorization_tf.colorize", f"--run_dir={run}",
+               "--nomixed_precision"]
     local = subprocess.run(command + [f"--hints={folder / 'hints'}",
                                       f"--output_dir={folder / 'cli'}",
                                       str(folder / "photos" / "points.png"),
