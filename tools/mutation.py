@@ -54,6 +54,10 @@ _CONTINUOUS = ("'>' -> '>=' at the knee of a piecewise curve that is continuous 
                "(both branches agree to float32 precision at the threshold)")
 _DEFAULT_FLOAT32 = ("dtype tf.float32 -> None for a constant of Python floats: TensorFlow "
                     "makes those float32 anyway")
+_ZIP_STRICT = ("zip(strict=True) -> strict False / None / dropped over sequences of equal "
+               "length by construction (one colour per shape; a polyline's starts and ends)")
+_POINTS_DTYPE = ("np.array(points, np.float64) -> dtype None: parsed vertices are floats, "
+                 "and integer vertices give the same distances and samples")
 _SOFTMAX_AXIS = ("softmax's axis=-1 -> None or dropped: tf.nn.softmax reads both as the "
                  "last axis")
 EQUIVALENT: dict[str, str] = {
@@ -91,9 +95,6 @@ EQUIVALENT: dict[str, str] = {
     "colorization_tf.evaluation.metrics.x_ciede2000__mutmut_150":
         "h_sum < 2 pi -> <= 2 pi: only at a hue sum of exactly 2 pi, where the mean hue "
         "moves by a whole turn (the cosines unchanged) and the rotation term changes by <1e-5",
-    "colorization_tf.inference.hints.x_load_hints__mutmut_10":
-        "reads MAX_BYTES + 2 bytes instead of + 1: either is enough to see the file is "
-        "over MAX_BYTES",
     "colorization_tf.inference.hints.x\u01c1_Frame\u01c1point__mutmut_20":
         "'<=' -> '<' before a 1e-9 slack: a centre exactly at the radius is inside either way",
     "colorization_tf.evaluation.metrics.x_pixel_accuracy__mutmut_4": _DEFAULT_FLOAT32,
@@ -114,6 +115,19 @@ EQUIVALENT: dict[str, str] = {
         "np.stack(axis=-1) -> axis=+1 of two 1-D arrays: the same last axis",
     "colorization_tf.color.quantize.x_squared_distances__mutmut_41":
         "reduce_sum(axis=-1) -> axis=+1 over the centres [Q, 2]: the same last axis",
+    "colorization_tf.inference.hints.x_rasterize__mutmut_35": _ZIP_STRICT,
+    "colorization_tf.inference.hints.x_rasterize__mutmut_38": _ZIP_STRICT,
+    "colorization_tf.inference.hints.x_rasterize__mutmut_39": _ZIP_STRICT,
+    "colorization_tf.inference.hints.x\u01c1_Frame\u01c1stroke__mutmut_11": _ZIP_STRICT,
+    "colorization_tf.inference.hints.x\u01c1_Frame\u01c1stroke__mutmut_14": _ZIP_STRICT,
+    "colorization_tf.inference.hints.x\u01c1_Frame\u01c1stroke__mutmut_18": _ZIP_STRICT,
+    "colorization_tf.inference.hints.x\u01c1_Frame\u01c1stroke__mutmut_3": _POINTS_DTYPE,
+    "colorization_tf.inference.hints.x\u01c1_Frame\u01c1stroke__mutmut_5": _POINTS_DTYPE,
+    "colorization_tf.inference.hints.x\u01c1_Frame\u01c1_segment__mutmut_45":
+        "t = 1.0 instead of 0.0 for a zero-length segment: its direction is (0, 0), so "
+        "a + t * d is a either way",
+    "colorization_tf.inference.hints.x\u01c1_Frame\u01c1_segment__mutmut_74":
+        "as _Frame.point__mutmut_20: '<=' -> '<' before a 1e-9 slack",
     "colorization_tf.evaluation.metrics.x_ciede2000__mutmut_102":
         "h_diff > pi -> >= pi: as x_ciede2000__mutmut_110, the other side of the same wrap",
     "colorization_tf.evaluation.metrics.x_ciede2000__mutmut_103":

@@ -167,3 +167,41 @@ def test_scaling_follows_the_stated_rule():
     # And upward: twice the photo's size doubles the disc's radius.
     _, big = hints.rasterize(parsed, photo, (128, 192))
     assert abs(big[..., 0].sum() - (math.pi * 16 ** 2 + math.pi * 1 ** 2)) < 40
+
+
+def test_a_hints_file_that_is_not_utf8_is_one_line_naming_it(tmp_path):
+    path = tmp_path / "latin1.json"
+    path.write_bytes('{"points": [], "note": "caf\u00e9"}'.encode("latin-1"))
+    with pytest.raises(ValueError) as error:
+        hints.load_hints(str(path))
+    assert str(error.value).startswith(f"{path}: not valid JSON")
+    assert "\n" not in str(error.value)
+
+
+def test_load_hints_reads_no_more_than_it_needs_to_refuse_a_large_file(tmp_path, monkeypatch):
+    """A file of any size costs at most MAX_BYTES + 1 bytes of memory."""
+    path = tmp_path / "big.json"
+    path.write_bytes(b" " * (3 * hints.MAX_BYTES))
+    sizes = []
+    real_open = open
+
+    class Recording:
+        def __init__(self, handle):
+            self.handle = handle
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.handle.close()
+
+        def read(self, size=-1):
+            sizes.append(size)
+            return self.handle.read(size)
+
+    monkeypatch.setattr(hints, "open", lambda *args, **kwargs: Recording(
+        real_open(*args, **kwargs)), raising=False)
+    with pytest.raises(ValueError, match="larger than"):
+        hints.load_hints(str(path))
+    assert sizes and all(size is not None and 0 <= size <= hints.MAX_BYTES + 1
+                         for size in sizes), sizes

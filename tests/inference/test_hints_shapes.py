@@ -80,3 +80,26 @@ def test_a_stroke_vertex_that_is_not_a_number_is_named():
         hints.parse_hints('{"strokes": [{"points": [[1, 2], ["a", 2]], "color": "#00ff00"}]}',
                           source="h.json")
     assert str(error.value) == "h.json: strokes[0].points[1]: x must be a number, got 'a'"
+
+
+def test_a_stroke_covers_the_pixels_exactly_half_its_width_away():
+    """The boundary is included, as for points: centres at distance exactly width / 2."""
+    stroke = hints.Stroke(points=((2.0, 5.0), (20.0, 5.0)), color="#00ff00", width=4.0)
+    mask = _mask(hints.Hints(strokes=(stroke,)))
+    assert mask[7, 10] and mask[3, 10] and mask[5, 0]  # 2 below, 2 above, 2 before the start
+    assert not mask[8, 10] and not mask[5, 23]
+
+
+@pytest.mark.parametrize("photo, target", [((60, 240), (60, 240)), ((30, 120), (60, 240)),
+                                           ((120, 480), (60, 240))])
+def test_a_thin_stroke_marks_a_pixel_in_every_column_and_row_it_crosses(photo, target):
+    """A stroke thinner than a pixel stays unbroken at any target size: its samples are at
+    most half a target pixel apart, and the pixel nearest each is marked."""
+    height, width = photo
+    stroke = hints.Stroke(points=((0.0, 0.0), (width - 1.0, height - 1.0)), color="#00ff00",
+                          width=0.1)
+    mask = hints.rasterize(hints.Hints(strokes=(stroke,)), photo, target)[1][..., 0] > 0
+    # every column and row between the first and last (whose centres may lie beyond the
+    # stroke's ends when the target is finer than the photo)
+    assert mask.any(axis=0)[1:-1].all() and mask.any(axis=1)[1:-1].all()
+    assert mask.sum() < 2 * max(target)  # a line, not a band
