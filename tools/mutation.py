@@ -126,6 +126,8 @@ EQUIVALENT: dict[str, str] = {
     "colorization_tf.inference.hints.x\u01c1_Frame\u01c1_block__mutmut_51":
         "the candidate block one row taller: coverage is decided per pixel by its exact "
         "distance, and the extra row is out of reach",
+    "colorization_tf.inference.hints.x\u01c1_Frame\u01c1_block__mutmut_64":
+        "as _Frame._block__mutmut_51: the candidate block one column wider",
     "colorization_tf.inference.hints.x\u01c1_Frame\u01c1_segment__mutmut_45":
         "t = 1.0 instead of 0.0 for a zero-length segment: its direction is (0, 0), so "
         "a + t * d is a either way",
