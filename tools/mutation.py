@@ -54,6 +54,10 @@ _CONTINUOUS = ("'>' -> '>=' at the knee of a piecewise curve that is continuous 
                "(both branches agree to float32 precision at the threshold)")
 _DEFAULT_FLOAT32 = ("dtype tf.float32 -> None for a constant of Python floats: TensorFlow "
                     "makes those float32 anyway")
+_NO_GROWTH = ("the block _block returns already holds the target pixel nearest every "
+              "sample (samples lie on the segment, inside the box it pads by the reach, "
+              "floor and ceil + 1, both clipped alike), so _with_nearest never grows it: "
+              "r0 == rows.start, and a slice end past the array is cut to the same rows")
 _ZIP_STRICT = ("zip(strict=True) -> strict False / None / dropped over sequences of equal "
                "length by construction (one colour per shape; a polyline's starts and ends)")
 _POINTS_DTYPE = ("np.array(points, np.float64) -> dtype None: parsed vertices are floats, "
@@ -128,6 +132,10 @@ EQUIVALENT: dict[str, str] = {
         "distance, and the extra row is out of reach",
     "colorization_tf.inference.hints.x\u01c1_Frame\u01c1_block__mutmut_64":
         "as _Frame._block__mutmut_51: the candidate block one column wider",
+    "colorization_tf.inference.hints.x\u01c1_Frame\u01c1_with_nearest__mutmut_45": _NO_GROWTH,
+    "colorization_tf.inference.hints.x\u01c1_Frame\u01c1_with_nearest__mutmut_56": _NO_GROWTH,
+    "colorization_tf.inference.hints.x\u01c1_Frame\u01c1_with_nearest__mutmut_67": _NO_GROWTH,
+    "colorization_tf.inference.hints.x\u01c1_Frame\u01c1_with_nearest__mutmut_69": _NO_GROWTH,
     "colorization_tf.inference.hints.x\u01c1_Frame\u01c1_segment__mutmut_45":
         "t = 1.0 instead of 0.0 for a zero-length segment: its direction is (0, 0), so "
         "a + t * d is a either way",

@@ -103,3 +103,21 @@ def test_a_thin_stroke_marks_a_pixel_in_every_column_and_row_it_crosses(photo, t
     # stroke's ends when the target is finer than the photo)
     assert mask.any(axis=0)[1:-1].all() and mask.any(axis=1)[1:-1].all()
     assert mask.sum() < 2 * max(target)  # a line, not a band
+
+
+@pytest.mark.parametrize("target", [(H, W), (H // 2, W // 2), (2 * H, 2 * W)])
+def test_a_stroke_that_leaves_the_photo_is_cut_at_its_edges(target):
+    """``rasterize`` itself does not refuse a polyline that leaves the photo (the parsers'
+    ``check_inside`` does): it marks the pixels inside near the line, and nothing else."""
+    stroke = hints.Stroke(points=((-6.0, -4.0), (W + 5.0, H + 3.0)), color="#00ff00",
+                          width=0.1)
+    mask = hints.rasterize(hints.Hints(strokes=(stroke,)), (H, W), target)[1][..., 0] > 0
+    assert mask.shape == target and mask.any()
+    rows, cols = np.nonzero(mask)
+    sy, sx = H / target[0], W / target[1]
+    # photo coordinates of the marked target pixels' centres, and their distance to the line
+    px, py = (cols + 0.5) * sx - 0.5, (rows + 0.5) * sy - 0.5
+    (ax, ay), (bx, by) = stroke.points
+    distance = np.abs((bx - ax) * (py - ay) - (by - ay) * (px - ax)) / np.hypot(bx - ax, by - ay)
+    assert distance.max() <= max(sx, sy)  # within a target pixel of the line
+    assert mask.any(axis=0)[1:-1].all()
