@@ -188,9 +188,10 @@ def video_figures(predictor, folder: str, frames: int, batch_size: int,
 def colour_difference(predictor, exact, folder: str) -> dict:
     """How far the default precision's colours are from float32's on the 1 MP photos, in
     levels of 255 per channel: the largest, and the share of values more than 1 apart."""
-    levels = [np.abs(predictor.colorize_rgb(np.asarray(Image.open(path))).astype(np.int16)
-                     - exact.colorize_rgb(np.asarray(Image.open(path))))
+    photos = [np.asarray(Image.open(path))
               for path in make_photos(os.path.join(folder, "1MP"), SIZES["1MP"], 2)]
+    levels = [np.abs(predictor.colorize_rgb(rgb).astype(np.int16) - exact.colorize_rgb(rgb))
+              for rgb in photos]
     return {"max_levels": int(max(d.max() for d in levels)),
             "share_over_1_level": float(np.mean([(d > 1).mean() for d in levels])),
             "share_changed": float(np.mean([(d > 0).mean() for d in levels]))}

@@ -184,18 +184,24 @@ def test_score_images_of_mae_alone_skips_the_other_metrics(monkeypatch):
     _assert_same(found["lightness"], lightness.astype(np.float64).mean(axis=(1, 2, 3)))
 
 
+class _Recorder:
+    """A progress bar that records the steps it is advanced to."""
+
+    def __init__(self, steps: list):
+        self.steps = steps
+
+    def update(self, step):
+        self.steps.append(step)
+
+
 def test_score_images_shows_each_batch_and_advances_the_progress_bar():
     dataset, lightness, ab = _dataset()
     seen, steps = [], []
 
-    class Progress:
-        def update(self, step):
-            steps.append(step)
-
     def on_batch(batch, ab_pred):
         seen.append((batch["L"].numpy(), np.asarray(ab_pred)))
 
-    scoring.score_images(_predict, dataset, progress=Progress(), on_batch=on_batch)
+    scoring.score_images(_predict, dataset, progress=_Recorder(steps), on_batch=on_batch)
     assert steps == [1, 2, 3]
     assert [s[0].shape[0] for s in seen] == [3, 3, 2]
     np.testing.assert_array_equal(np.concatenate([s[0] for s in seen]), lightness)
@@ -264,11 +270,7 @@ def test_score_summarizes_the_images_with_every_option():
     dataset, lightness, ab = _dataset()
     steps, batches = [], []
 
-    class Progress:
-        def update(self, step):
-            steps.append(step)
-
-    found = scoring.score(_predict, dataset, progress=Progress(),
+    found = scoring.score(_predict, dataset, progress=_Recorder(steps),
                           on_batch=lambda batch, ab_pred: batches.append(batch),
                           names=("mae", "psnr"), bootstrap=FAST)
     expected = _joined_reference(lightness, ab, _predict)
