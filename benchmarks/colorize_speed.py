@@ -224,7 +224,7 @@ def peak_rss(run_dir: str, folder: str, count: int) -> float:
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--photos", type=int, default=12, help="photos per measurement")
-    parser.add_argument("--batch_size", type=int, default=8)
+    parser.add_argument("--batch_size", type=int, default=16)
     parser.add_argument("--workers", type=int, default=min(4, os.cpu_count() or 2))
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--video_frames", type=int, default=96, help="0 skips the video")

@@ -113,7 +113,7 @@ def _decoded(paths: Sequence[str], size: int, pool: concurrent.futures.Executor,
 
 
 def colorize_files(predictor, jobs: Sequence[tuple[str, str]], encoder: Encoder, *,
-                   render_size: int | None = None, batch_size: int = 8,
+                   render_size: int | None = None, batch_size: int = 16,
                    workers: int | None = None,
                    on_done: Callable[[str, str], None] = lambda src, out: None,
                    on_failed: Callable[[str, str], None] = lambda src, reason: None,

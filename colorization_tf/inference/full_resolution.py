@@ -106,7 +106,7 @@ def recombine(image: tf.Tensor, ab_small: tf.Tensor) -> tf.Tensor:
 # indexed by the square root of its argument, which spaces the entries finely where the
 # curves are steep: within 0.1 of a level of 8-bit output (tables computed in float64).
 # The input's linearisation is a table too: 256 entries for 8-bit images, 65536 for 16-bit.
-_LUT_STEPS = 4095.0
+_LUT_STEPS = float(pixel_kernels.TABLE_STEPS)
 
 
 def _curve_tables(unit: np.ndarray) -> dict[str, np.ndarray]:
@@ -158,9 +158,6 @@ def _recombine_pixels(codes: tf.Tensor, ab: tf.Tensor) -> tf.Tensor:
 # The fast path for numpy photos: the same computation in Numba loops
 # (:mod:`pixel_kernels`) that read the photo's codes once and allocate nothing of its size
 # (no full-size ab or float copy); strips of one photo run in threads.
-# Its tables are indexed by round(v * TABLE_STEPS) (no square root in the loop).
-_KERNEL_TABLES = _curve_tables(np.arange(pixel_kernels.TABLE_STEPS + 1, dtype=np.float64)
-                               / pixel_kernels.TABLE_STEPS)
 # each channel's code -> its share of Y (linear light times the channel's weight), by bytes
 # per code: three look-ups and two additions per pixel
 _WEIGHTED_LINEAR = {size: np.stack([_TABLES[table] * weight for weight in _LUMINANCE]
@@ -189,7 +186,7 @@ def fast_recombine(image: np.ndarray, ab_small: np.ndarray, workers: int | None 
     weighted = _WEIGHTED_LINEAR[image.dtype.itemsize]
 
     def rows(top: int, bottom: int) -> None:
-        pixel_kernels.recombine_rows(image, ab_small, top, bottom, weighted, _KERNEL_TABLES,
+        pixel_kernels.recombine_rows(image, ab_small, top, bottom, weighted, _TABLES,
                                      _LAB_SEGMENTS, _RGB_FROM_RELATIVE_XYZ, out)
 
     height = image.shape[0]

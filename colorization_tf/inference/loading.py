@@ -45,6 +45,6 @@ def load_run(run_dir: str | RunDir, decode: str | None = None,
     if artifacts:
         colorizer.load_artifacts(artifacts)
     predictor = Predictor(colorizer, size, name=run.name, config=config, decode=decode,
-                          temperature=temperature, precision=policy)
+                          temperature=temperature, precision=policy, frozen=True)
     predictor.predict(tf.zeros([1, size, size, 1]))  # compiles; checks decode/temperature
     return predictor

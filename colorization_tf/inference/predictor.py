@@ -12,28 +12,34 @@ from colorization_tf import color
 from colorization_tf.color.global_hint import global_hint_size
 from colorization_tf.data import features
 from colorization_tf.inference import full_resolution, hinted
+from colorization_tf.inference.frozen import FrozenNetwork
 
 HINT_KEYS = ("hint_ab", "hint_mask", "hint_global")
 
 
 class Predictor:
     """Wraps a built colorizer: ``predict`` maps scaled L ``[B,S,S,1]`` to scaled ab
-    ``[B,S,S,2]`` (float32, compiled once per shape); ``colorize_rgb`` colours a photo of
-    any size at full resolution."""
+    ``[B,S,S,2]`` (float32, compiled once per shape; ``frozen``: with the weights folded in,
+    for weights that no longer change); ``colorize_rgb`` colours a photo of any size at
+    full resolution."""
 
     def __init__(self, colorizer, image_size: int, *, name: str = "", config=None,
                  decode: str | None = None, temperature: float | None = None,
-                 precision: str = "float32"):
+                 precision: str = "float32", frozen: bool = False):
         self.colorizer = colorizer
+        self.frozen = frozen  # weights folded into the compiled graphs (fixed weights)
         self.precision = precision  # the dtype policy the networks compute in
         self.image_size = int(image_size)
         self.name = name
         self.config = config
         self.decode = decode
         self.temperature = temperature
-        self._predict = tf.function(self.network, reduce_retracing=True)
-        # calls with hints trace separately, so the plain call's graph stays as it was
-        self._predict_hints = tf.function(self.network, reduce_retracing=True)
+        if frozen:
+            self._predict = self._predict_hints = FrozenNetwork(self.network)
+        else:
+            self._predict = tf.function(self.network, reduce_retracing=True)
+            # calls with hints trace separately, so the plain call's graph stays as it was
+            self._predict_hints = tf.function(self.network, reduce_retracing=True)
 
     def network(self, lightness: tf.Tensor, **hints: tf.Tensor) -> tf.Tensor:
         """Scaled L ``[B,S,S,1]`` (and, for learned-hints runs, complete ``hint_ab``,
@@ -140,7 +146,8 @@ class Predictor:
     def with_decoder(self, decode: str | None, temperature: float | None) -> Predictor:
         """The same network with another decoder (classification runs; others ignore it)."""
         return Predictor(self.colorizer, self.image_size, name=self.name, config=self.config,
-                         decode=decode, temperature=temperature, precision=self.precision)
+                         decode=decode, temperature=temperature, precision=self.precision,
+                         frozen=self.frozen)
 
     @property
     def method(self) -> str:

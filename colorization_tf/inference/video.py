@@ -430,7 +430,7 @@ class VideoSummary:
 
 
 def colorize_video(in_path: str, out_path: str, predict_ab: PredictAb, recombine: Recombine,
-                   *, batch_size: int = 8, smoothing: float = 0.0,
+                   *, batch_size: int = 16, smoothing: float = 0.0,
                    mode: str = temporal.DEFAULT_MODE,
                    cut_threshold: float = temporal.DEFAULT_CUT_THRESHOLD,
                    progress: bool = True) -> VideoSummary:
