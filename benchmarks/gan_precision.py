@@ -1,11 +1,12 @@
 """Does a GAN preset train stably in mixed precision? ``colorization-train --preset=cgan``
-for the same epochs and seed in the default precision (mixed bfloat16 where the CPU
+for the same epochs and seeds in the default precision (mixed bfloat16 where the CPU
 computes it natively, float16 on a tensor-core GPU) and in float32
-(``--nomixed_precision``); printed as JSON: whether any logged loss is not finite, each
-loss's range per run, and whether every mixed-precision epoch's losses lie within the
-float32 run's range (widened by ``--margin`` of that range).
+(``--nomixed_precision``); printed as JSON: whether any logged loss is not finite and, per
+loss and epoch, whether every mixed-precision run lies inside the band the float32 runs
+span at that epoch over the seeds (widened by ``--margin`` of float32's whole range), and
+by how much it leaves it.
 
-    python benchmarks/gan_precision.py [--preset cgan] [--epochs 6] [--seed 0]
+    python benchmarks/gan_precision.py [--preset cgan] [--epochs 6] [--seeds 0,1]
         [--margin 0.1] [--out runs/gan_precision]
 
 Each run is a subprocess with its own run directory (re-running resumes: a finished run is
@@ -44,18 +45,33 @@ def train(out: str, preset: str, epochs: int, seed: int, precision: str) -> dict
             "losses": losses}
 
 
-def compare(mixed: dict, exact: dict, margin: float) -> dict:
-    """Per loss: both runs' ranges, any non-finite value, and whether each of the mixed
-    run's epochs lies inside float32's range widened by ``margin`` of its width."""
+def compare(mixed: list[dict], exact: list[dict], margin: float) -> dict:
+    """Per loss: each precision's range, any non-finite value, and per epoch the float32
+    runs' band over the seeds (widened by ``margin`` of float32's whole range) with the
+    mixed runs' values; ``within``: every mixed value inside its epoch's band;
+    ``outside_by``: the furthest a mixed value lies outside it, as a share of the range."""
     out = {}
-    for key, values in exact["losses"].items():
-        low, high = min(values), max(values)
-        pad = margin * (high - low)
-        ours = mixed["losses"].get(key, [])
+    for key in exact[0]["losses"]:
+        ours = [run["losses"].get(key, []) for run in mixed]
+        theirs = [run["losses"][key] for run in exact]
+        every = [v for values in theirs for v in values]
+        low, high = min(every), max(every)
+        width = high - low
+        pad = margin * width
+        epochs, furthest = [], 0.0
+        for epoch in range(min(len(values) for values in theirs + ours)):
+            band = [values[epoch] for values in theirs]
+            at = [values[epoch] for values in ours]
+            lo, hi = min(band) - pad, max(band) + pad
+            furthest = max([furthest] + [max(lo - v, v - hi, 0.0) for v in at])
+            epochs.append({"float32": [round(min(band), 5), round(max(band), 5)],
+                           "mixed": [round(v, 5) for v in at]})
+        flat = [v for values in ours for v in values]
         out[key] = {"float32_range": [round(low, 5), round(high, 5)],
-                    "mixed_range": [round(min(ours), 5), round(max(ours), 5)] if ours else None,
-                    "non_finite": sum(not math.isfinite(v) for v in ours + values),
-                    "within": bool(ours) and all(low - pad <= v <= high + pad for v in ours)}
+                    "mixed_range": [round(min(flat), 5), round(max(flat), 5)] if flat else None,
+                    "non_finite": sum(not math.isfinite(v) for v in flat + every),
+                    "per_epoch": epochs, "within": bool(flat) and furthest == 0.0,
+                    "outside_by": round(furthest / width, 4) if width else None}
     return out
 
 
@@ -63,13 +79,16 @@ def main(argv: list[str]) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--preset", default="cgan")
     parser.add_argument("--epochs", type=int, default=6)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seeds", default="0,1", help="comma-separated: one run of each "
+                        "precision per seed")
     parser.add_argument("--margin", type=float, default=0.1)
     parser.add_argument("--out", default="runs/gan_precision")
     args = parser.parse_args(argv)
-    runs = {p: train(args.out, args.preset, args.epochs, args.seed, p) for p in FLAG}
+    seeds = [int(seed) for seed in args.seeds.split(",")]
+    runs = {p: [train(args.out, args.preset, args.epochs, seed, p) for seed in seeds]
+            for p in FLAG}
     losses = compare(runs["default"], runs["float32"], args.margin)
-    result = {"preset": args.preset, "epochs": args.epochs, "seed": args.seed,
+    result = {"preset": args.preset, "epochs": args.epochs, "seeds": seeds,
               "runs": runs, "losses": losses,
               "stable": all(v["non_finite"] == 0 and v["within"] for v in losses.values())}
     print(json.dumps(result, indent=1))

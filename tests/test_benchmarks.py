@@ -1,6 +1,7 @@
 """The benchmark scripts still run against today's package: a one-step train-step
 measurement of the main job's preset (the path every throughput figure in the docs comes
-from), in each precision, compiled as the benchmark measures it."""
+from), in each precision, compiled as the benchmark measures it; and the pure functions
+that turn runs into verdicts, on hand-computed cases."""
 
 from __future__ import annotations
 
@@ -28,3 +29,21 @@ def test_throughput_times_a_train_step(mixed):
     config = throughput.preset_config("unet_l1")
     rate = throughput.train_step_rate(config, steps=1, batch_size=2, mixed=mixed)
     assert math.isfinite(rate) and rate > 0
+
+
+def test_gan_precision_holds_each_epoch_to_the_float32_band_over_seeds():
+    compare = _load("gan_precision").compare
+    exact = [{"losses": {"d": [1.0, 2.0]}}, {"losses": {"d": [1.2, 1.8]}}]
+    # float32's whole range is 1.0..2.0, so a margin of 0.1 widens each band by 0.1
+    inside = compare([{"losses": {"d": [0.95, 1.75]}}], exact, margin=0.1)["d"]
+    assert inside["within"] and inside["outside_by"] == 0.0
+    assert inside["per_epoch"][1] == {"float32": [1.8, 2.0], "mixed": [1.75]}
+    # first run: 1.25 fits epoch 0's band, but its 1.0 at epoch 1 lies 0.7 below that
+    # epoch's widened band (1.7) though inside float32's whole range; second run: 2.3 is
+    # 0.2 past 2.1. The furthest counts, as a share of the range.
+    outside = compare([{"losses": {"d": [1.25, 1.0]}}, {"losses": {"d": [1.0, 2.3]}}],
+                      exact, margin=0.1)["d"]
+    assert not outside["within"]
+    assert outside["outside_by"] == pytest.approx(0.7)
+    assert outside["mixed_range"] == [1.0, 2.3] and outside["non_finite"] == 0
+    assert compare([{"losses": {"d": [float("nan"), 1.8]}}], exact, 0.1)["d"]["non_finite"] == 1
