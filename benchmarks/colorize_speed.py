@@ -12,7 +12,7 @@ The network computes in colorize's default precision (bfloat16 or float16 where 
 does so natively); the photos are timed in float32 too, and the colours compared, unless
 --no-float32.
 
-    python benchmarks/colorize_speed.py [--photos 12] [--repeats 3] [--rss_counts 10,40] [--run_dir DIR]
+    python benchmarks/colorize_speed.py [--photos 48] [--repeats 3] [--rss_counts 10,40] [--run_dir DIR]
         [--no-float32]
 
 The photos are scikit-image's astronaut upscaled, plus noise (so PNG sizes are those of a
@@ -223,7 +223,8 @@ def peak_rss(run_dir: str, folder: str, count: int) -> float:
 
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--photos", type=int, default=12, help="photos per measurement")
+    parser.add_argument("--photos", type=int, default=48, help="photos per measurement "
+                        "(enough that filling and draining the pipeline does not dominate)")
     parser.add_argument("--batch_size", type=int, default=16)
     parser.add_argument("--workers", type=int, default=min(4, os.cpu_count() or 2))
     parser.add_argument("--repeats", type=int, default=3)

