@@ -42,8 +42,9 @@ flags.DEFINE_float("temperature", None, "Annealed-mean temperature; default: the
 flags.DEFINE_integer("render_size", None, "Resolution the network sees (like DeOldify's "
                      "render_factor); default: the run's image size. --method=optimization: "
                      "long side of the solve grid (default 256; 0 = full resolution).")
-flags.DEFINE_integer("batch_size", 16, "Photos (or video frames) per model call (16 spreads "
-                     "the call's fixed cost, reading the weights, over the photos).")
+flags.DEFINE_integer("batch_size", batch.DEFAULT_BATCH_SIZE, "Photos (or video frames) per "
+                     "model call (16 spreads the call's fixed cost, reading the weights, over "
+                     "the photos).")
 flags.DEFINE_enum("format", "png", list(batch.FORMATS), "Output format of photos.")
 flags.DEFINE_integer("quality", 92, "JPEG/WebP quality (1-100).")
 flags.DEFINE_integer("png_compress_level", 1, "PNG zlib level (0-9); 1 is fast and "

@@ -36,6 +36,9 @@ from colorization_tf.inference import full_resolution
 from colorization_tf.inference.user_images import ImageReadError, read_codes
 
 MAX_BATCH_SIZE = 256
+# photos (or video frames) per model call: 16 spreads the call's fixed cost (reading the
+# weights) over the photos
+DEFAULT_BATCH_SIZE = 16
 FORMATS = {"png": ("PNG", ".png"), "jpg": ("JPEG", ".jpg"), "webp": ("WEBP", ".webp")}
 
 
@@ -113,7 +116,7 @@ def _decoded(paths: Sequence[str], size: int, pool: concurrent.futures.Executor,
 
 
 def colorize_files(predictor, jobs: Sequence[tuple[str, str]], encoder: Encoder, *,
-                   render_size: int | None = None, batch_size: int = 16,
+                   render_size: int | None = None, batch_size: int = DEFAULT_BATCH_SIZE,
                    workers: int | None = None,
                    on_done: Callable[[str, str], None] = lambda src, out: None,
                    on_failed: Callable[[str, str], None] = lambda src, reason: None,

@@ -114,7 +114,8 @@ def _unclaimed(stem: str, claimed: set[str], extension: str = ".png") -> str:
 
 def colorize_paths(run_dir: str, inputs: Sequence[str], output_dir: str, *,
                    decode: str | None = None, temperature: float | None = None,
-                   render_size: int | None = None, batch_size: int = 16,
+                   render_size: int | None = None,
+                   batch_size: int = batch.DEFAULT_BATCH_SIZE,
                    encoder: batch.Encoder | None = None, overwrite: bool = False,
                    temporal_smoothing: float = 0.0, temporal_mode: str = video.temporal.DEFAULT_MODE,
                    progress: bool = False, saliency: bool = False,

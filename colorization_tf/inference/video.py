@@ -47,7 +47,7 @@ import imageio_ffmpeg
 import numpy as np
 
 from colorization_tf import files
-from colorization_tf.inference import temporal
+from colorization_tf.inference import batch, temporal
 
 PredictAb = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
 Recombine = Callable[[np.ndarray, np.ndarray], np.ndarray]
@@ -430,7 +430,7 @@ class VideoSummary:
 
 
 def colorize_video(in_path: str, out_path: str, predict_ab: PredictAb, recombine: Recombine,
-                   *, batch_size: int = 16, smoothing: float = 0.0,
+                   *, batch_size: int = batch.DEFAULT_BATCH_SIZE, smoothing: float = 0.0,
                    mode: str = temporal.DEFAULT_MODE,
                    cut_threshold: float = temporal.DEFAULT_CUT_THRESHOLD,
                    progress: bool = True) -> VideoSummary:
@@ -476,8 +476,8 @@ def colorize_video(in_path: str, out_path: str, predict_ab: PredictAb, recombine
 
 
 def _batches(frames: Iterator[np.ndarray], size: int) -> Iterator[np.ndarray]:
-    while batch := list(itertools.islice(frames, size)):
-        yield np.stack(batch)
+    while chunk := list(itertools.islice(frames, size)):
+        yield np.stack(chunk)
 
 
 def _predict(predict_ab: PredictAb, frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
