@@ -63,6 +63,10 @@ _NO_GROWTH = ("the block _block returns already holds the target pixel nearest e
               "sample (samples lie on the segment, inside the box it pads by the reach, "
               "floor and ceil + 1, both clipped alike), so _with_nearest never grows it: "
               "r0 == rows.start, and a slice end past the array is cut to the same rows")
+_INTEGER_CUT = ("the int/float cut of a JSON integer moved from 300 to 301 digits: a "
+                "300-digit integer is far inside float range, and float(int(s)) and "
+                "float(s) are both the correctly rounded value, which is all the parser "
+                "keeps (_coordinate returns float(value))")
 _ZIP_STRICT = ("zip(strict=True) -> strict False / None / dropped over sequences of equal "
                "length by construction (one colour per shape; a polyline's starts and ends)")
 _POINTS_DTYPE = ("np.array(points, np.float64) -> dtype None: parsed vertices are floats, "
@@ -137,6 +141,8 @@ EQUIVALENT: dict[str, str] = {
         "distance, and the extra row is out of reach",
     "colorization_tf.inference.hints.x\u01c1_Frame\u01c1_block__mutmut_64":
         "as _Frame._block__mutmut_51: the candidate block one column wider",
+    "colorization_tf.inference.hints.x__integer__mutmut_4": _INTEGER_CUT,
+    "colorization_tf.inference.hints.x__integer__mutmut_5": _INTEGER_CUT,
     "colorization_tf.inference.hints.x\u01c1_Frame\u01c1_with_nearest__mutmut_45": _NO_GROWTH,
     "colorization_tf.inference.hints.x\u01c1_Frame\u01c1_with_nearest__mutmut_56": _NO_GROWTH,
     "colorization_tf.inference.hints.x\u01c1_Frame\u01c1_with_nearest__mutmut_67": _NO_GROWTH,

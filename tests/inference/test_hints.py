@@ -57,6 +57,17 @@ def test_a_good_file_parses_with_defaults(tmp_path):
      "hints.json: strokes[0].points[1]: expected [x, y], got [3]"),
     ('{"strokes": [{"points": [[1, 2]], "color": "#ffffff", "size": 3}]}',
      "hints.json: strokes[0]: unknown key 'size'"),
+    ('{"strokes": [{"points": [[1, "2"]], "color": "#ffffff"}]}',
+     "hints.json: strokes[0].points[0]: y must be a number, got '2'"),
+    ('{"strokes": [{"points": [[1, 2]], "color": "#ffffff", "width": -2}]}',
+     "hints.json: strokes[0]: width=-2 must not be negative"),
+    ('{"strokes": [{"points": [[1, 2]], "color": "#ffffff", "width": "4"}]}',
+     "hints.json: strokes[0]: width must be a number, got '4'"),
+    ('{"strokes": {}}', 'hints.json: "strokes" must be a list, got dict'),
+    ('{"strokes": ["oops"]}', "hints.json: strokes[0]: expected an object with points"),
+    ('{"strokes": [{"points": 5, "color": "#ffffff"}]}',
+     "hints.json: strokes[0]: points must be a non-empty list"),
+    ('{"strokes": [{"color": "#ffffff"}]}', "hints.json: strokes[0]: missing 'points'"),
 ])
 def test_bad_files_are_one_line_errors_naming_file_and_entry(text, message):
     with pytest.raises(ValueError) as caught:
@@ -72,6 +83,35 @@ def test_more_than_ten_thousand_points_are_refused():
     with pytest.raises(ValueError, match=r"hints.json: 10001 points .* at most 10000"):
         _parse({"points": [point] * 9_999, "strokes": [{"points": [[0, 0]] * 2,
                                                          "color": "#ffffff"}]})
+
+
+def test_malformed_strokes_are_not_counted_as_points():
+    """The point count reads only well-formed strokes: a bad stroke beside the maximum of
+    points is named as itself, not miscounted as a point too many."""
+    points = [{"x": 0, "y": 0, "color": "#ffffff"}] * hints.MAX_POINTS
+    with pytest.raises(ValueError, match=r"^hints.json: strokes\[0\]: expected an object"):
+        _parse({"points": points, "strokes": ["oops"]})
+    with pytest.raises(ValueError, match=r"^hints.json: strokes\[0\]: points must be"):
+        _parse({"points": points, "strokes": [{"points": {"x": 1}, "color": "#ffffff"}]})
+
+
+def test_errors_name_hints_when_no_source_is_given():
+    with pytest.raises(ValueError, match=r"^hints: not valid JSON"):
+        hints.parse_hints("{")
+
+
+def test_a_file_of_exactly_max_bytes_is_read():
+    text = '{"points": []' + " " * (hints.MAX_BYTES - len('{"points": []}')) + "}"
+    assert len(text) == hints.MAX_BYTES
+    assert len(hints.parse_hints(text)) == 0
+    with pytest.raises(ValueError, match="larger than"):
+        hints.parse_hints(text + " ")
+
+
+def test_hex_to_ab_gives_float32_pairs_also_for_no_colours():
+    empty = hints.hex_to_ab([])
+    assert empty.shape == (0, 2) and empty.dtype == np.float32
+    assert hints.hex_to_ab(["#3a6ea5"]).dtype == np.float32
 
 
 def test_a_huge_file_is_refused_before_parsing(tmp_path):
