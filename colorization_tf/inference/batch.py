@@ -123,8 +123,10 @@ def colorize_files(predictor, jobs: Sequence[tuple[str, str]], encoder: Encoder,
                    times: StageTimes | None = None) -> None:
     """Colorizes every ``(input, output)`` of ``jobs`` with ``predictor`` at ``render_size``
     (default: its image size); ``on_done``/``on_failed`` are called from this thread as
-    photos finish or fail (reason: one line). At most about ``2 * workers`` photos are in
-    memory at once, whatever the number of jobs."""
+    photos finish or fail (reason: one line). At most ``3 * batch_size + 2 * workers``
+    photos are in memory at once, whatever the number of jobs: the batch at the model,
+    ``batch_size + workers`` decoding ahead of it and as many recombining or waiting to
+    (so the model call overlaps the last batch's recombination and encoding)."""
     if not 1 <= batch_size <= MAX_BATCH_SIZE:
         raise ValueError(f"--batch_size={batch_size}: expected 1..{MAX_BATCH_SIZE} (photos "
                          "held at full resolution at once)")
@@ -173,7 +175,7 @@ def colorize_files(predictor, jobs: Sequence[tuple[str, str]], encoder: Encoder,
             times.model += time.perf_counter() - start
             for (index, codes, _), ab_one in zip(good, ab, strict=True):
                 pending.append((pool.submit(finish, index, codes, ab_one), jobs[index]))
-            while len(pending) > workers:
+            while len(pending) > batch_size + workers:  # the model runs while they finish
                 collect()
         while pending:
             collect()

@@ -2,7 +2,8 @@
 per input in the chosen format, corrupt files reported and skipped, existing outputs kept
 unless --overwrite, each photo of a multi-photo batch given the colours it gets alone
 (never a neighbour's), --render_size honoured, a clip round-tripped with frame count, size
-and rate, and how batches are cut while photos are still decoding."""
+and rate, how batches are cut while photos are still decoding, and the bound on photos in
+memory."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import concurrent.futures
 import os
 import subprocess
 import sys
+import threading
+import time
 
 import imageio_ffmpeg
 import numpy as np
@@ -207,3 +210,61 @@ def test_a_batch_is_cut_when_the_next_photo_is_still_decoding():
 def test_full_batches_when_every_photo_is_ready():
     batches = list(batch._batches(iter([_decoded(i) for i in range(7)]), 3))
     assert batches == [[0, 1, 2], [3, 4, 5], [6]]
+
+
+class _CountingEncoder(batch.Encoder):
+    """Counts photos alive (decoded, not yet written) and writes slowly, so that a pipeline
+    without a bound would pile decoded photos up."""
+
+    def save(self, rgb, path):
+        time.sleep(0.004)
+        super().save(rgb, path)
+        _ALIVE.leave()
+
+
+class _Alive:
+    def __init__(self):
+        self.lock, self.now, self.most = threading.Lock(), 0, 0
+
+    def enter(self):
+        with self.lock:
+            self.now += 1
+            self.most = max(self.most, self.now)
+
+    def leave(self):
+        with self.lock:
+            self.now -= 1
+
+
+_ALIVE = _Alive()
+
+
+class _FastPredictor:
+    image_size = 8
+
+    def predict(self, lightness):
+        return np.zeros(np.shape(lightness)[:3] + (2,), np.float32)
+
+
+@pytest.mark.parametrize("count", [40, 120])
+def test_photos_in_memory_stay_within_the_stated_bound(tmp_path, monkeypatch, count):
+    """At most 3 * batch_size + 2 * workers photos are decoded and not yet written, for 40
+    photos as for 120 (memory flat in the number of photos)."""
+    global _ALIVE
+    _ALIVE = _Alive()
+    source = tmp_path / "in.png"
+    Image.fromarray(skimage.data.astronaut()[:24, :24]).save(source)
+    read = batch.read_codes
+
+    def counted_read(path):
+        codes = read(path)
+        _ALIVE.enter()
+        return codes
+
+    monkeypatch.setattr(batch, "read_codes", counted_read)
+    jobs = [(str(source), str(tmp_path / f"out{i}.png")) for i in range(count)]
+    done = []
+    batch.colorize_files(_FastPredictor(), jobs, _CountingEncoder("png"), batch_size=4,
+                         workers=2, on_done=lambda src, out: done.append(out))
+    assert len(done) == count and _ALIVE.now == 0
+    assert 4 <= _ALIVE.most <= 3 * 4 + 2 * 2
