@@ -4,9 +4,11 @@ computes it natively, float16 on a tensor-core GPU) and in float32
 (``--nomixed_precision``); printed as JSON: whether any logged loss is not finite and, per
 loss and epoch, whether every mixed-precision run lies inside the band the float32 runs
 span at that epoch over the seeds (widened by ``--margin`` of float32's whole range), and
-by how much it leaves it.
+by how much it leaves it; and, as the yardstick for that, how far each float32 run leaves
+the band of the other float32 runs (``seed_spread``: a drift no larger than float32's
+own from seed to seed is not a precision effect).
 
-    python benchmarks/gan_precision.py [--preset cgan] [--epochs 6] [--seeds 0,1]
+    python benchmarks/gan_precision.py [--preset cgan] [--epochs 6] [--seeds 0,1,2]
         [--margin 0.1] [--out runs/gan_precision]
 
 Each run is a subprocess with its own run directory (re-running resumes: a finished run is
@@ -45,18 +47,20 @@ def train(out: str, preset: str, epochs: int, seed: int, precision: str) -> dict
             "losses": losses}
 
 
-def compare(mixed: list[dict], exact: list[dict], margin: float) -> dict:
+def compare(mixed: list[dict], exact: list[dict], margin: float,
+            ranges: dict[str, float] | None = None) -> dict:
     """Per loss: each precision's range, any non-finite value, and per epoch the float32
-    runs' band over the seeds (widened by ``margin`` of float32's whole range) with the
-    mixed runs' values; ``within``: every mixed value inside its epoch's band;
-    ``outside_by``: the furthest a mixed value lies outside it, as a share of the range."""
+    runs' band over the seeds (widened by ``margin`` of float32's whole range, or of
+    ``ranges[loss]`` where given) with the mixed runs' values; ``within``: every mixed
+    value inside its epoch's band; ``outside_by``: the furthest a mixed value lies outside
+    it, as a share of that range."""
     out = {}
     for key in exact[0]["losses"]:
         ours = [run["losses"].get(key, []) for run in mixed]
         theirs = [run["losses"][key] for run in exact]
         every = [v for values in theirs for v in values]
         low, high = min(every), max(every)
-        width = high - low
+        width = high - low if ranges is None else ranges[key]
         pad = margin * width
         epochs, furthest = [], 0.0
         for epoch in range(min(len(values) for values in theirs + ours)):
@@ -75,11 +79,41 @@ def compare(mixed: list[dict], exact: list[dict], margin: float) -> dict:
     return out
 
 
+def seed_spread(mixed: list[dict], exact: list[dict], margin: float) -> dict:
+    """How far a run leaves the band of float32 runs of other seeds, per loss, for float32
+    itself and for mixed precision: each float32 run against the band of the others (leave
+    one out), and each mixed run against each of those same bands (the mean over them), so
+    both are held to bands of as many seeds; shares of all float32 runs' range, the margin
+    as in :func:`compare`. ``within_seed_spread``: no mixed run leaves its bands by more
+    than some float32 run leaves the band of the others. Needs two float32 runs or more."""
+    ranges = {key: _range(exact, key) for key in exact[0]["losses"]}
+    bands = [exact[:i] + exact[i + 1:] for i in range(len(exact))]
+
+    def outside(run: dict, others: list[dict], key: str) -> float:
+        return compare([run], others, margin, ranges)[key]["outside_by"] or 0.0
+
+    out = {}
+    for key in ranges:
+        held_out = [outside(run, others, key)
+                    for run, others in zip(exact, bands, strict=True)]
+        ours = [sum(outside(run, others, key) for others in bands) / len(bands)
+                for run in mixed]
+        out[key] = {"float32_held_out": [round(v, 4) for v in held_out],
+                    "mixed": [round(v, 4) for v in ours],
+                    "within_seed_spread": max(ours) <= max(held_out)}
+    return out
+
+
+def _range(runs: list[dict], key: str) -> float:
+    every = [v for run in runs for v in run["losses"][key]]
+    return max(every) - min(every)
+
+
 def main(argv: list[str]) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--preset", default="cgan")
     parser.add_argument("--epochs", type=int, default=6)
-    parser.add_argument("--seeds", default="0,1", help="comma-separated: one run of each "
+    parser.add_argument("--seeds", default="0,1,2", help="comma-separated: one run of each "
                         "precision per seed")
     parser.add_argument("--margin", type=float, default=0.1)
     parser.add_argument("--out", default="runs/gan_precision")
@@ -88,9 +122,12 @@ def main(argv: list[str]) -> dict:
     runs = {p: [train(args.out, args.preset, args.epochs, seed, p) for seed in seeds]
             for p in FLAG}
     losses = compare(runs["default"], runs["float32"], args.margin)
+    spread = seed_spread(runs["default"], runs["float32"], args.margin) if len(seeds) > 1 else {}
     result = {"preset": args.preset, "epochs": args.epochs, "seeds": seeds,
-              "runs": runs, "losses": losses,
-              "stable": all(v["non_finite"] == 0 and v["within"] for v in losses.values())}
+              "runs": runs, "losses": losses, "seed_spread": spread,
+              "stable": all(v["non_finite"] == 0 and v["within"] for v in losses.values()),
+              "within_seed_spread": bool(spread) and all(
+                  v["within_seed_spread"] for v in spread.values())}
     print(json.dumps(result, indent=1))
     return result
 

@@ -47,3 +47,19 @@ def test_gan_precision_holds_each_epoch_to_the_float32_band_over_seeds():
     assert outside["outside_by"] == pytest.approx(0.7)
     assert outside["mixed_range"] == [1.0, 2.3] and outside["non_finite"] == 0
     assert compare([{"losses": {"d": [float("nan"), 1.8]}}], exact, 0.1)["d"]["non_finite"] == 1
+
+
+def test_gan_precision_measures_float32s_own_seed_spread_by_leaving_one_out():
+    spread = _load("gan_precision").seed_spread
+    exact = [{"losses": {"d": [1.0]}}, {"losses": {"d": [1.2]}}, {"losses": {"d": [2.0]}}]
+    # range 1.0; each float32 run against the other two: 1.0 lies 0.2 below [1.2, 2.0],
+    # 1.2 inside [1.0, 2.0], 2.0 lies 0.8 above [1.0, 1.2]
+    near = spread([{"losses": {"d": [2.5]}}], exact, margin=0.0)["d"]
+    assert near["float32_held_out"] == [0.2, 0.0, 0.8]
+    # 2.5 against the same three bands: 0.5, 0.5 and 1.3 above, 0.7667 on average
+    assert near["mixed"] == [0.7667] and near["within_seed_spread"]
+    far = spread([{"losses": {"d": [2.5]}}, {"losses": {"d": [3.0]}}], exact, 0.0)["d"]
+    assert far["mixed"] == [0.7667, 1.2667] and not far["within_seed_spread"]
+    # a margin of 0.1 widens every band by 0.1 of the whole range (1.0)
+    padded = spread([{"losses": {"d": [2.5]}}], exact, margin=0.1)["d"]
+    assert padded["float32_held_out"] == [0.1, 0.0, 0.7] and padded["mixed"] == [0.6667]
