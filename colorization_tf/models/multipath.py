@@ -8,7 +8,7 @@ import keras
 import tensorflow as tf
 from keras import layers
 
-from colorization_tf.models import batch_norm, resnet
+from colorization_tf.models import batch_norm, resnet, small_maps
 from colorization_tf.models.shapes import check_divisible
 
 INIT = "glorot_normal"  # Sarkar et al.'s Xavier initialisation
@@ -57,9 +57,9 @@ class MultipathGenerator(keras.Model):
                             self.downsampling)
         self.down = [self._block(layers.Conv2D, f, self.first_stride if i == 0 else 2,
                                  f"down{i + 1}") for i, f in enumerate(self.filters)]
-        self.up = [self._block(layers.Conv2DTranspose, f, 2, f"up{i + 1}")
+        self.up = [self._block(small_maps.Conv2DTranspose, f, 2, f"up{i + 1}")
                    for i, f in enumerate(self.filters[-2::-1])]
-        self.head = layers.Conv2DTranspose(self.out_channels, kernel_size, self.first_stride,
+        self.head = small_maps.Conv2DTranspose(self.out_channels, kernel_size, self.first_stride,
                                            padding="same", kernel_initializer=INIT,
                                            name=f"up{len(self.filters)}")
         self.out = layers.Activation("tanh", dtype="float32")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from colorization_tf.models import batch_norm
+from colorization_tf.models import batch_norm, small_maps
 from colorization_tf.models.shapes import check_divisible
 
 # Blocks 1-7 of Fig. 4 (filters, convolutions, dilation); blocks 1-3 end with a stride-2
@@ -43,7 +43,7 @@ class RegressionNet(keras.Model):
                              f"block and more than {DOWN_BLOCKS} blocks")
         self.blocks = [self._block(i) for i in range(len(self.widths))]
         self.up = keras.Sequential([
-            layers.Conv2DTranspose(self.deconv_width, 4, 2, padding="same", activation="relu")
+            small_maps.Conv2DTranspose(self.deconv_width, 4, 2, padding="same", activation="relu")
             for _ in range(DOWN_BLOCKS)], name="deconv")
         self.head = layers.Conv2D(2, 1, activation="sigmoid", dtype="float32", name="ab01")
 

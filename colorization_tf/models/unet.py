@@ -10,7 +10,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from colorization_tf.models import batch_norm
+from colorization_tf.models import batch_norm, small_maps
 from colorization_tf.models.shapes import check_divisible
 
 INIT = "glorot_normal"
@@ -63,7 +63,7 @@ class UNet(keras.Model):
         self.up = []
         skip_filters = self.encoder_filters[:-1][::-1]
         for i, filters in enumerate(skip_filters):
-            block = [layers.Conv2DTranspose(filters, kernel_size, 2, padding="same",
+            block = [small_maps.Conv2DTranspose(filters, kernel_size, 2, padding="same",
                                             use_bias=False, kernel_initializer=INIT),
                      batch_norm.BatchNormalization(momentum=self.bn_momentum, synchronized=True)]
             if self.dropout > 0 and i < self.dropout_blocks:
@@ -72,7 +72,7 @@ class UNet(keras.Model):
             self.up.append(keras.Sequential(block, name=f"up{i}"))
         self.top = None
         if self.first_stride != 1:  # undo the first stride before the output layer
-            self.top = layers.Conv2DTranspose(self.encoder_filters[0], kernel_size,
+            self.top = small_maps.Conv2DTranspose(self.encoder_filters[0], kernel_size,
                                               self.first_stride, padding="same",
                                               kernel_initializer=INIT, activation="relu")
         self.global_branch = None

@@ -7,7 +7,7 @@ import keras
 import tensorflow as tf
 from keras import layers
 
-from colorization_tf.models import backbones
+from colorization_tf.models import backbones, small_maps
 from colorization_tf.models.shapes import check_divisible
 
 # keras.applications' ImageNet VGG16 without the classifier, and its md5.
@@ -57,7 +57,7 @@ class VGG16Zhang(keras.Model):
         load_backbone_weights(self.body, backbone_weights)
         self.body.trainable = not self.freeze_backbone
         self.head = keras.Sequential([
-            layers.Conv2DTranspose(self.head_filters, 4, 2, padding="same", activation="relu")
+            small_maps.Conv2DTranspose(self.head_filters, 4, 2, padding="same", activation="relu")
             for _ in range(3)], name="conv8")
         self.logits = layers.Conv2D(self.num_bins, 1, name="logits")
         self.out = layers.Activation("linear", dtype="float32")

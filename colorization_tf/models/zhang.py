@@ -7,6 +7,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from colorization_tf.models import small_maps
 from colorization_tf.models.shapes import check_divisible
 
 # Zhang et al. at 224 px: conv1-conv8, strides 2-2-2 down and one 2x transposed conv up
@@ -62,7 +63,7 @@ class ZhangNet(keras.Model):
         stack = []
         for j in range(self.convs[index]):
             if stride == -2 and j == 0:
-                stack.append(layers.Conv2DTranspose(width, 4, 2, padding="same",
+                stack.append(small_maps.Conv2DTranspose(width, 4, 2, padding="same",
                                                     activation="relu"))
                 continue
             last_stride = stride == 2 and j == self.convs[index] - 1
