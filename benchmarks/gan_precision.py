@@ -6,7 +6,8 @@ loss and epoch, whether every mixed-precision run lies inside the band the float
 span at that epoch over the seeds (widened by ``--margin`` of float32's whole range), and
 by how much it leaves it; and, as the yardstick for that, how far each float32 run leaves
 the band of the other float32 runs (``seed_spread``: a drift no larger than float32's
-own from seed to seed is not a precision effect).
+own from seed to seed is not a precision effect); and each run's test MAE (the quality the
+losses lead to).
 
     python benchmarks/gan_precision.py [--preset cgan] [--epochs 6] [--seeds 0,1,2]
         [--margin 0.1] [--out runs/gan_precision]
@@ -41,10 +42,12 @@ def train(out: str, preset: str, epochs: int, seed: int, precision: str) -> dict
         rows = list(csv.DictReader(file))
     with open(os.path.join(run_dir, "config.json"), encoding="utf-8") as file:
         mixed = json.load(file)["runtime"]["mixed_precision"]
+    with open(os.path.join(run_dir, "metrics.json"), encoding="utf-8") as file:
+        test_mae = json.load(file)["test"]["model"]["mae"]
     losses = {key: [float(row[key]) for row in rows] for key in rows[0]
               if key != "epoch" and not key.startswith("val_")}
     return {"mixed_precision": mixed, "wall_s": round(time.perf_counter() - start, 1),
-            "losses": losses}
+            "test_mae": round(test_mae, 4), "losses": losses}
 
 
 def compare(mixed: list[dict], exact: list[dict], margin: float,
@@ -127,7 +130,8 @@ def main(argv: list[str]) -> dict:
               "runs": runs, "losses": losses, "seed_spread": spread,
               "stable": all(v["non_finite"] == 0 and v["within"] for v in losses.values()),
               "within_seed_spread": bool(spread) and all(
-                  v["within_seed_spread"] for v in spread.values())}
+                  v["within_seed_spread"] for v in spread.values()),
+              "test_mae": {p: [run["test_mae"] for run in runs[p]] for p in FLAG}}
     print(json.dumps(result, indent=1))
     return result
 
