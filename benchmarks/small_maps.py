@@ -1,8 +1,8 @@
-"""Transposed convolutions on small maps: Keras' operation against the matrix product of
+"""Convolutions on small maps: Keras' operations against the matrix products of
 ``models.small_maps`` (forward and both gradients, as a train step needs them), for the
-U-Net's decoder layers at 32 px and batch 128, in float32 and bfloat16; printed as JSON
-(milliseconds, median of --repeats after one warm-up; each layer's two ways alternate, so
-background load affects both alike).
+U-Net's deepest encoder and decoder layers at 32 px and batch 128, in float32 and
+bfloat16; printed as JSON (milliseconds, median of --repeats after one warm-up; each
+layer's two ways alternate, so background load affects both alike).
 
     python benchmarks/small_maps.py [--batch_size 128] [--repeats 7]
 """
@@ -16,8 +16,9 @@ import platform
 import sys
 import time
 
-# (input side, input channels, output channels) of the main job's U-Net decoder at 32 px
-LAYERS = [(2, 512, 512), (4, 1024, 256), (8, 512, 128)]
+# (kind, input side, input channels, output channels): the main job's U-Net at 32 px
+LAYERS = [("conv", 4, 512, 512), ("conv", 8, 256, 512), ("transposed", 2, 512, 512),
+          ("transposed", 4, 1024, 256), ("transposed", 8, 512, 128)]
 
 
 def main(argv: list[str]) -> dict:
@@ -41,20 +42,24 @@ def main(argv: list[str]) -> dict:
             return tape.gradient(loss, [x, kernel])
         return run
 
-    def keras_op(x, kernel):
+    def keras_transposed(x, kernel):
         side, channels = x.shape[1], kernel.shape[2]
         return tf.nn.conv2d_transpose(x, kernel, [x.shape[0], 2 * side, 2 * side, channels],
                                       2, "SAME")
 
-    def product(x, kernel):
-        return small_maps.transpose_by_product(x, kernel, (2, 2))
+    ways = {"conv": (lambda x, kernel: tf.nn.conv2d(x, kernel, 2, "SAME"),
+                     lambda x, kernel: small_maps.conv_by_product(x, kernel, (2, 2))),
+            "transposed": (keras_transposed, lambda x, kernel: small_maps.transpose_by_product(
+                x, kernel, (2, 2)))}
 
     result = {"machine": platform.processor() or platform.machine(),
               "batch_size": args.batch_size, "ms": {}}
     for dtype in ("float32", "bfloat16"):
-        for side, cin, cout in LAYERS:
+        for kind, side, cin, cout in LAYERS:
             x = tf.cast(tf.random.normal([args.batch_size, side, side, cin]), dtype)
-            kernel = tf.Variable(tf.random.normal([4, 4, cout, cin]) * 0.01)
+            shape = [4, 4, cin, cout] if kind == "conv" else [4, 4, cout, cin]
+            kernel = tf.Variable(tf.random.normal(shape) * 0.01)
+            keras_op, product = ways[kind]
             runs = {"keras": step(keras_op, x, kernel), "product": step(product, x, kernel)}
             times: dict[str, list[float]] = {name: [] for name in runs}
             for run in runs.values():
@@ -65,7 +70,7 @@ def main(argv: list[str]) -> dict:
                     [value.numpy() for value in run()]
                     times[name].append((time.perf_counter() - start) * 1000)
             median = {name: round(float(np.median(t)), 1) for name, t in times.items()}
-            result["ms"][f"{dtype} {side}x{side} {cin}->{cout}"] = median | {
+            result["ms"][f"{dtype} {kind} {side}x{side} {cin}->{cout}"] = median | {
                 "keras_over_product": round(median["keras"] / median["product"], 2)}
     print(json.dumps(result, indent=1))
     return result

@@ -1,12 +1,13 @@
-"""A transposed convolution that computes small input maps as one matrix product.
+"""Convolutions that compute small input maps as one matrix product.
 
-oneDNN's bfloat16 kernels for a transposed convolution whose input is only a few pixels
-wide (the U-Net's two deepest decoder layers at 32 px: 2 x 2 and 4 x 4, with 512 and 1024
-channels) run several times below the CPU's speed, forward and backward. Written as a
-matrix product over the channels followed by an overlap-add of the k x k taps, the same
-layer is a plain GEMM, which oneDNN runs at full speed (``benchmarks/small_maps.py`` times
-both: 6.9x and 1.4x faster in bfloat16, and no faster in float32). Float32 and larger
-maps keep Keras' own operation.
+oneDNN's kernels for a convolution or transposed convolution whose input is only a few
+pixels wide (the U-Net's deepest layers at 32 px: 4 x 4 and 2 x 2 maps of 512 and 1024
+channels) run well below the CPU's speed, forward and backward. Written as matrix
+products, the same layers are plain GEMMs, which oneDNN runs at full speed
+(``benchmarks/small_maps.py`` times both ways): a convolution as the kernel's shifted
+views of the input side by side times the kernel, a transposed convolution as every
+input pixel times the kernel followed by an overlap-add of the taps. Larger maps keep
+Keras' own operations, which are faster there.
 """
 
 from __future__ import annotations
@@ -14,9 +15,30 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-# bfloat16 inputs of at most this many pixels take the matrix product (at 8 x 8 Keras'
-# operation is 2.7x faster, ``benchmarks/small_maps.py``)
+# Inputs of at most this many pixels take the matrix product (at 8 x 8 Keras' operations
+# are faster, ``benchmarks/small_maps.py``); transposed convolutions only in bfloat16,
+# where alone the product is faster.
 SMALL_MAP_PIXELS = 16
+
+
+def _small(inputs) -> bool:
+    height, width = inputs.shape[1], inputs.shape[2]
+    return height is not None and width is not None and height * width <= SMALL_MAP_PIXELS
+
+
+@keras.saving.register_keras_serializable("colorization_tf")
+class Conv2D(keras.layers.Conv2D):
+    """Keras' ``Conv2D`` (same weights, config and default name, so checkpoints of either
+    load into the other) that convolves inputs of at most ``SMALL_MAP_PIXELS`` pixels by
+    :func:`conv_by_product` where it applies: channels last, ``same`` padding, no
+    dilation or groups."""
+
+    def convolution_op(self, inputs, kernel):
+        if (_small(inputs) and self.data_format == "channels_last"
+                and self.padding == "same" and tuple(self.dilation_rate) == (1, 1)
+                and self.groups == 1):
+            return conv_by_product(inputs, kernel, self.strides)
+        return super().convolution_op(inputs, kernel)
 
 
 @keras.saving.register_keras_serializable("colorization_tf")
@@ -36,12 +58,9 @@ class Conv2DTranspose(keras.layers.Conv2DTranspose):
         return outputs if self.activation is None else self.activation(outputs)
 
     def _by_product(self, inputs) -> bool:
-        height, width = inputs.shape[1], inputs.shape[2]
         return (keras.backend.standardize_dtype(inputs.dtype) == "bfloat16"
-                and height is not None and width is not None
-                and height * width <= SMALL_MAP_PIXELS
-                and self.data_format == "channels_last" and self.padding == "same"
-                and tuple(self.dilation_rate) == (1, 1) and self.output_padding is None
+                and _small(inputs) and self.data_format == "channels_last"
+                and self.padding == "same" and tuple(self.dilation_rate) == (1, 1) and self.output_padding is None
                 and all(k % s == 0 for k, s in zip(self.kernel_size, self.strides,
                                                    strict=True)))
 
@@ -71,3 +90,21 @@ def transpose_by_product(x, kernel, strides):
             total = block if total is None else total + block
     top, left = (kh - sh) // 2, (kw - sw) // 2  # "same": the forward conv's padding
     return total[:, top:top + height * sh, left:left + width * sw, :]
+
+
+def conv_by_product(x, kernel, strides):
+    """``conv(x, kernel, strides, padding="same")`` for channels-last ``x`` ``[B,h,w,cin]``
+    and ``kernel`` ``[kh,kw,cin,cout]``: the kh x kw shifted, strided views of the padded
+    input side by side (``[B,oh,ow,kh*kw*cin]``) times the kernel as one matrix."""
+    kh, kw, cin, cout = kernel.shape
+    sh, sw = strides
+    height, width = x.shape[1], x.shape[2]
+    out_h, out_w = -(-height // sh), -(-width // sw)
+    pad_h = max((out_h - 1) * sh + kh - height, 0)
+    pad_w = max((out_w - 1) * sw + kw - width, 0)
+    x = ops.pad(x, ((0, 0), (pad_h // 2, pad_h - pad_h // 2), (pad_w // 2, pad_w - pad_w // 2),
+                    (0, 0)))
+    views = [x[:, i:i + (out_h - 1) * sh + 1:sh, j:j + (out_w - 1) * sw + 1:sw, :]
+             for i in range(kh) for j in range(kw)]
+    columns = ops.concatenate(views, axis=-1)
+    return ops.matmul(columns, ops.reshape(kernel, (kh * kw * cin, cout)))

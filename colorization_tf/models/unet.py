@@ -55,7 +55,7 @@ class UNet(keras.Model):
         for i, filters in enumerate(self.encoder_filters):
             stride = self.first_stride if i == 0 else 2
             self.down.append(keras.Sequential([
-                layers.Conv2D(filters, kernel_size, stride, padding="same", use_bias=False,
+                small_maps.Conv2D(filters, kernel_size, stride, padding="same", use_bias=False,
                               kernel_initializer=INIT),
                 batch_norm.BatchNormalization(momentum=self.bn_momentum, synchronized=True),
                 layers.LeakyReLU(negative_slope=0.2),

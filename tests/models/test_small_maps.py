@@ -1,7 +1,8 @@
-"""``models.small_maps``: the transposed convolution as a matrix product equals
-TensorFlow's ``conv2d_transpose`` (values and both gradients), the layer takes it only for
-small bfloat16 maps, and its weights are Keras' own (a checkpoint of either loads into
-the other)."""
+"""``models.small_maps``: the convolution and the transposed convolution as matrix
+products equal TensorFlow's ``conv2d`` and ``conv2d_transpose`` (values and both
+gradients), the layers take them only for small maps (the transposed one only in
+bfloat16), and their weights are Keras' own (a checkpoint of either loads into the
+other)."""
 
 from __future__ import annotations
 
@@ -39,16 +40,56 @@ def test_the_product_equals_conv2d_transpose_with_its_gradients(side, kernel_siz
         np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-5, atol=1e-5)
 
 
-def _calls(monkeypatch) -> list:
+@pytest.mark.parametrize("side, kernel_size, strides", [
+    ((4, 4), (4, 4), (2, 2)), ((2, 2), (4, 4), (2, 2)), ((1, 1), (4, 4), (2, 2)),
+    ((3, 5), (3, 3), (1, 1)), ((4, 3), (4, 2), (2, 1)), ((5, 5), (1, 1), (1, 1)),
+])
+def test_the_convolution_product_equals_conv2d_with_its_gradients(side, kernel_size,
+                                                                   strides):
+    rng = np.random.default_rng(3)
+    x = tf.constant(rng.normal(size=(3, *side, 5)), tf.float32)
+    kernel = tf.Variable(rng.normal(size=(*kernel_size, 5, 7)).astype(np.float32))
+    reference = tf.nn.conv2d(x, kernel, list(strides), "SAME")
+    weights = tf.constant(rng.normal(size=reference.shape), tf.float32)
+
+    def value_and_gradients(fn):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = fn()
+            loss = tf.reduce_sum(y * weights)
+        return [y, *tape.gradient(loss, [x, kernel])]
+
+    ours = value_and_gradients(lambda: small_maps.conv_by_product(x, kernel, strides))
+    want = value_and_gradients(lambda: tf.nn.conv2d(x, kernel, list(strides), "SAME"))
+    for got, expected in zip(ours, want, strict=True):
+        np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-5, atol=1e-5)
+
+
+def _calls(monkeypatch, name: str = "transpose_by_product") -> list:
     calls = []
-    product = small_maps.transpose_by_product
+    product = getattr(small_maps, name)
 
     def spy(*args):
         calls.append(args[0].shape)
         return product(*args)
 
-    monkeypatch.setattr(small_maps, "transpose_by_product", spy)
+    monkeypatch.setattr(small_maps, name, spy)
     return calls
+
+
+def test_convolutions_of_small_maps_take_the_product_in_both_precisions(monkeypatch):
+    calls = _calls(monkeypatch, "conv_by_product")
+    rng = np.random.default_rng(4)
+    for side, policy in [(4, "mixed_bfloat16"), (4, "float32"), (8, "float32"),
+                         (2, "float32")]:
+        layer = small_maps.Conv2D(6, 4, 2, padding="same", dtype=policy)
+        stock = keras.layers.Conv2D(6, 4, 2, padding="same", dtype=policy)
+        x = tf.constant(rng.normal(size=(2, side, side, 3)), tf.float32)
+        layer(x), stock(x)
+        stock.set_weights(layer.get_weights())
+        np.testing.assert_allclose(np.asarray(layer(x), np.float32),
+                                   np.asarray(stock(x), np.float32), rtol=2 ** -6, atol=1e-2)
+    assert calls == [(2, 4, 4, 3)] * 4 + [(2, 2, 2, 3)] * 2
 
 
 def test_only_small_bfloat16_maps_take_the_product(monkeypatch):
@@ -71,20 +112,21 @@ def test_keras_checkpoints_load_into_it_and_back(tmp_path):
     rng = np.random.default_rng(2)
     x = rng.normal(size=(2, 2, 2, 3)).astype(np.float32)
 
-    def model(layer_class):
+    def model(convolution, transposed):
         return keras.Sequential([keras.Input((2, 2, 3)),
-                                 layer_class(4, 4, 2, padding="same", use_bias=True),
-                                 layer_class(5, 2, 2, padding="same", activation="relu")])
+                                 transposed(4, 4, 2, padding="same", use_bias=True),
+                                 transposed(5, 2, 2, padding="same", activation="relu"),
+                                 convolution(3, 4, 2, padding="same")])
 
-    stock = model(keras.layers.Conv2DTranspose)
+    stock = model(keras.layers.Conv2D, keras.layers.Conv2DTranspose)
     stock.layers[0].bias.assign(rng.normal(size=4))
     stock.save_weights(tmp_path / "stock.weights.h5")
-    ours = model(small_maps.Conv2DTranspose)
+    ours = model(small_maps.Conv2D, small_maps.Conv2DTranspose)
     assert [layer.name.rstrip("_0123456789") for layer in ours.layers] == [
-        "conv2d_transpose"] * 2
+        "conv2d_transpose", "conv2d_transpose", "conv2d"]
     ours.load_weights(tmp_path / "stock.weights.h5")
-    np.testing.assert_allclose(ours(x), stock(x), rtol=1e-6)
+    np.testing.assert_allclose(ours(x), stock(x), rtol=1e-5, atol=1e-6)
     ours.save_weights(tmp_path / "ours.weights.h5")
-    again = model(keras.layers.Conv2DTranspose)
+    again = model(keras.layers.Conv2D, keras.layers.Conv2DTranspose)
     again.load_weights(tmp_path / "ours.weights.h5")
-    np.testing.assert_allclose(again(x), stock(x), rtol=1e-6)
+    np.testing.assert_allclose(again(x), stock(x), rtol=1e-5, atol=1e-6)
