@@ -2,11 +2,14 @@
 
 oneDNN's kernels for a convolution or transposed convolution whose input is only a few
 pixels wide (the U-Net's deepest layers at 32 px: 4 x 4 and 2 x 2 maps of 512 and 1024
-channels) run well below the CPU's speed, forward and backward. Written as matrix
-products, the same layers are plain GEMMs, which oneDNN runs at full speed
-(``benchmarks/small_maps.py`` times both ways): a convolution as the kernel's shifted
-views of the input side by side times the kernel, a transposed convolution as every
-input pixel times the kernel followed by an overlap-add of the taps. Larger maps keep
+channels) run below the CPU's speed, forward and backward; the bfloat16 transposed
+convolution of a 2 x 2 map several times below. Written as matrix products, the same
+layers are plain GEMMs, which oneDNN runs at full speed: a convolution as the kernel's
+shifted views of the input side by side times the kernel, a transposed convolution as
+every input pixel times the kernel followed by an overlap-add of the taps.
+``benchmarks/small_maps.py`` times both ways (forward and both gradients, batch 128, on
+a 2-core AVX512_BF16 CPU: the 4 x 4 convolution 1.1-1.2x faster in either precision,
+the 2 x 2 transposed one 4.3x in bfloat16 but slower in float32). Larger maps keep
 Keras' own operations, which are faster there.
 """
 
