@@ -92,18 +92,17 @@ def seed_spread(mixed: list[dict], exact: list[dict], margin: float) -> dict:
     ranges = {key: _range(exact, key) for key in exact[0]["losses"]}
     bands = [exact[:i] + exact[i + 1:] for i in range(len(exact))]
 
-    def outside(run: dict, others: list[dict], key: str) -> float:
-        return compare([run], others, margin, ranges)[key]["outside_by"] or 0.0
-
+    held_out = [compare([run], others, margin, ranges)  # once per run and band, every loss
+                for run, others in zip(exact, bands, strict=True)]
+    ours = [[compare([run], others, margin, ranges) for others in bands] for run in mixed]
     out = {}
     for key in ranges:
-        held_out = [outside(run, others, key)
-                    for run, others in zip(exact, bands, strict=True)]
-        ours = [sum(outside(run, others, key) for others in bands) / len(bands)
-                for run in mixed]
-        out[key] = {"float32_held_out": [round(v, 4) for v in held_out],
-                    "mixed": [round(v, 4) for v in ours],
-                    "within_seed_spread": max(ours) <= max(held_out)}
+        theirs = [found[key]["outside_by"] or 0.0 for found in held_out]
+        mine = [sum(found[key]["outside_by"] or 0.0 for found in per_band) / len(bands)
+                for per_band in ours]
+        out[key] = {"float32_held_out": [round(v, 4) for v in theirs],
+                    "mixed": [round(v, 4) for v in mine],
+                    "within_seed_spread": max(mine) <= max(theirs)}
     return out
 
 

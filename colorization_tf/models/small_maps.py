@@ -24,9 +24,12 @@ from keras import ops
 SMALL_MAP_PIXELS = 16
 
 
-def _small(inputs) -> bool:
+def _fits(layer, inputs) -> bool:
+    """What both products need: a small static map, channels last, "same", no dilation."""
     height, width = inputs.shape[1], inputs.shape[2]
-    return height is not None and width is not None and height * width <= SMALL_MAP_PIXELS
+    return (height is not None and width is not None and height * width <= SMALL_MAP_PIXELS
+            and layer.data_format == "channels_last" and layer.padding == "same"
+            and tuple(layer.dilation_rate) == (1, 1))
 
 
 @keras.saving.register_keras_serializable("colorization_tf")
@@ -37,9 +40,7 @@ class Conv2D(keras.layers.Conv2D):
     dilation or groups."""
 
     def convolution_op(self, inputs, kernel):
-        if (_small(inputs) and self.data_format == "channels_last"
-                and self.padding == "same" and tuple(self.dilation_rate) == (1, 1)
-                and self.groups == 1):
+        if _fits(self, inputs) and self.groups == 1:
             return conv_by_product(inputs, kernel, self.strides)
         return super().convolution_op(inputs, kernel)
 
@@ -62,8 +63,7 @@ class Conv2DTranspose(keras.layers.Conv2DTranspose):
 
     def _by_product(self, inputs) -> bool:
         return (keras.backend.standardize_dtype(inputs.dtype) == "bfloat16"
-                and _small(inputs) and self.data_format == "channels_last"
-                and self.padding == "same" and tuple(self.dilation_rate) == (1, 1) and self.output_padding is None
+                and _fits(self, inputs) and self.output_padding is None
                 and all(k % s == 0 for k, s in zip(self.kernel_size, self.strides,
                                                    strict=True)))
 

@@ -8,6 +8,7 @@ memory."""
 from __future__ import annotations
 
 import concurrent.futures
+import dataclasses
 import os
 import subprocess
 import sys
@@ -212,17 +213,9 @@ def test_full_batches_when_every_photo_is_ready():
     assert batches == [[0, 1, 2], [3, 4, 5], [6]]
 
 
-class _CountingEncoder(batch.Encoder):
-    """Counts photos alive (decoded, not yet written) and writes slowly, so that a pipeline
-    without a bound would pile decoded photos up."""
-
-    def save(self, rgb, path):
-        time.sleep(0.004)
-        super().save(rgb, path)
-        _ALIVE.leave()
-
-
 class _Alive:
+    """Photos alive: decoded and not yet written; the most at once."""
+
     def __init__(self):
         self.lock, self.now, self.most = threading.Lock(), 0, 0
 
@@ -236,7 +229,17 @@ class _Alive:
             self.now -= 1
 
 
-_ALIVE = _Alive()
+@dataclasses.dataclass(frozen=True)
+class _CountingEncoder(batch.Encoder):
+    """Writes slowly, so that a pipeline without a bound would pile decoded photos up,
+    and counts each written photo out of ``alive``."""
+
+    alive: _Alive | None = None
+
+    def save(self, rgb, path):
+        time.sleep(0.004)
+        super().save(rgb, path)
+        self.alive.leave()
 
 
 class _FastPredictor:
@@ -250,21 +253,20 @@ class _FastPredictor:
 def test_photos_in_memory_stay_within_the_stated_bound(tmp_path, monkeypatch, count):
     """At most 3 * batch_size + 2 * workers photos are decoded and not yet written, for 40
     photos as for 120 (memory flat in the number of photos)."""
-    global _ALIVE
-    _ALIVE = _Alive()
+    alive = _Alive()
     source = tmp_path / "in.png"
     Image.fromarray(skimage.data.astronaut()[:24, :24]).save(source)
     read = batch.read_codes
 
     def counted_read(path):
         codes = read(path)
-        _ALIVE.enter()
+        alive.enter()
         return codes
 
     monkeypatch.setattr(batch, "read_codes", counted_read)
     jobs = [(str(source), str(tmp_path / f"out{i}.png")) for i in range(count)]
     done = []
-    batch.colorize_files(_FastPredictor(), jobs, _CountingEncoder("png"), batch_size=4,
+    batch.colorize_files(_FastPredictor(), jobs, _CountingEncoder("png", alive=alive), batch_size=4,
                          workers=2, on_done=lambda src, out: done.append(out))
-    assert len(done) == count and _ALIVE.now == 0
-    assert 4 <= _ALIVE.most <= 3 * 4 + 2 * 2
+    assert len(done) == count and alive.now == 0
+    assert 4 <= alive.most <= 3 * 4 + 2 * 2

@@ -24,20 +24,9 @@ def test_the_product_equals_conv2d_transpose_with_its_gradients(side, kernel_siz
     x = tf.constant(rng.normal(size=(3, *side, 5)), tf.float32)
     kernel = tf.Variable(rng.normal(size=(*kernel_size, 7, 5)).astype(np.float32))
     shape = [3, side[0] * strides[0], side[1] * strides[1], 7]
-    weights = tf.constant(rng.normal(size=shape), tf.float32)  # a loss that reads each pixel
-
-    def value_and_gradients(fn):
-        with tf.GradientTape() as tape:
-            tape.watch(x)
-            y = fn()
-            loss = tf.reduce_sum(y * weights)
-        return [y, *tape.gradient(loss, [x, kernel])]
-
-    ours = value_and_gradients(lambda: small_maps.transpose_by_product(x, kernel, strides))
-    reference = value_and_gradients(
-        lambda: tf.nn.conv2d_transpose(x, kernel, shape, list(strides), "SAME"))
-    for got, want in zip(ours, reference, strict=True):
-        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-5, atol=1e-5)
+    _same_values_and_gradients(
+        lambda: small_maps.transpose_by_product(x, kernel, strides),
+        lambda: tf.nn.conv2d_transpose(x, kernel, shape, list(strides), "SAME"), x, kernel)
 
 
 @pytest.mark.parametrize("side, kernel_size, strides", [
@@ -49,8 +38,15 @@ def test_the_convolution_product_equals_conv2d_with_its_gradients(side, kernel_s
     rng = np.random.default_rng(3)
     x = tf.constant(rng.normal(size=(3, *side, 5)), tf.float32)
     kernel = tf.Variable(rng.normal(size=(*kernel_size, 5, 7)).astype(np.float32))
-    reference = tf.nn.conv2d(x, kernel, list(strides), "SAME")
-    weights = tf.constant(rng.normal(size=reference.shape), tf.float32)
+    _same_values_and_gradients(
+        lambda: small_maps.conv_by_product(x, kernel, strides),
+        lambda: tf.nn.conv2d(x, kernel, list(strides), "SAME"), x, kernel)
+
+
+def _same_values_and_gradients(ours, reference, x, kernel) -> None:
+    """``ours()`` and ``reference()`` agree to 1e-5, and so do their gradients with
+    respect to ``x`` and ``kernel`` under a loss that weighs each output differently."""
+    weights = tf.constant(np.random.default_rng(5).normal(size=reference().shape), tf.float32)
 
     def value_and_gradients(fn):
         with tf.GradientTape() as tape:
@@ -59,10 +55,9 @@ def test_the_convolution_product_equals_conv2d_with_its_gradients(side, kernel_s
             loss = tf.reduce_sum(y * weights)
         return [y, *tape.gradient(loss, [x, kernel])]
 
-    ours = value_and_gradients(lambda: small_maps.conv_by_product(x, kernel, strides))
-    want = value_and_gradients(lambda: tf.nn.conv2d(x, kernel, list(strides), "SAME"))
-    for got, expected in zip(ours, want, strict=True):
-        np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-5, atol=1e-5)
+    for got, want in zip(value_and_gradients(ours), value_and_gradients(reference),
+                         strict=True):
+        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-5, atol=1e-5)
 
 
 def _calls(monkeypatch, name: str = "transpose_by_product") -> list:
