@@ -126,9 +126,10 @@ def cpu_per_photo(folder: str) -> dict:
 
 
 def photo_figures(predictor, folder: str, count: int, batch_size: int, workers: int,
-                  repeats: int) -> dict:
+                  repeats: int, sizes: list[str]) -> dict:
     result = {}
-    for label, size in SIZES.items():
+    for label in sizes:
+        size = SIZES[label]
         paths = make_photos(os.path.join(folder, label), size, count)
         # steady state: the compiled loops load (or compile) and the model traces once
         batched(predictor, paths[:1], os.path.join(folder, "warm"), "png", batch_size, workers)
@@ -231,10 +232,15 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--video_frames", type=int, default=96, help="0 skips the video")
     parser.add_argument("--rss_counts", default="10,40", help="'' skips the RSS runs")
     parser.add_argument("--run_dir", default=None)
+    parser.add_argument("--sizes", default=",".join(SIZES),
+                        help=f"photo sizes to time, of {', '.join(SIZES)}")
     parser.add_argument("--float32", action=argparse.BooleanOptionalAction, default=True,
                         help="also time the photos in float32 and compare the colours, "
                         "where colorize's default precision is another")
     args = parser.parse_args(argv)
+    sizes = [label for label in args.sizes.split(",") if label]
+    if not set(sizes) <= set(SIZES):
+        parser.error(f"--sizes: expected labels of {', '.join(SIZES)}, got {args.sizes!r}")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     from colorization_tf.inference import load_run
     from colorization_tf.training import precision
@@ -250,12 +256,12 @@ def main(argv: list[str]) -> None:
                          "precision": predictor.precision}
         result["cpu_ms_per_photo"] = cpu_per_photo(folder)
         result["photos"] = photo_figures(predictor, folder, args.photos, args.batch_size,
-                                         args.workers, args.repeats)
+                                         args.workers, args.repeats, sizes)
         if args.float32 and predictor.precision != "float32":
             exact = load_run(run_dir)
             result["photos_float32"] = photo_figures(exact, folder, args.photos,
                                                      args.batch_size, args.workers,
-                                                     args.repeats)
+                                                     args.repeats, sizes)
             result["colours_against_float32"] = colour_difference(predictor, exact, folder)
         if args.video_frames:
             result["video"] = video_figures(predictor, folder, args.video_frames,

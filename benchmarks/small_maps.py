@@ -1,8 +1,10 @@
-"""Convolutions on small maps: Keras' operations against the matrix products of
-``models.small_maps`` (forward and both gradients, as a train step needs them), for the
-U-Net's deepest encoder and decoder layers at 32 px and batch 128, in float32 and
-bfloat16; printed as JSON (milliseconds, median of --repeats after one warm-up; each
-layer's two ways alternate, so background load affects both alike).
+"""Convolutions on small maps: Keras' operations against the two ways of
+``models.small_maps`` (forward and both gradients, as a train step needs them): the whole
+layer as a matrix product (``product``) and TensorFlow's operations with the kernel's
+gradient by patches (``patch``), for the U-Net's deepest encoder and decoder layers at 32
+px and batch 128, in float32 and bfloat16; printed as JSON (milliseconds, median of
+--repeats after one warm-up; each layer's ways alternate, so background load affects all
+alike).
 
     python benchmarks/small_maps.py [--batch_size 128] [--repeats 7]
 """
@@ -17,8 +19,9 @@ import sys
 import time
 
 # (kind, input side, input channels, output channels): the main job's U-Net at 32 px
-LAYERS = [("conv", 4, 512, 512), ("conv", 8, 256, 512), ("transposed", 2, 512, 512),
-          ("transposed", 4, 1024, 256), ("transposed", 8, 512, 128)]
+LAYERS = [("conv", 4, 512, 512), ("conv", 8, 256, 512), ("conv", 16, 128, 256),
+          ("transposed", 2, 512, 512), ("transposed", 4, 1024, 256),
+          ("transposed", 8, 512, 128)]
 
 
 def main(argv: list[str]) -> dict:
@@ -47,10 +50,14 @@ def main(argv: list[str]) -> dict:
         return tf.nn.conv2d_transpose(x, kernel, [x.shape[0], 2 * side, 2 * side, channels],
                                       2, "SAME")
 
-    ways = {"conv": (lambda x, kernel: tf.nn.conv2d(x, kernel, 2, "SAME"),
-                     lambda x, kernel: small_maps.conv_by_product(x, kernel, (2, 2))),
-            "transposed": (keras_transposed, lambda x, kernel: small_maps.transpose_by_product(
-                x, kernel, (2, 2)))}
+    conv = {"keras": lambda x, kernel: tf.nn.conv2d(x, kernel, 2, "SAME"),
+            "product": lambda x, kernel: small_maps.conv_by_product(x, kernel, (2, 2)),
+            "patch": lambda x, kernel: small_maps.conv_with_patch_gradient(x, kernel, (2, 2))}
+    transposed = {
+        "keras": keras_transposed,
+        "product": lambda x, kernel: small_maps.transpose_by_product(x, kernel, (2, 2)),
+        "patch": lambda x, kernel: small_maps.transpose_with_patch_gradient(x, kernel, (2, 2))}
+    ways = {"conv": conv, "transposed": transposed}
 
     result = {"machine": platform.processor() or platform.machine(),
               "batch_size": args.batch_size, "ms": {}}
@@ -59,8 +66,7 @@ def main(argv: list[str]) -> dict:
             x = tf.cast(tf.random.normal([args.batch_size, side, side, cin]), dtype)
             shape = [4, 4, cin, cout] if kind == "conv" else [4, 4, cout, cin]
             kernel = tf.Variable(tf.random.normal(shape) * 0.01)
-            keras_op, product = ways[kind]
-            runs = {"keras": step(keras_op, x, kernel), "product": step(product, x, kernel)}
+            runs = {name: step(way, x, kernel) for name, way in ways[kind].items()}
             times: dict[str, list[float]] = {name: [] for name in runs}
             for run in runs.values():
                 run()  # trace and warm up
@@ -71,7 +77,8 @@ def main(argv: list[str]) -> dict:
                     times[name].append((time.perf_counter() - start) * 1000)
             median = {name: round(float(np.median(t)), 1) for name, t in times.items()}
             result["ms"][f"{dtype} {kind} {side}x{side} {cin}->{cout}"] = median | {
-                "keras_over_product": round(median["keras"] / median["product"], 2)}
+                f"keras_over_{name}": round(median["keras"] / median[name], 2)
+                for name in ("product", "patch")}
     print(json.dumps(result, indent=1))
     return result
 
