@@ -1,9 +1,8 @@
-"""Convolutions on small maps: Keras' operations against the two ways of
-``models.small_maps`` (forward and both gradients, as a train step needs them): the whole
-layer as a matrix product (``product``) and TensorFlow's operations with the kernel's
-gradient by patches (``patch``), for the U-Net's deepest encoder and decoder layers at 32
-px and batch 128, in float32 and bfloat16; printed as JSON (milliseconds, median of
---repeats after one warm-up; each layer's ways alternate, so background load affects all
+"""Convolutions on small maps: Keras' operations against ``models.small_maps``'
+TensorFlow operations with the kernel's gradient by patches (``patch``), forward and both
+gradients as a train step needs them, for the U-Net's deepest encoder and decoder layers at
+32 px and batch 128, in float32 and bfloat16; printed as JSON (milliseconds, median of
+--repeats after one warm-up; the two ways alternate, so background load affects both
 alike).
 
     python benchmarks/small_maps.py [--batch_size 128] [--repeats 7]
@@ -51,11 +50,9 @@ def main(argv: list[str]) -> dict:
                                       2, "SAME")
 
     conv = {"keras": lambda x, kernel: tf.nn.conv2d(x, kernel, 2, "SAME"),
-            "product": lambda x, kernel: small_maps.conv_by_product(x, kernel, (2, 2)),
             "patch": lambda x, kernel: small_maps.conv_with_patch_gradient(x, kernel, (2, 2))}
     transposed = {
         "keras": keras_transposed,
-        "product": lambda x, kernel: small_maps.transpose_by_product(x, kernel, (2, 2)),
         "patch": lambda x, kernel: small_maps.transpose_with_patch_gradient(x, kernel, (2, 2))}
     ways = {"conv": conv, "transposed": transposed}
 
@@ -77,8 +74,7 @@ def main(argv: list[str]) -> dict:
                     times[name].append((time.perf_counter() - start) * 1000)
             median = {name: round(float(np.median(t)), 1) for name, t in times.items()}
             result["ms"][f"{dtype} {kind} {side}x{side} {cin}->{cout}"] = median | {
-                f"keras_over_{name}": round(median["keras"] / median[name], 2)
-                for name in ("product", "patch")}
+                "keras_over_patch": round(median["keras"] / median["patch"], 2)}
     print(json.dumps(result, indent=1))
     return result
 

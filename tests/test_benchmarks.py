@@ -31,6 +31,16 @@ def test_throughput_times_a_train_step(mixed):
     assert math.isfinite(rate) and rate > 0
 
 
+@pytest.mark.compiled
+def test_small_maps_times_each_layer_both_ways_in_both_precisions():
+    result = _load("small_maps").main(["--batch_size", "2", "--repeats", "1"])
+    assert len(result["ms"]) == 12
+    for times in result["ms"].values():
+        assert times["keras"] > 0 and times["patch"] > 0
+        assert times["keras_over_patch"] == pytest.approx(times["keras"] / times["patch"],
+                                                          abs=0.01)
+
+
 def test_gan_precision_holds_each_epoch_to_the_float32_band_over_seeds():
     compare = _load("gan_precision").compare
     exact = [{"losses": {"d": [1.0, 2.0]}}, {"losses": {"d": [1.2, 1.8]}}]

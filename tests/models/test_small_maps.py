@@ -1,8 +1,7 @@
-"""``models.small_maps``: the convolution and the transposed convolution as matrix
-products, and with kernel gradients by patches, equal TensorFlow's ``conv2d`` and
-``conv2d_transpose`` (values and both gradients), the layers take them only for the maps
-and precisions they are meant for, and their weights are Keras' own (a checkpoint of
-either loads into the other)."""
+"""``models.small_maps``: the convolution and the transposed convolution with kernel
+gradients by patches equal TensorFlow's ``conv2d`` and ``conv2d_transpose`` (values and
+both gradients), the layers take them only for the maps and precisions they are meant for,
+and their weights are Keras' own (a checkpoint of either loads into the other)."""
 
 from __future__ import annotations
 
@@ -12,35 +11,6 @@ import pytest
 import tensorflow as tf
 
 from colorization_tf.models import small_maps
-
-
-@pytest.mark.parametrize("side, kernel_size, strides", [
-    ((1, 1), (4, 4), (2, 2)), ((2, 2), (4, 4), (2, 2)), ((1, 3), (4, 4), (2, 2)),
-    ((2, 1), (2, 2), (2, 2)), ((2, 2), (3, 3), (1, 1)), ((2, 2), (6, 6), (3, 3)),
-    ((3, 2), (4, 2), (2, 1)),
-])
-def test_the_product_equals_conv2d_transpose_with_its_gradients(side, kernel_size, strides):
-    rng = np.random.default_rng(0)
-    x = tf.constant(rng.normal(size=(3, *side, 5)), tf.float32)
-    kernel = tf.Variable(rng.normal(size=(*kernel_size, 7, 5)).astype(np.float32))
-    shape = [3, side[0] * strides[0], side[1] * strides[1], 7]
-    _same_values_and_gradients(
-        lambda: small_maps.transpose_by_product(x, kernel, strides),
-        lambda: tf.nn.conv2d_transpose(x, kernel, shape, list(strides), "SAME"), x, kernel)
-
-
-@pytest.mark.parametrize("side, kernel_size, strides", [
-    ((4, 4), (4, 4), (2, 2)), ((2, 2), (4, 4), (2, 2)), ((1, 1), (4, 4), (2, 2)),
-    ((3, 5), (3, 3), (1, 1)), ((4, 3), (4, 2), (2, 1)), ((5, 5), (1, 1), (1, 1)),
-])
-def test_the_convolution_product_equals_conv2d_with_its_gradients(side, kernel_size,
-                                                                   strides):
-    rng = np.random.default_rng(3)
-    x = tf.constant(rng.normal(size=(3, *side, 5)), tf.float32)
-    kernel = tf.Variable(rng.normal(size=(*kernel_size, 5, 7)).astype(np.float32))
-    _same_values_and_gradients(
-        lambda: small_maps.conv_by_product(x, kernel, strides),
-        lambda: tf.nn.conv2d(x, kernel, list(strides), "SAME"), x, kernel)
 
 
 @pytest.mark.parametrize("side, kernel_size, strides", [
@@ -79,47 +49,17 @@ def _same_values_and_gradients(ours, reference, x, kernel) -> None:
         np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-5, atol=1e-5)
 
 
-def _calls(monkeypatch, name: str = "transpose_by_product") -> list:
+def _calls(monkeypatch, name: str) -> list:
+    """The input shapes ``small_maps.<name>`` is called with from now on."""
     calls = []
-    product = getattr(small_maps, name)
+    way = getattr(small_maps, name)
 
     def spy(*args):
         calls.append(args[0].shape)
-        return product(*args)
+        return way(*args)
 
     monkeypatch.setattr(small_maps, name, spy)
     return calls
-
-
-def test_float32_convolutions_of_small_maps_take_the_product(monkeypatch):
-    calls = _calls(monkeypatch, "conv_by_product")
-    rng = np.random.default_rng(4)
-    for side, policy in [(4, "mixed_bfloat16"), (4, "float32"), (8, "float32"),
-                         (2, "float32")]:
-        layer = small_maps.Conv2D(6, 4, 2, padding="same", dtype=policy)
-        stock = keras.layers.Conv2D(6, 4, 2, padding="same", dtype=policy)
-        x = tf.constant(rng.normal(size=(2, side, side, 3)), tf.float32)
-        layer(x), stock(x)
-        stock.set_weights(layer.get_weights())
-        np.testing.assert_allclose(np.asarray(layer(x), np.float32),
-                                   np.asarray(stock(x), np.float32), rtol=2 ** -6, atol=1e-2)
-    assert calls == [(2, 4, 4, 3)] * 2 + [(2, 2, 2, 3)] * 2
-
-
-def test_only_small_bfloat16_maps_take_the_product(monkeypatch):
-    calls = _calls(monkeypatch)
-    rng = np.random.default_rng(1)
-    for side, dtype in [(2, "bfloat16"), (4, "bfloat16"), (8, "bfloat16"), (2, "float32")]:
-        layer = small_maps.Conv2DTranspose(6, 4, 2, padding="same", dtype=(
-            "mixed_bfloat16" if dtype == "bfloat16" else "float32"))
-        stock = keras.layers.Conv2DTranspose(6, 4, 2, padding="same", dtype=layer.dtype_policy)
-        x = tf.constant(rng.normal(size=(2, side, side, 3)), tf.float32)
-        layer(x), stock(x)
-        stock.set_weights(layer.get_weights())
-        # bfloat16 outputs: both round the same float32 sums; within 2 bfloat16 steps
-        np.testing.assert_allclose(np.asarray(layer(x), np.float32),
-                                   np.asarray(stock(x), np.float32), rtol=2 ** -6, atol=1e-2)
-    assert calls == [(2, 2, 2, 3), (2, 2, 2, 3), (2, 4, 4, 3), (2, 4, 4, 3)]
 
 
 def test_keras_checkpoints_load_into_it_and_back(tmp_path):
@@ -146,15 +86,17 @@ def test_keras_checkpoints_load_into_it_and_back(tmp_path):
     np.testing.assert_allclose(again(x), stock(x), rtol=1e-5, atol=1e-6)
 
 
-def test_bfloat16_maps_up_to_16_by_16_take_the_patch_gradients(monkeypatch):
-    """Convolutions of inputs and transposed convolutions to outputs of 16 x 16 or fewer
-    pixels, in bfloat16 only; transposed convolutions of the smallest maps keep the
-    product."""
+def test_maps_up_to_16_by_16_in_bfloat16_and_8_by_8_in_float32_take_the_patch_gradients(
+        monkeypatch):
+    """Convolutions of inputs and transposed convolutions (stride 2) to outputs of at most
+    256 pixels in bfloat16 and 64 in float32; other maps keep Keras' operations, and
+    either way a layer computes what Keras' own does."""
     convolutions = _calls(monkeypatch, "conv_with_patch_gradient")
     transposed = _calls(monkeypatch, "transpose_with_patch_gradient")
     rng = np.random.default_rng(7)
-    for side, policy in [(8, "mixed_bfloat16"), (16, "mixed_bfloat16"),
-                         (32, "mixed_bfloat16"), (4, "mixed_bfloat16"), (8, "float32")]:
+    for side, policy in [(2, "mixed_bfloat16"), (8, "mixed_bfloat16"), (16, "mixed_bfloat16"),
+                         (32, "mixed_bfloat16"), (4, "float32"), (8, "float32"),
+                         (16, "float32")]:
         for ours, keras_layer in [(small_maps.Conv2D, keras.layers.Conv2D),
                                   (small_maps.Conv2DTranspose, keras.layers.Conv2DTranspose)]:
             layer = ours(6, 4, 2, padding="same", dtype=policy)
@@ -162,8 +104,15 @@ def test_bfloat16_maps_up_to_16_by_16_take_the_patch_gradients(monkeypatch):
             x = tf.constant(rng.normal(size=(2, side, side, 3)), tf.float32)
             layer(x), stock(x)
             stock.set_weights(layer.get_weights())
+            # bfloat16 outputs: both round the same float32 sums; within 2 bfloat16 steps
             np.testing.assert_allclose(np.asarray(layer(x), np.float32),
                                        np.asarray(stock(x), np.float32), rtol=2 ** -6,
                                        atol=1e-2)
-    assert convolutions == [(2, 8, 8, 3)] * 2 + [(2, 16, 16, 3)] * 2 + [(2, 4, 4, 3)] * 2
-    assert transposed == [(2, 8, 8, 3)] * 2
+    # each layer is called twice (built, then compared)
+    assert convolutions == [(2, side, side, 3) for side in (2, 8, 16, 4, 8) for _ in "ab"]
+    assert transposed == [(2, side, side, 3) for side in (2, 8, 4) for _ in "ab"]
+
+
+def test_the_limits_follow_the_compute_dtype():
+    assert [small_maps.patch_gradient_pixels(dtype)
+            for dtype in ("bfloat16", "float32", "float16", tf.bfloat16)] == [256, 64, 0, 256]
