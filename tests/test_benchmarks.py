@@ -31,6 +31,15 @@ def test_throughput_times_a_train_step(mixed):
     assert math.isfinite(rate) and rate > 0
 
 
+def test_pytorchs_best_is_its_faster_step_in_each_precision():
+    torch = {"eager_fp32": {"images_per_s": 50.0},
+             "compiled_channels_last_fp32": {"images_per_s": 64.0},
+             "eager_bf16": {"images_per_s": 100.0},
+             "compiled_channels_last_bf16": {"images_per_s": 80.0}}
+    ratios = _load("throughput").over_torch_best({"plain": 96.0, "mixed": 150.0}, torch)
+    assert ratios == {"plain": 1.5, "mixed": 1.5}
+
+
 @pytest.mark.compiled
 def test_small_maps_times_each_layer_both_ways_in_both_precisions():
     result = _load("small_maps").main(["--batch_size", "2", "--repeats", "1"])
