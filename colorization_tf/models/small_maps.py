@@ -70,29 +70,30 @@ class Conv2DTranspose(keras.layers.Conv2DTranspose):
         return outputs if self.activation is None else self.activation(outputs)
 
 
-def _patch_rows(image, kernel_size, strides):
-    """The "same"-padded ``kernel_size`` patches of channels-last ``image`` at ``strides``,
-    one per row: ``[B*oh*ow, kh*kw*c]``, in the kernel's (kh, kw, c) order."""
-    (kh, kw), (sh, sw) = kernel_size, strides
-    patches = tf.image.extract_patches(image, [1, kh, kw, 1], [1, sh, sw, 1], [1, 1, 1, 1],
+def _patch_product(image, other, kernel_shape, strides):
+    """A kernel's gradient as one matrix product: the "same"-padded patches of
+    channels-last ``image`` (the kernel's size, at ``strides``; one per row, in the
+    kernel's (kh, kw, c) order) transposed, times the rows of ``other`` (one per patch),
+    shaped as ``kernel_shape``."""
+    kh, kw = kernel_shape[:2]
+    patches = tf.image.extract_patches(image, [1, kh, kw, 1], [1, *strides, 1], [1, 1, 1, 1],
                                        "SAME")
-    return tf.reshape(patches, [-1, patches.shape[-1]])
+    product = tf.matmul(tf.reshape(patches, [-1, patches.shape[-1]]),
+                        tf.reshape(other, [-1, other.shape[-1]]), transpose_a=True)
+    return tf.reshape(product, kernel_shape)
 
 
 def conv_with_patch_gradient(x, kernel, strides):
     """``conv(x, kernel, strides, padding="same")`` (channels last) by TensorFlow's
     convolution, with the input's gradient by its own, and the kernel's as the patches
     of ``x`` times the output's gradient (one matrix product)."""
-    kh, kw, cin, cout = kernel.shape
     strides = [int(s) for s in strides]
 
     @tf.custom_gradient
     def convolve(x, kernel):
         def gradient(dy):
             dx = tf.nn.conv2d_transpose(dy, kernel, tf.shape(x), strides, "SAME")
-            dk = tf.matmul(_patch_rows(x, (kh, kw), strides), tf.reshape(dy, [-1, cout]),
-                           transpose_a=True)
-            return dx, tf.reshape(dk, [kh, kw, cin, cout])
+            return dx, _patch_product(x, dy, kernel.shape, strides)
         return tf.nn.conv2d(x, kernel, strides, "SAME"), gradient
 
     return convolve(x, tf.convert_to_tensor(kernel))
@@ -103,7 +104,7 @@ def transpose_with_patch_gradient(x, kernel, strides):
     ``[B, h*sh, w*sw, cout]``) by TensorFlow's operation, with the input's gradient as the
     forward convolution of the output's gradient, and the kernel's as that gradient's
     patches times ``x`` (one matrix product)."""
-    kh, kw, cout, cin = kernel.shape
+    cout = kernel.shape[2]
     strides = [int(s) for s in strides]
 
     @tf.custom_gradient
@@ -113,9 +114,7 @@ def transpose_with_patch_gradient(x, kernel, strides):
 
         def gradient(dy):
             dx = tf.nn.conv2d(dy, kernel, strides, "SAME")
-            dk = tf.matmul(_patch_rows(dy, (kh, kw), strides), tf.reshape(x, [-1, cin]),
-                           transpose_a=True)
-            return dx, tf.reshape(dk, [kh, kw, cout, cin])
+            return dx, _patch_product(dy, x, kernel.shape, strides)
         return tf.nn.conv2d_transpose(x, kernel, shape, strides, "SAME"), gradient
 
     return transpose(x, tf.convert_to_tensor(kernel))
