@@ -15,7 +15,10 @@ from colorization_tf.training.config import ConfigError, OptimConfig, RunConfig,
 
 CIFAR_UNET = {"type": "unet", "encoder_filters": [64, 128, 256, 512, 512], "first_stride": 1,
               "dropout": 0.0}
-PATCH_D = {"type": "discriminator", "filters": [64, 128, 256, 512], "head": "patch"}
+# The adversary computes in float32 under mixed precision too: in bfloat16 its losses
+# left float32's seed-to-seed band and test MAE suffered (docs/benchmarks.md).
+PATCH_D = {"type": "discriminator", "filters": [64, 128, 256, 512], "head": "patch",
+           "dtype": "float32"}
 
 
 def _preset(name: str, method: MethodConfig, optim: OptimConfig, *, batch_size: int,

@@ -1,12 +1,16 @@
 """Keras subclassed networks (no training logic): generators, discriminators, classifiers.
 
 ``build({"type": NAME, **kwargs})`` creates the network registered as NAME; modules are
-imported on first use so each network lives in its own module.
+imported on first use so each network lives in its own module. A ``"dtype"`` key builds the
+network, all its layers included, in that dtype policy whatever the global one is (a GAN's
+adversary in float32 under mixed precision).
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+from collections.abc import Iterator
 
 import keras
 
@@ -34,10 +38,28 @@ def network_class(name: str) -> type[keras.Model]:
     return getattr(importlib.import_module(module), cls)
 
 
+@contextlib.contextmanager
+def dtype_policy(name: str | None) -> Iterator[None]:
+    """Keras's global dtype policy set to ``name`` for the block (None leaves it) and
+    restored afterwards: layers take the global policy when they are created, not their
+    parent's, so this is how a whole network gets a policy of its own."""
+    if name is None:
+        yield
+        return
+    previous = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy(name)
+    try:
+        yield
+    finally:
+        keras.mixed_precision.set_global_policy(previous)
+
+
 def build(spec: dict) -> keras.Model:
-    """Creates a network from ``{"type": NAME, **constructor kwargs}``."""
+    """Creates a network from ``{"type": NAME, **constructor kwargs}``, in the policy
+    ``spec["dtype"]`` names where given (else the global one)."""
     spec = dict(spec)
-    return network_class(spec.pop("type"))(**spec)
+    with dtype_policy(spec.get("dtype")):
+        return network_class(spec.pop("type"))(**spec)
 
 
-__all__ = ["NETWORKS", "UNet", "build", "network_class"]
+__all__ = ["NETWORKS", "UNet", "build", "dtype_policy", "network_class"]

@@ -82,7 +82,11 @@ class UNet(keras.Model):
                 [layers.Dense(width, activation="relu", kernel_initializer=INIT)
                  for _ in range(self.global_layers)]
                 + [layers.Dense(width, kernel_initializer=INIT)], name="global_hint")
-        self.head = layers.Conv2D(self.out_channels, 1, kernel_initializer=INIT)
+        # the 1x1 head in float32 under mixed precision too: the loss gradient reaching it
+        # stays float32 (rounding it to bfloat16 there cost the cGAN its adversarial
+        # balance, docs/benchmarks.md); two output channels cost nothing to compute so
+        self.head = layers.Conv2D(self.out_channels, 1, kernel_initializer=INIT,
+                                  dtype="float32")
         self.out = layers.Activation(out_activation, dtype="float32")
 
     @property

@@ -13,10 +13,9 @@ import contextlib
 import dataclasses
 from collections.abc import Iterator
 
-import keras
 import tensorflow as tf
 
-from colorization_tf import cpu
+from colorization_tf import cpu, models
 from colorization_tf.training.config import RunConfig
 
 TENSOR_CORE_CAPABILITY = (7, 0)  # Volta: the first GPUs with float16 tensor cores
@@ -108,9 +107,5 @@ def policy(mixed: bool, force: bool = False) -> Iterator[str]:
     """The dtype policy ``policy_name(force)`` when ``mixed`` (else float32), set for the
     block and restored afterwards so it never leaks into the next call; yields its name."""
     name = policy_name(force) if mixed else "float32"
-    previous = keras.mixed_precision.global_policy()
-    keras.mixed_precision.set_global_policy(name)
-    try:
+    with models.dtype_policy(name):
         yield name
-    finally:
-        keras.mixed_precision.set_global_policy(previous)

@@ -49,8 +49,10 @@ def test_mixed_inference_computes_in_bfloat16_and_keeps_colours(run_dir, bfloat1
     mixed = loading.load_run(run_dir, mixed_precision=True)
     assert mixed.precision == "mixed_bfloat16"
     convs = [layer for layer in mixed.colorizer.generator._flatten_layers()
-             if isinstance(layer, keras.layers.Conv2D)]
+             if isinstance(layer, keras.layers.Conv2D)
+             and layer is not mixed.colorizer.generator.head]  # the 1x1 head: float32
     assert convs and {layer.compute_dtype for layer in convs} == {"bfloat16"}
+    assert mixed.colorizer.generator.head.compute_dtype == "float32"
     assert {v.dtype for v in mixed.colorizer.generator.weights} == {"float32"}
     # the policy was set only while building: nothing leaks into the caller's
     assert keras.mixed_precision.global_policy().name == "float32"

@@ -140,3 +140,23 @@ def test_gradient_penalty_reaches_the_critic_weights():
     norm = np.linalg.norm(dense.kernel.numpy())
     # d/dw (||w|| - 1)^2 summed over the 2 examples = 2 * 2 (||w|| - 1) w / ||w||
     np.testing.assert_allclose(grad, 4 * (norm - 1) * dense.kernel.numpy() / norm, rtol=1e-4)
+
+
+def _compute_dtypes(network) -> set[str]:
+    """The compute dtypes of a Discriminator's layers that hold weights."""
+    layers = [layer for block in network.blocks for layer in block.layers] + [network.out]
+    return {layer.compute_dtype for layer in layers if layer.weights}
+
+
+def test_a_dtype_in_the_spec_builds_every_layer_in_it_and_restores_the_global_policy():
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    spec = {"type": "discriminator", "filters": [8, 16]}
+    exact = models.build({**spec, "dtype": "float32"})
+    mixed = models.build(spec)
+    exact(_inputs()), mixed(_inputs())
+    assert _compute_dtypes(exact) == {"float32"}
+    assert _compute_dtypes(mixed) == {"bfloat16", "float32"}  # the float32 logits layer
+    assert keras.mixed_precision.global_policy().name == "mixed_bfloat16"
+    with pytest.raises(ValueError, match="head"):
+        models.build({**spec, "head": "sigmoid", "dtype": "float32"})
+    assert keras.mixed_precision.global_policy().name == "mixed_bfloat16"
