@@ -1,13 +1,14 @@
 """Reference figure for the throughput goal: Galvão et al.'s CIFAR U-Net train step in
-PyTorch on the CPU, eager or ``torch.compile``d, channels-first or channels-last, float32
-or bfloat16 autocast (same layers as ``models/unet.py``: 4x4 convolutions,
+PyTorch on the CPU (or a CUDA GPU with ``--device cuda``), eager or ``torch.compile``d,
+channels-first or channels-last, float32, bfloat16 autocast or float16 autocast with loss
+scaling (same layers as ``models/unet.py``: 4x4 convolutions,
 encoder 64(s1)-128-256-512-512, decoder 512-256-128-64 with skip concatenation, batch
 norm, LeakyReLU 0.2 / ReLU, 1x1 conv + tanh; L1 loss, Adam). Prints JSON.
 
 Needs PyTorch, which the project does not depend on: run it in its own environment,
     python -m venv /tmp/torchvenv && /tmp/torchvenv/bin/pip install torch numpy
     /tmp/torchvenv/bin/python benchmarks/torch_unet.py [--batch_size 128] [--steps 6] \
-        [--compile] [--channels_last] [--bf16]
+        [--compile] [--channels_last] [--bf16 | --fp16] [--device cuda]
 and compare with ``python benchmarks/throughput.py --methods unet_l1 --batch_size 128``
 run on the same machine.
 """
@@ -65,35 +66,49 @@ def main() -> None:
     parser.add_argument("--channels_last", action="store_true",
                         help="model and inputs in channels-last memory format")
     parser.add_argument("--bf16", action="store_true", help="bfloat16 autocast (CPU AMP)")
+    parser.add_argument("--fp16", action="store_true",
+                        help="float16 autocast with a gradient scaler (GPU only)")
+    parser.add_argument("--device", default="cpu", help="cpu or cuda")
     args = parser.parse_args()
     torch.manual_seed(0)
-    model = UNet()
-    lightness = torch.rand(args.batch_size, 1, 32, 32) * 2 - 1
-    ab = torch.rand(args.batch_size, 2, 32, 32) - 0.5
+    device = torch.device(args.device)
+    model = UNet().to(device)
+    lightness = torch.rand(args.batch_size, 1, 32, 32, device=device) * 2 - 1
+    ab = torch.rand(args.batch_size, 2, 32, 32, device=device) - 0.5
     if args.channels_last:
         model = model.to(memory_format=torch.channels_last)
         lightness = lightness.contiguous(memory_format=torch.channels_last)
         ab = ab.contiguous(memory_format=torch.channels_last)
     optimizer = torch.optim.Adam(model.parameters(), 1e-3)
     forward = torch.compile(model) if args.compile else model
+    low = torch.float16 if args.fp16 else torch.bfloat16
+    scaler = torch.amp.GradScaler(device.type, enabled=args.fp16)
 
     def step():
         optimizer.zero_grad()
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
+        with torch.autocast(device.type, dtype=low, enabled=args.bf16 or args.fp16):
             loss = (forward(lightness) - ab).abs().mean()
-        loss.backward()
-        optimizer.step()
+        scaler.scale(loss).backward()
+        scaler.step(optimizer)
+        scaler.update()
+
+    def sync():
+        if device.type == "cuda":
+            torch.cuda.synchronize()
 
     for _ in range(args.warmup):
         step()
+    sync()
     start = time.perf_counter()
     for _ in range(args.steps):
         step()
+    sync()
     seconds = time.perf_counter() - start
     mode = "compiled" if args.compile else "eager"
     print(json.dumps({"framework": f"torch {torch.__version__} {mode}",
                       "channels_last": args.channels_last,
-                      "dtype": "bfloat16" if args.bf16 else "float32",
+                      "dtype": "float16" if args.fp16 else "bfloat16" if args.bf16 else "float32",
+                      "device": torch.cuda.get_device_name() if device.type == "cuda" else "cpu",
                       "threads": torch.get_num_threads(), "batch_size": args.batch_size,
                       "params": sum(p.numel() for p in model.parameters()),
                       "images_per_s": round(args.steps * args.batch_size / seconds, 2)}))
