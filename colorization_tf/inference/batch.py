@@ -65,12 +65,30 @@ class Encoder:
         return FORMATS[self.format][1]
 
     def save(self, rgb: np.ndarray, path: str) -> None:
-        """Writes uint8 RGB ``[H,W,3]`` to ``path`` atomically."""
+        """Writes uint8 RGB ``[H,W,3]``, or RGBX ``[H,W,4]`` (the fourth byte unused), to
+        ``path`` atomically. RGBX is Pillow's own layout of an RGB image: JPEG and WebP
+        encode it without the copy that RGB needs (PNG, which has no RGBX, converts)."""
         name = FORMATS[self.format][0]
         options = ({"compress_level": self.compress_level} if name == "PNG"
                    else {"quality": self.quality})
+        image = _pillow_image(rgb)
+        if name == "PNG" and image.mode == "RGBX":
+            image = image.convert("RGB")
         with files.atomic_path(path) as tmp:
-            Image.fromarray(rgb, "RGB").save(tmp, format=name, **options)
+            image.save(tmp, format=name, **options)
+
+
+def _pillow_image(rgb: np.ndarray) -> Image.Image:
+    """A Pillow image of uint8 RGB ``[H,W,3]`` (copied into Pillow's layout) or RGBX
+    ``[H,W,4]`` (sharing the array's memory)."""
+    if rgb.dtype != np.uint8 or rgb.ndim != 3 or rgb.shape[2] not in (3, 4):
+        raise ValueError(f"expected uint8 RGB [H,W,3] or RGBX [H,W,4], got {rgb.dtype} "
+                         f"{list(rgb.shape)}")
+    if rgb.shape[2] == 3:
+        return Image.fromarray(rgb, "RGB")
+    height, width = rgb.shape[:2]
+    return Image.frombuffer("RGB", (width, height), np.ascontiguousarray(rgb), "raw",
+                            "RGBX", 0, 1)
 
 
 @dataclasses.dataclass
@@ -138,7 +156,8 @@ def colorize_files(predictor, jobs: Sequence[tuple[str, str]], encoder: Encoder,
 
     def finish(index: int, codes: np.ndarray, ab: np.ndarray) -> None:
         start = time.perf_counter()
-        rgb = full_resolution.fast_recombine(codes, ab, workers=1)  # photos run in parallel
+        # photos run in parallel (one thread each); RGBX goes to the encoder uncopied
+        rgb = full_resolution.fast_recombine(codes, ab, workers=1, rgbx=True)
         middle = time.perf_counter()
         encoder.save(rgb, jobs[index][1])
         times.recombine += middle - start

@@ -169,20 +169,21 @@ _STRIP_WORKERS = max(1, min(4, os.cpu_count() or 1))
 _STRIPS = concurrent.futures.ThreadPoolExecutor(_STRIP_WORKERS, thread_name_prefix="recombine")
 
 
-def fast_recombine(image: np.ndarray, ab_small: np.ndarray, workers: int | None = None
-                   ) -> np.ndarray:
+def fast_recombine(image: np.ndarray, ab_small: np.ndarray, workers: int | None = None,
+                   rgbx: bool = False) -> np.ndarray:
     """:func:`recombine` of a uint8 or uint16 image ``[H,W,3]`` (numpy) as numpy, by the
     compiled loops of :mod:`pixel_kernels` (within one level of :func:`recombine`). A large
     photo is split into strips run in ``workers`` threads (default: one per core, up to
-    4); callers that already run photos in parallel (batches, video) pass 1. Safe to call
-    from threads."""
+    4); callers that already run photos in parallel (batches, video) pass 1. ``rgbx``:
+    ``[H,W,4]`` with the fourth byte 255, Pillow's own layout of an RGB image, which an
+    encoder takes without a copy (:class:`batch.Encoder`). Safe to call from threads."""
     image = np.asarray(image)
     if image.dtype not in (np.uint8, np.uint16) or image.ndim != 3 or image.shape[2] != 3:
         raise ValueError(f"fast_recombine: expected uint8 or uint16 [H,W,3], got "
                          f"{image.dtype} {list(image.shape)}")
     image = np.ascontiguousarray(image)
     ab_small = np.asarray(ab_small, np.float32)
-    out = np.empty(image.shape, np.uint8)
+    out = np.empty((*image.shape[:2], 4 if rgbx else 3), np.uint8)
     weighted = _WEIGHTED_LINEAR[image.dtype.itemsize]
 
     def rows(top: int, bottom: int) -> None:

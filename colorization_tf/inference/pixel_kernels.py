@@ -135,6 +135,7 @@ def _recombine(codes, ab_small, top, bottom, rows, cols, weighted, f_of_y, srgb8
     red, green, blue = weighted[0], weighted[1], weighted[2]
     m = rgb_from_xyz
     steps = np.float32(TABLE_STEPS)
+    padded, opaque = out.shape[2] == 4, np.uint8(255)  # RGBX: the fourth byte is 255
     one, zero, half = np.float32(1.0), np.float32(0.0), np.float32(0.5)
     third, offset, slope = lab[0], lab[1], lab[2]  # where f^3 starts; the linear segment
     # the two ab rows (upsampled along the row) the current photo row lies between: rows
@@ -178,12 +179,15 @@ def _recombine(codes, ab_small, top, bottom, rows, cols, weighted, f_of_y, srgb8
             out[i, j, 0] = srgb8[index[0, j]]
             out[i, j, 1] = srgb8[index[1, j]]
             out[i, j, 2] = srgb8[index[2, j]]
+            if padded:
+                out[i, j, 3] = opaque
 
 
 def recombine_rows(codes: np.ndarray, ab_small: np.ndarray, top: int, bottom: int,
                    weighted: np.ndarray, tabled: dict[str, np.ndarray], lab: np.ndarray,
                    rgb_from_xyz: np.ndarray, out: np.ndarray) -> None:
-    """Rows ``top:bottom`` of ``out`` (uint8 ``[H, W, 3]``): the L of ``codes`` (uint8 /
+    """Rows ``top:bottom`` of ``out`` (uint8 ``[H, W, 3]``, or ``[H, W, 4]`` RGBX with the
+    fourth byte 255): the L of ``codes`` (uint8 /
     uint16 ``[H, W, 3]``; ``weighted[c]`` maps channel c's code to its share of the
     luminance Y) with ``ab_small`` (scaled ``[h, w, 2]``) upsampled bilinearly to
     ``[H, W]`` and clipped to [-1, 1], converted back to sRGB through ``rgb_from_xyz``

@@ -195,6 +195,23 @@ class _StillDecoding(concurrent.futures.Future):
         return self.value
 
 
+@pytest.mark.parametrize("fmt", ["jpg", "png", "webp"])
+def test_an_rgbx_array_encodes_to_the_same_file_as_its_rgb(fmt, tmp_path):
+    """The encoder takes RGBX (Pillow's layout, no copy) as well as RGB: the same bytes
+    on disk in every format, and a clear error for any other array."""
+    rgb = np.ascontiguousarray(skimage.data.astronaut()[:70, :90])
+    rgbx = np.concatenate([rgb, np.full((70, 90, 1), 7, np.uint8)], axis=-1)  # not 255:
+    encoder = batch.Encoder(fmt)  # the fourth byte must be ignored, whatever it holds
+    encoder.save(rgb, str(tmp_path / f"rgb.{fmt}"))
+    encoder.save(rgbx, str(tmp_path / f"rgbx.{fmt}"))
+    assert (tmp_path / f"rgb.{fmt}").read_bytes() == (tmp_path / f"rgbx.{fmt}").read_bytes()
+    with Image.open(tmp_path / f"rgbx.{fmt}") as image:
+        assert image.mode == "RGB" and image.size == (90, 70)
+    with pytest.raises(ValueError, match=r"expected uint8 RGB \[H,W,3\] or RGBX"):
+        encoder.save(rgb[..., :2].copy(), str(tmp_path / f"bad.{fmt}"))
+    assert not (tmp_path / f"bad.{fmt}").exists()
+
+
 def test_a_batch_is_cut_when_the_next_photo_is_still_decoding():
     """Photos 0-1 decoded, photo 2 still decoding, 3-6 decoded: at size 3 the batches are
     [0, 1], [2, 3, 4], [5, 6] while the recombining threads starve (every photo once, in

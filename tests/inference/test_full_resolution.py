@@ -122,6 +122,19 @@ def test_fast_model_input_is_model_input():
     np.testing.assert_allclose(got, want, atol=1e-5)
 
 
+@pytest.mark.parametrize("bits", [8, 16])
+def test_rgbx_output_is_the_rgb_output_with_an_opaque_fourth_byte(bits):
+    """What colorize hands its encoder: the same three channels, every fourth byte 255
+    (the array starts as uninitialized memory, so a missed pixel would show)."""
+    photo = _photo(bits)
+    ab = tf.random.stateless_uniform([9, 11, 2], [5, bits], -1.2, 1.2).numpy()
+    rgb = full_resolution.fast_recombine(photo, ab)
+    rgbx = full_resolution.fast_recombine(photo, ab, rgbx=True)
+    assert rgbx.shape == (*photo.shape[:2], 4) and rgbx.dtype == np.uint8
+    np.testing.assert_array_equal(rgbx[..., :3], rgb)
+    assert (rgbx[..., 3] == 255).all()
+
+
 def test_fast_recombine_refuses_float_images():
     with pytest.raises(ValueError, match="expected uint8 or uint16"):
         full_resolution.fast_recombine(np.zeros([4, 4, 3], np.float32), np.zeros([2, 2, 2]))
