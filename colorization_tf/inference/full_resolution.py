@@ -102,10 +102,12 @@ def recombine(image: tf.Tensor, ab_small: tf.Tensor) -> tf.Tensor:
 
 
 # Only two per-pixel steps are not arithmetic: Lab's f(Y) (a cube root) and sRGB's gamma
-# (a 1/2.4 power). Each is a look-up in a small table (it stays in the CPU's first cache)
-# indexed by the square root of its argument, which spaces the entries finely where the
-# curves are steep: within 0.1 of a level of 8-bit output (tables computed in float64).
-# The input's linearisation is a table too: 256 entries for 8-bit images, 65536 for 16-bit.
+# (a 1/2.4 power). Here each is a look-up in a small table (it stays in the CPU's first
+# cache) indexed by the square root of its argument, which spaces the entries finely where
+# the curves are steep: within 0.1 of a level of 8-bit output (tables computed in
+# float64). The compiled loops use polynomials in the same square root instead
+# (:func:`root_polynomial`), which vectorize. The input's linearisation is a table
+# everywhere: 256 entries for 8-bit images, 65536 for 16-bit.
 _LUT_STEPS = float(pixel_kernels.TABLE_STEPS)
 
 
@@ -126,6 +128,24 @@ def _tables() -> dict[str, np.ndarray]:
 
 
 _TABLES = _tables()
+
+
+def root_polynomial(curve, knee: float) -> np.ndarray:
+    """What the compiled loops compute a curve with: ``curve`` (float64 -> float64, on
+    [knee, 1]) as a polynomial in the square root r of its argument, fitted by Chebyshev
+    (float64, then the power basis) with r mapped to [-1, 1] by ``r * scale + shift``.
+    float32 ``[sqrt(knee), scale, shift, c0 .. c_degree]``."""
+    low = np.sqrt(knee)
+    root = np.linspace(low, 1.0, 20001)
+    scale, shift = 2.0 / (1.0 - low), -(1.0 + low) / (1.0 - low)
+    fit = np.polynomial.chebyshev.chebfit(root * scale + shift, curve(root * root),
+                                          pixel_kernels.CURVE_DEGREE)
+    return np.array([low, scale, shift, *np.polynomial.chebyshev.cheb2poly(fit)], np.float32)
+
+
+# f(Y) within 1e-4 above its knee, sRGB within 0.05 of a level of 8-bit output (tested)
+_CURVES = {"f_of_y": root_polynomial(np.cbrt, color.EPSILON),
+           "srgb": root_polynomial(lambda v: 1.055 * v ** (1.0 / 2.4) - 0.055, 0.0031308)}
 
 
 def _lookup(table: str, unit: tf.Tensor) -> tf.Tensor:
@@ -187,7 +207,7 @@ def fast_recombine(image: np.ndarray, ab_small: np.ndarray, workers: int | None 
     weighted = _WEIGHTED_LINEAR[image.dtype.itemsize]
 
     def rows(top: int, bottom: int) -> None:
-        pixel_kernels.recombine_rows(image, ab_small, top, bottom, weighted, _TABLES,
+        pixel_kernels.recombine_rows(image, ab_small, top, bottom, weighted, _CURVES,
                                      _LAB_SEGMENTS, _RGB_FROM_RELATIVE_XYZ, out)
 
     height = image.shape[0]

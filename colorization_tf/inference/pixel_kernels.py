@@ -13,16 +13,18 @@ export traces into graphs.
 from __future__ import annotations
 
 import functools
+import sys
 
 import numba
 import numpy as np
 
-# The recombination reads Lab's f(Y) and the sRGB encoding from tables indexed by
-# round(sqrt(v) * TABLE_STEPS) for v in [0, 1] (built by ``full_resolution``, whose TF ops
-# read the same tables): the square root spaces the entries finely where the curves are
-# steep, so 4096 entries (16 KiB and 4 KiB) stay in the first-level cache and keep the
-# output within 0.1 of a level; a square root costs less than a look-up in a larger table.
+# The recombination's two curves, Lab's f(Y) (a cube root) and sRGB's gamma (a 1/2.4
+# power), are polynomials in the square root of their argument (built by
+# ``full_resolution.root_polynomial``): arithmetic on whole rows, which the compiler
+# vectorizes, where a table look-up per value cannot be. TABLE_STEPS is the size of the
+# tables the TF ops of ``full_resolution`` read instead (the definition export traces).
 TABLE_STEPS = 4095
+CURVE_DEGREE = 8  # the curves' polynomials (``_registers`` holds 4 + 8 numbers)
 
 
 # ------------------------------------------------------------------ antialiased downscale
@@ -126,25 +128,38 @@ def _upsample_row(ab_small, k, cols, out_a, out_b):  # pragma: no cover
         out_b[j] = ab_small[k, lo, 1] + (ab_small[k, hi, 1] - ab_small[k, lo, 1]) * t
 
 
+@numba.njit(nogil=True, fastmath=True, cache=True, inline="always")
+def _curve(root, curve):  # pragma: no cover
+    """A curve's polynomial at the square root ``root`` of its argument: ``curve`` is the
+    tuple (knee, scale, shift, coefficients from the constant term up) of
+    ``full_resolution.root_polynomial``, evaluated at ``root * scale + shift``."""
+    x = root * curve[1] + curve[2]
+    value = curve[3 + CURVE_DEGREE]
+    for k in range(2 + CURVE_DEGREE, 2, -1):  # a fixed count: the compiler unrolls it
+        value = value * x + curve[k]
+    return value
+
+
 @numba.njit(nogil=True, fastmath=True, cache=True)
-def _recombine(codes, ab_small, top, bottom, rows, cols, weighted, f_of_y, srgb8, lab,
-               rgb_from_xyz, out):  # pragma: no cover
+def _recombine(codes, ab_small, top, bottom, rows, cols, weighted, f_of_y, srgb, lab,
+               rgb_from_xyz, out, packed):  # pragma: no cover
     row_lower, row_upper, row_fraction = rows
     width = codes.shape[1]
     flat = codes.reshape(codes.shape[0], width * 3)
     red, green, blue = weighted[0], weighted[1], weighted[2]
     m = rgb_from_xyz
-    steps = np.float32(TABLE_STEPS)
-    padded, opaque = out.shape[2] == 4, np.uint8(255)  # RGBX: the fourth byte is 255
+    f_of_y, srgb = _registers(f_of_y), _registers(srgb)
+    rgbx = packed.shape[0] > 0  # RGBX: whole pixels as little-endian words, X = 255
     one, zero, half = np.float32(1.0), np.float32(0.0), np.float32(0.5)
     third, offset, slope = lab[0], lab[1], lab[2]  # where f^3 starts; the linear segment
+    kappa = one / slope
     # the two ab rows (upsampled along the row) the current photo row lies between: rows
     # advance monotonically, so each ab row is upsampled about once
     upper_a, upper_b = np.empty(width, np.float32), np.empty(width, np.float32)
     lower_a, lower_b = np.empty(width, np.float32), np.empty(width, np.float32)
     have_lower = have_upper = -1
     fy = np.empty(width, np.float32)
-    index = np.empty((3, width), np.int32)
+    words = np.empty(width, np.uint32)
     for i in range(top, bottom):
         lo, hi, t = row_lower[i], row_upper[i], row_fraction[i]
         if lo != have_lower:
@@ -158,10 +173,15 @@ def _recombine(codes, ab_small, top, bottom, rows, cols, weighted, f_of_y, srgb8
         if hi != have_upper:
             _upsample_row(ab_small, hi, cols, upper_a, upper_b)
             have_upper = hi
-        for j in range(width):  # the input's L: Y from three weighted tables, then f(Y)
-            y = red[flat[i, 3 * j]] + green[flat[i, 3 * j + 1]] + blue[flat[i, 3 * j + 2]]
-            fy[j] = f_of_y[np.int32(np.sqrt(min(max(y, zero), one)) * steps + half)]
-        for j in range(width):  # Lab -> XYZ -> linear sRGB, gamut-clipped, as table indices
+        # the input's L: Y from three weighted tables (look-ups, one pixel at a time), then
+        # f(Y) on the whole row (arithmetic, vectorized)
+        for j in range(width):
+            fy[j] = red[flat[i, 3 * j]] + green[flat[i, 3 * j + 1]] + blue[flat[i, 3 * j + 2]]
+        for j in range(width):
+            y = min(max(fy[j], zero), one)
+            root = np.sqrt(y)
+            fy[j] = _curve(root, f_of_y) if root > f_of_y[0] else y * kappa + offset
+        for j in range(width):  # Lab -> XYZ -> linear sRGB -> gamut-clipped sRGB codes
             a = lower_a[j] + (upper_a[j] - lower_a[j]) * t
             b = lower_b[j] + (upper_b[j] - lower_b[j]) * t
             a = min(max(a, -one), one) * np.float32(127.5) - half
@@ -172,30 +192,49 @@ def _recombine(codes, ab_small, top, bottom, rows, cols, weighted, f_of_y, srgb8
             x = fx * fx * fx if fx > third else (fx - offset) * slope
             yy = f * f * f if f > third else (f - offset) * slope
             z = fz * fz * fz if fz > third else (fz - offset) * slope
-            for c in range(3):  # unrolled by the compiler; one contiguous row per channel
-                value = x * m[0, c] + yy * m[1, c] + z * m[2, c]
-                index[c, j] = np.int32(np.sqrt(min(max(value, zero), one)) * steps + half)
-        for j in range(width):
-            out[i, j, 0] = srgb8[index[0, j]]
-            out[i, j, 1] = srgb8[index[1, j]]
-            out[i, j, 2] = srgb8[index[2, j]]
-            if padded:
-                out[i, j, 3] = opaque
+            word = np.uint32(0xFF000000)
+            for c in range(3):  # unrolled by the compiler; one byte of the word each
+                value = min(max(x * m[0, c] + yy * m[1, c] + z * m[2, c], zero), one)
+                root = np.sqrt(value)
+                code = _curve(root, srgb) if root > srgb[0] else value * np.float32(12.92)
+                word |= np.uint32(np.int32(code * np.float32(255.0) + half)) << np.uint32(8 * c)
+            words[j] = word
+        if rgbx:
+            packed[i, :] = words
+        else:
+            for j in range(width):
+                out[i, j, 0] = np.uint8(words[j] & 255)
+                out[i, j, 1] = np.uint8((words[j] >> 8) & 255)
+                out[i, j, 2] = np.uint8((words[j] >> 16) & 255)
+
+
+@numba.njit(nogil=True, fastmath=True, cache=True, inline="always")
+def _registers(curve):  # pragma: no cover
+    """A curve's array as a tuple, which the compiler keeps in registers (array elements
+    it would reload on every pixel, not knowing that the outputs never overlap them)."""
+    return (curve[0], curve[1], curve[2], curve[3], curve[4], curve[5], curve[6], curve[7],
+            curve[8], curve[9], curve[10], curve[11])
 
 
 def recombine_rows(codes: np.ndarray, ab_small: np.ndarray, top: int, bottom: int,
-                   weighted: np.ndarray, tabled: dict[str, np.ndarray], lab: np.ndarray,
+                   weighted: np.ndarray, curves: dict[str, np.ndarray], lab: np.ndarray,
                    rgb_from_xyz: np.ndarray, out: np.ndarray) -> None:
     """Rows ``top:bottom`` of ``out`` (uint8 ``[H, W, 3]``, or ``[H, W, 4]`` RGBX with the
     fourth byte 255): the L of ``codes`` (uint8 /
     uint16 ``[H, W, 3]``; ``weighted[c]`` maps channel c's code to its share of the
     luminance Y) with ``ab_small`` (scaled ``[h, w, 2]``) upsampled bilinearly to
     ``[H, W]`` and clipped to [-1, 1], converted back to sRGB through ``rgb_from_xyz``
-    (relative XYZ -> linear RGB, row vectors) and clipped to the gamut. ``tabled``: the
-    ``f_of_y`` / ``srgb8`` tables (indexed by square roots, ``TABLE_STEPS``); ``lab``:
+    (relative XYZ -> linear RGB, row vectors) and clipped to the gamut. ``curves``: the
+    ``f_of_y`` and ``srgb`` polynomials (``full_resolution.root_polynomial``); ``lab``:
     float32 (f where f^3 starts, the linear segment's offset and 1 / slope)."""
     height, width = codes.shape[:2]
     rows = bilinear_axis(height, ab_small.shape[0])
     cols = bilinear_axis(width, ab_small.shape[1])
+    if out.shape[2] == 4 and sys.byteorder == "little":  # whole pixels as 32-bit words
+        pixels, packed = np.empty((0, 0, 3), np.uint8), out.view(np.uint32).reshape(height, width)
+    else:
+        pixels, packed = out, np.empty((0, 0), np.uint32)
     _recombine(codes, np.ascontiguousarray(ab_small, np.float32), top, bottom, rows, cols,
-               weighted, tabled["f_of_y"], tabled["srgb8"], lab, rgb_from_xyz, out)
+               weighted, curves["f_of_y"], curves["srgb"], lab, rgb_from_xyz, pixels, packed)
+    if pixels.shape[2] == 4:  # RGBX on a big-endian machine: the fourth byte
+        out[top:bottom, :, 3] = 255
