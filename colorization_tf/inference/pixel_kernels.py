@@ -227,6 +227,9 @@ def recombine_rows(codes: np.ndarray, ab_small: np.ndarray, top: int, bottom: in
     (relative XYZ -> linear RGB, row vectors) and clipped to the gamut. ``curves``: the
     ``f_of_y`` and ``srgb`` polynomials (``full_resolution.root_polynomial``); ``lab``:
     float32 (f where f^3 starts, the linear segment's offset and 1 / slope)."""
+    if any(curves[name].shape != (4 + CURVE_DEGREE,) for name in ("f_of_y", "srgb")):
+        raise ValueError(f"recombine_rows: each curve needs {4 + CURVE_DEGREE} numbers "
+                         "(knee, scale, shift, CURVE_DEGREE + 1 coefficients)")
     height, width = codes.shape[:2]
     rows = bilinear_axis(height, ab_small.shape[0])
     cols = bilinear_axis(width, ab_small.shape[1])
