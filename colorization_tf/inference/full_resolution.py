@@ -108,7 +108,7 @@ def recombine(image: tf.Tensor, ab_small: tf.Tensor) -> tf.Tensor:
 # float64). The compiled loops use polynomials in the same square root instead
 # (:func:`root_polynomial`), which vectorize. The input's linearisation is a table
 # everywhere: 256 entries for 8-bit images, 65536 for 16-bit.
-_LUT_STEPS = float(pixel_kernels.TABLE_STEPS)
+_LUT_STEPS = 4095.0  # 4096 entries: 16 KiB of f(Y), 4 KiB of sRGB codes
 
 
 def _curve_tables(unit: np.ndarray) -> dict[str, np.ndarray]:

@@ -21,9 +21,8 @@ import numpy as np
 # The recombination's two curves, Lab's f(Y) (a cube root) and sRGB's gamma (a 1/2.4
 # power), are polynomials in the square root of their argument (built by
 # ``full_resolution.root_polynomial``): arithmetic on whole rows, which the compiler
-# vectorizes, where a table look-up per value cannot be. TABLE_STEPS is the size of the
-# tables the TF ops of ``full_resolution`` read instead (the definition export traces).
-TABLE_STEPS = 4095
+# vectorizes, where a table look-up per value cannot be (``full_resolution``'s TF ops, the
+# definition export traces, read tables instead).
 CURVE_DEGREE = 8  # the curves' polynomials (``_registers`` holds 4 + 8 numbers)
 
 
