@@ -19,7 +19,9 @@ The photos are scikit-image's astronaut upscaled, plus noise (so PNG sizes are t
 real photo, not of a smooth image), saved as JPEG quality 90; the clip is ffmpeg's moving
 testsrc. Without --run_dir a tiny U-Net is trained for a few seconds. Floor and pipeline
 use the same threads; each figure is the best of --repeats runs, floor and pipeline
-alternating, so load from other jobs on the machine affects both alike.
+alternating, so load from other jobs on the machine affects both alike; each share is also
+given per pair of runs (``paired_shares``, sorted, and their median), which shows how much
+the machine's load moved it.
 """
 
 from __future__ import annotations
@@ -141,8 +143,15 @@ def photo_figures(predictor, folder: str, count: int, batch_size: int, workers: 
                 runs["pipeline"].append(batched(predictor, paths, out, fmt, batch_size,
                                                 workers))
             pick = {k: max(v, key=lambda r: r["photos_per_s"]) for k, v in runs.items()}
-            result[f"{label}_{fmt}"] = pick | {"share_of_floor": round(
-                pick["pipeline"]["photos_per_s"] / pick["floor"]["photos_per_s"], 3)}
+            # each pipeline run against the floor run just before it (the same load), so
+            # the spread says how far one figure is from the next on this machine
+            paired = sorted(p["photos_per_s"] / f["photos_per_s"]
+                            for f, p in zip(runs["floor"], runs["pipeline"], strict=True))
+            result[f"{label}_{fmt}"] = pick | {
+                "share_of_floor": round(
+                    pick["pipeline"]["photos_per_s"] / pick["floor"]["photos_per_s"], 3),
+                "paired_shares": [round(share, 3) for share in paired],
+                "paired_share_median": round(float(np.median(paired)), 3)}
     return result
 
 

@@ -12,8 +12,10 @@ Stages (each one overlaps the others):
    (:func:`full_resolution.small_rgb`), in a thread pool a bounded number of photos ahead;
    a file that fails gives its error instead of an image;
 2. model: the L of a batch of up to ``batch_size`` resized photos and
-   ``predictor.predict`` (a batch is cut early when the next photo is still decoding and
-   stage 3 is running out of work);
+   ``predictor.predict`` (a batch is cut early when the next photo is still decoding,
+   stage 3 is running out of work and the machine has more cores than decoding threads:
+   each call has a fixed cost, about four photos' worth at 32 px, so where the decoders
+   keep every core busy, waiting for a full batch is faster);
 3. recombine (:func:`full_resolution.fast_recombine`, compiled loops) and encode
    (Pillow; PNG at ``compress_level`` 1 by default: about as small as level 6 on photos,
    several times faster) and the atomic write, in a thread pool.
@@ -175,9 +177,11 @@ def colorize_files(predictor, jobs: Sequence[tuple[str, str]], encoder: Encoder,
         else:
             raise error
 
+    spare_cores = (os.cpu_count() or 1) > workers
+
     with reader, concurrent.futures.ThreadPoolExecutor(workers) as pool:
-        def starving() -> bool:
-            return sum(not future.done() for future, _ in pending) < workers
+        def starving() -> bool:  # and a core would idle: the decoders do not fill them all
+            return spare_cores and sum(not future.done() for future, _ in pending) < workers
 
         for batch in _batches(decoded, batch_size, starving):
             good = []
@@ -204,8 +208,9 @@ def _batches(futures: Iterator[concurrent.futures.Future], size: int,
              starving: Callable[[], bool] = lambda: True) -> Iterator[list]:
     """The futures' results in order, in batches of at most ``size``. A batch is cut early
     when the next photo is still decoding and ``starving()`` says the recombine + encode
-    threads are running out of work: no thread waits for a full batch, and the model is
-    not called more often than that needs (each call costs a few milliseconds)."""
+    threads are running out of work with cores to spare: no core waits for a full batch,
+    and the model is not called more often than that needs (each call costs a few
+    milliseconds)."""
     batch: list = []
     for future in futures:
         if batch and not future.done() and starving():

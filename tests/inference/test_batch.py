@@ -287,3 +287,36 @@ def test_photos_in_memory_stay_within_the_stated_bound(tmp_path, monkeypatch, co
                          workers=2, on_done=lambda src, out: done.append(out))
     assert len(done) == count and alive.now == 0
     assert 4 <= alive.most <= 3 * 4 + 2 * 2
+
+
+class _RecordingPredictor(_FastPredictor):
+    def __init__(self):
+        self.sizes = []
+
+    def predict(self, lightness):
+        self.sizes.append(int(np.shape(lightness)[0]))
+        return super().predict(lightness)
+
+
+@pytest.mark.parametrize("cpus, cut", [(2, False), (16, True)])
+def test_batches_are_cut_early_only_where_cores_would_idle(tmp_path, monkeypatch, cpus, cut):
+    """Photo 5 decodes slowly. With 2 decoding threads on 2 cores the decoders keep every
+    core busy, so the model waits for full batches (each call has a fixed cost); on 16
+    cores the recombining threads would starve with cores to spare, so a batch is cut."""
+    jobs = []
+    for i in range(12):
+        Image.fromarray(skimage.data.astronaut()[:24, :24]).save(tmp_path / f"in{i}.png")
+        jobs.append((str(tmp_path / f"in{i}.png"), str(tmp_path / f"out{i}.png")))
+    read = batch.read_codes
+
+    def read_photo(path):
+        if path == jobs[5][0]:
+            time.sleep(0.3)
+        return read(path)
+
+    monkeypatch.setattr(batch, "read_codes", read_photo)
+    monkeypatch.setattr(os, "cpu_count", lambda: cpus)
+    predictor = _RecordingPredictor()
+    batch.colorize_files(predictor, jobs, batch.Encoder("png"), batch_size=4, workers=2)
+    assert sum(predictor.sizes) == len(jobs)
+    assert (predictor.sizes != [4, 4, 4]) == cut, predictor.sizes
