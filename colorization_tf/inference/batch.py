@@ -151,7 +151,10 @@ def colorize_files(predictor, jobs: Sequence[tuple[str, str]], encoder: Encoder,
         raise ValueError(f"--batch_size={batch_size}: expected 1..{MAX_BATCH_SIZE} (photos "
                          "held at full resolution at once)")
     size = full_resolution.render_size(render_size, predictor.image_size)
-    workers = workers or min(4, os.cpu_count() or 2)
+    cpus = os.cpu_count()
+    workers = workers or min(4, cpus or 2)
+    # a batch is cut early only where the decoders leave cores idle (see _batches)
+    spare_cores = (cpus or 1) > workers
     times = times if times is not None else StageTimes()
     reader = concurrent.futures.ThreadPoolExecutor(workers)
     decoded = _decoded([src for src, _ in jobs], size, reader, workers + batch_size, times)
@@ -176,8 +179,6 @@ def colorize_files(predictor, jobs: Sequence[tuple[str, str]], encoder: Encoder,
             on_failed(source, f"cannot write {output}: {error}")
         else:
             raise error
-
-    spare_cores = (os.cpu_count() or 1) > workers
 
     with reader, concurrent.futures.ThreadPoolExecutor(workers) as pool:
         def starving() -> bool:  # and a core would idle: the decoders do not fill them all
