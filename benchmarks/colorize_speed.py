@@ -6,14 +6,15 @@ output (``inference.batch``) and a 640x360 video (``video.colorize_video`` with 
 ``--temporal_smoothing=0.8 --temporal_mode=flow``); each pipeline figure is also given as
 a share of its floor.
 Also peak RSS of a ``colorize`` process over two photo counts (flat = memory does not grow
-with the number of photos) and the per-stage split (seconds summed over photos; stages
+with the number of photos; ``--rss_size 24MP``: with camera-sized photos, where the byte
+budget on decoded photos binds) and the per-stage split (seconds summed over photos; stages
 overlap in time), and the CPU milliseconds of each full-resolution step for one photo.
 The network computes in colorize's default precision (bfloat16 or float16 where the device
 does so natively); the photos are timed in float32 too, and the colours compared, unless
 --no-float32.
 
-    python benchmarks/colorize_speed.py [--photos 48] [--repeats 3] [--rss_counts 10,40] [--run_dir DIR]
-        [--no-float32]
+    python benchmarks/colorize_speed.py [--photos 48] [--repeats 3] [--rss_counts 10,40]
+        [--rss_size 1MP|4MP|24MP] [--run_dir DIR] [--no-float32]
 
 The photos are scikit-image's astronaut upscaled, plus noise (so PNG sizes are those of a
 real photo, not of a smooth image), saved as JPEG quality 90; the clip is ffmpeg's moving
@@ -42,6 +43,7 @@ import skimage.data
 from PIL import Image
 
 SIZES = {"1MP": (1280, 800), "4MP": (2560, 1600)}
+RSS_SIZES = {**SIZES, "24MP": (6000, 4000)}  # a camera's photos: the byte budget binds
 
 
 def make_photos(folder: str, size: tuple[int, int], count: int) -> list[str]:
@@ -215,10 +217,10 @@ def _rates(paths: list[str], seconds: float) -> dict:
             "megapixels_per_s": round(len(paths) * megapixels / seconds, 2)}
 
 
-def peak_rss(run_dir: str, folder: str, count: int) -> float:
-    """Peak RSS (MiB) of a fresh `colorize` CLI process over ``count`` 1 MP photos."""
-    photos_dir = os.path.join(folder, f"rss{count}")
-    make_photos(photos_dir, SIZES["1MP"], count)
+def peak_rss(run_dir: str, folder: str, count: int, size: str = "1MP") -> float:
+    """Peak RSS (MiB) of a fresh `colorize` CLI process over ``count`` photos of ``size``."""
+    photos_dir = os.path.join(folder, f"rss{size}-{count}")
+    make_photos(photos_dir, RSS_SIZES[size], count)
     command = [sys.executable, "-c", "import resource, runpy, sys; sys.argv = sys.argv[1:]; "
                "exec('try:\\n runpy.run_module(\"colorization_tf.colorize\", "
                "run_name=\"__main__\")\\nexcept SystemExit: pass'); "
@@ -240,6 +242,8 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--video_frames", type=int, default=96, help="0 skips the video")
     parser.add_argument("--rss_counts", default="10,40", help="'' skips the RSS runs")
+    parser.add_argument("--rss_size", default="1MP", choices=list(RSS_SIZES),
+                        help="photo size of the RSS runs")
     parser.add_argument("--run_dir", default=None)
     parser.add_argument("--sizes", default=",".join(SIZES),
                         help=f"photo sizes to time, of {', '.join(SIZES)}")
@@ -276,7 +280,8 @@ def main(argv: list[str]) -> None:
             result["video"] = video_figures(predictor, folder, args.video_frames,
                                             args.batch_size, args.repeats)
         counts = [int(c) for c in args.rss_counts.split(",") if c]
-        result["peak_rss_mib_1MP"] = {str(c): peak_rss(run_dir, folder, c) for c in counts}
+        result[f"peak_rss_mib_{args.rss_size}"] = {
+            str(c): peak_rss(run_dir, folder, c, args.rss_size) for c in counts}
     result["machine"]["load_average_at_end"] = os.getloadavg()
     print(json.dumps(result, indent=2))
 

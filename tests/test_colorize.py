@@ -216,6 +216,17 @@ def test_run_without_weights_gives_a_clear_error(run_dir, inputs, tmp_path):
         photos.colorize_paths(str(bare), [inputs["rgb"]], str(tmp_path / "out"))
 
 
+def test_codes_bytes_is_what_read_codes_returns(inputs, tmp_path):
+    """The size a pipeline reserves before decoding (from the header alone) is the decoded
+    codes' size for every kind of input (8-bit, 16-bit gray, palette, alpha, CMYK, EXIF
+    rotation), and 0 for a file that is not an image or is missing."""
+    for kind in ("rgb", "gray", "rgba", "palette", "g16", "cmyk", "exif", "clash"):
+        codes = user_images.read_codes(inputs[kind])
+        assert user_images.codes_bytes(inputs[kind]) == codes.nbytes, kind
+    assert user_images.codes_bytes(inputs["text"]) == 0
+    assert user_images.codes_bytes(str(tmp_path / "missing.png")) == 0
+
+
 def test_read_rgb_modes_against_pillow():
     """Direct checks of the reader: 16-bit keeps precision, alpha goes onto white, an
     embedded sRGB ICC profile changes nothing."""

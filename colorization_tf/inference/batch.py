@@ -1,6 +1,7 @@
 """Fast batched colorization of photo files: decode in a thread pool (Pillow releases the
 GIL), predict on batches, recombine at full resolution in compiled loops and encode +
-write in a thread pool, with bounded queues so memory stays flat in the number of photos.
+write in a thread pool, with bounded queues so memory stays flat in the number of photos
+and in their size.
 
     encoder = Encoder("png")
     colorize_files(predictor, [("in.jpg", "out/in.png")], encoder, on_done=print,
@@ -29,18 +30,24 @@ import dataclasses
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 from PIL import Image
 
 from colorization_tf import files
 from colorization_tf.inference import full_resolution
-from colorization_tf.inference.user_images import ImageReadError, read_codes
+from colorization_tf.inference.user_images import ImageReadError, codes_bytes, read_codes
 
 MAX_BATCH_SIZE = 256
 # photos (or video frames) per model call: 16 spreads the call's fixed cost (reading the
 # weights) over the photos
 DEFAULT_BATCH_SIZE = 16
+# decoded photos held at once, in bytes of their codes (3 per pixel, 6 for 16-bit): a
+# third each for decoding ahead, the batch at the model and the photos finishing, so
+# memory stays flat in photo size as in photo count (a 48 MP photo holds 144 MB); at
+# 1 MP the photo counts bind first
+DEFAULT_MAX_BYTES = 1 << 30
 FORMATS = {"png": ("PNG", ".png"), "jpg": ("JPEG", ".jpg"), "webp": ("WEBP", ".webp")}
 
 
@@ -108,10 +115,12 @@ class StageTimes:
 
 
 def _decoded(paths: Sequence[str], size: int, pool: concurrent.futures.Executor,
-             lookahead: int, times: StageTimes) -> Iterator[concurrent.futures.Future]:
+             lookahead: int, budget: int, times: StageTimes
+             ) -> Iterator[concurrent.futures.Future]:
     """Futures of ``(index, codes or None, resized sRGB [size,size,3], error)`` in input
-    order, decoded in ``pool`` at most ``lookahead`` photos ahead of the consumer (memory
-    stays flat)."""
+    order, decoded in ``pool`` at most ``lookahead`` photos and ``budget`` bytes of codes
+    (read from each file's header) ahead of the consumer, one photo whatever its size
+    (memory stays flat)."""
 
     def load(index: int):
         start = time.perf_counter()
@@ -126,18 +135,30 @@ def _decoded(paths: Sequence[str], size: int, pool: concurrent.futures.Executor,
         times.model_input += time.perf_counter() - start
         return index, codes, small, ""
 
-    pending: collections.deque = collections.deque()
+    pending: collections.deque = collections.deque()  # (future, bytes of its codes)
+    ahead = 0
+
+    def oldest() -> concurrent.futures.Future:
+        nonlocal ahead
+        future, reserved = pending.popleft()
+        ahead -= reserved
+        return future
+
     for index in range(len(paths)):
-        pending.append(pool.submit(load, index))
+        reserved = codes_bytes(paths[index])
+        while pending and ahead + reserved > budget:  # room for this photo first
+            yield oldest()
+        pending.append((pool.submit(load, index), reserved))
+        ahead += reserved
         if len(pending) > lookahead:
-            yield pending.popleft()
+            yield oldest()
     while pending:
-        yield pending.popleft()
+        yield oldest()
 
 
 def colorize_files(predictor, jobs: Sequence[tuple[str, str]], encoder: Encoder, *,
                    render_size: int | None = None, batch_size: int = DEFAULT_BATCH_SIZE,
-                   workers: int | None = None,
+                   workers: int | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
                    on_done: Callable[[str, str], None] = lambda src, out: None,
                    on_failed: Callable[[str, str], None] = lambda src, reason: None,
                    times: StageTimes | None = None) -> None:
@@ -146,18 +167,22 @@ def colorize_files(predictor, jobs: Sequence[tuple[str, str]], encoder: Encoder,
     photos finish or fail (reason: one line). At most ``3 * batch_size + 2 * workers``
     photos are in memory at once, whatever the number of jobs: the batch at the model,
     ``batch_size + workers`` decoding ahead of it and as many recombining or waiting to
-    (so the model call overlaps the last batch's recombination and encoding)."""
+    (so the model call overlaps the last batch's recombination and encoding). Their codes
+    stay within ``max_bytes`` plus one photo, whatever the photos' size: each of the
+    three stages holds at most a third of it, or one photo that is larger."""
     if not 1 <= batch_size <= MAX_BATCH_SIZE:
         raise ValueError(f"--batch_size={batch_size}: expected 1..{MAX_BATCH_SIZE} (photos "
                          "held at full resolution at once)")
     size = full_resolution.render_size(render_size, predictor.image_size)
+    stage_bytes = max_bytes // 3
     cpus = os.cpu_count()
     workers = workers or min(4, cpus or 2)
     # a batch is cut early only where the decoders leave cores idle (see _batches)
     spare_cores = (cpus or 1) > workers
     times = times if times is not None else StageTimes()
     reader = concurrent.futures.ThreadPoolExecutor(workers)
-    decoded = _decoded([src for src, _ in jobs], size, reader, workers + batch_size, times)
+    decoded = _decoded([src for src, _ in jobs], size, reader, workers + batch_size,
+                       stage_bytes, times)
 
     def finish(index: int, codes: np.ndarray, ab: np.ndarray) -> None:
         start = time.perf_counter()
@@ -168,10 +193,13 @@ def colorize_files(predictor, jobs: Sequence[tuple[str, str]], encoder: Encoder,
         times.recombine += middle - start
         times.encode += time.perf_counter() - middle
 
-    pending: collections.deque = collections.deque()
+    pending: collections.deque = collections.deque()  # (future, job, bytes of its codes)
+    finishing = 0
 
     def collect() -> None:
-        future, (source, output) = pending.popleft()
+        nonlocal finishing
+        future, (source, output), held = pending.popleft()
+        finishing -= held
         error = future.exception()
         if error is None:
             on_done(source, output)
@@ -184,7 +212,7 @@ def colorize_files(predictor, jobs: Sequence[tuple[str, str]], encoder: Encoder,
         def starving() -> bool:  # and a core would idle: the decoders do not fill them all
             return spare_cores and sum(not future.done() for future, _ in pending) < workers
 
-        for batch in _batches(decoded, batch_size, starving):
+        for batch in _batches(decoded, batch_size, starving, stage_bytes, _codes_bytes):
             good = []
             for index, codes, lightness, error in batch:
                 if codes is None:
@@ -198,28 +226,44 @@ def colorize_files(predictor, jobs: Sequence[tuple[str, str]], encoder: Encoder,
             ab = np.asarray(predictor.predict(lightness))
             times.model += time.perf_counter() - start
             for (index, codes, _), ab_one in zip(good, ab, strict=True):
-                pending.append((pool.submit(finish, index, codes, ab_one), jobs[index]))
-            while len(pending) > batch_size + workers:  # the model runs while they finish
+                pending.append((pool.submit(finish, index, codes, ab_one), jobs[index],
+                                codes.nbytes))
+                finishing += codes.nbytes
+            # the model runs while they finish
+            while len(pending) > batch_size + workers or (pending and finishing > stage_bytes):
                 collect()
         while pending:
             collect()
 
 
+def _codes_bytes(item: tuple) -> int:
+    """Bytes of a decoded photo's codes (0 for a file that failed)."""
+    return 0 if item[1] is None else item[1].nbytes
+
+
 def _batches(futures: Iterator[concurrent.futures.Future], size: int,
-             starving: Callable[[], bool] = lambda: True) -> Iterator[list]:
-    """The futures' results in order, in batches of at most ``size``. A batch is cut early
+             starving: Callable[[], bool] = lambda: True, budget: float = float("inf"),
+             weight: Callable[[Any], int] = lambda item: 0) -> Iterator[list]:
+    """The futures' results in order, in batches of at most ``size`` and of ``budget``
+    (the sum of ``weight(result)``; one result whatever its weight). A batch is cut early
     when the next photo is still decoding and ``starving()`` says the recombine + encode
     threads are running out of work with cores to spare: no core waits for a full batch,
     and the model is not called more often than that needs (each call costs a few
     milliseconds)."""
     batch: list = []
+    held = 0
     for future in futures:
         if batch and not future.done() and starving():
             yield batch
-            batch = []
-        batch.append(future.result())
+            batch, held = [], 0
+        item = future.result()
+        if batch and held + weight(item) > budget:
+            yield batch
+            batch, held = [], 0
+        batch.append(item)
+        held += weight(item)
         if len(batch) == size:
             yield batch
-            batch = []
+            batch, held = [], 0
     if batch:
         yield batch

@@ -53,6 +53,19 @@ def read_codes(path: str) -> np.ndarray:
         raise ImageReadError(f"cannot decode image: {err}") from err
 
 
+def codes_bytes(path: str) -> int:
+    """The bytes ``read_codes(path)`` will return, from the file's header alone (no
+    decoding): what a pipeline reserves before it decodes a photo; 0 for a file whose
+    header cannot be read (``read_codes`` then reports why)."""
+    try:
+        with Image.open(path) as image:
+            width, height = image.size
+            wide = image.mode in _SIXTEEN_BIT or image.mode == "F"
+    except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError):
+        return 0
+    return width * height * 3 * (2 if wide else 1)
+
+
 def unit_scale(codes: np.ndarray) -> np.ndarray:
     """uint8 or uint16 codes -> float32 in [0, 1]."""
     return codes.astype(np.float32) / np.float32(np.iinfo(codes.dtype).max)

@@ -231,32 +231,33 @@ def test_full_batches_when_every_photo_is_ready():
 
 
 class _Alive:
-    """Photos alive: decoded and not yet written; the most at once."""
+    """Photos alive (or their bytes): decoded and not yet written; the most at once."""
 
     def __init__(self):
         self.lock, self.now, self.most = threading.Lock(), 0, 0
 
-    def enter(self):
+    def enter(self, amount: int = 1):
         with self.lock:
-            self.now += 1
+            self.now += amount
             self.most = max(self.most, self.now)
 
-    def leave(self):
+    def leave(self, amount: int = 1):
         with self.lock:
-            self.now -= 1
+            self.now -= amount
 
 
 @dataclasses.dataclass(frozen=True)
 class _CountingEncoder(batch.Encoder):
     """Writes slowly, so that a pipeline without a bound would pile decoded photos up,
-    and counts each written photo out of ``alive``."""
+    and counts each written photo out of ``alive`` (by its ``weights`` entry, else 1)."""
 
     alive: _Alive | None = None
+    weights: dict | None = None
 
     def save(self, rgb, path):
         time.sleep(0.004)
         super().save(rgb, path)
-        self.alive.leave()
+        self.alive.leave(self.weights[path] if self.weights else 1)
 
 
 class _FastPredictor:
@@ -287,6 +288,55 @@ def test_photos_in_memory_stay_within_the_stated_bound(tmp_path, monkeypatch, co
                          workers=2, on_done=lambda src, out: done.append(out))
     assert len(done) == count and alive.now == 0
     assert 4 <= alive.most <= 3 * 4 + 2 * 2
+
+
+def _bytes_alive(tmp_path, monkeypatch, max_bytes: int, sides: list[int]) -> tuple[int, int]:
+    """Square photos of ``sides`` (side * side * 3 bytes of codes each) through a slow
+    encoder at batch size 8: the most bytes of codes decoded and not yet written at once,
+    and the photos written."""
+    alive, weights, jobs = _Alive(), {}, []
+    tmp_path.mkdir(exist_ok=True)
+    for i, side in enumerate(sides):
+        source = tmp_path / f"in{i}.png"
+        Image.fromarray(np.ascontiguousarray(skimage.data.astronaut()[:side, :side])).save(source)
+        jobs.append((str(source), str(tmp_path / f"out{i}.png")))
+        weights[jobs[-1][1]] = side * side * 3
+    read = batch.read_codes
+
+    def counted_read(path):
+        codes = read(path)
+        alive.enter(codes.nbytes)
+        return codes
+
+    monkeypatch.setattr(batch, "read_codes", counted_read)
+    done = []
+    batch.colorize_files(_FastPredictor(), jobs,
+                         _CountingEncoder("png", alive=alive, weights=weights), batch_size=8,
+                         workers=2, max_bytes=max_bytes,
+                         on_done=lambda src, out: done.append(out))
+    assert alive.now == 0
+    return alive.most, len(done)
+
+
+def test_codes_in_memory_stay_within_the_byte_budget(tmp_path, monkeypatch):
+    """40 photos of 1728 bytes under a budget of 12 of them (4 a stage): the codes held
+    stay within it plus one photo, where the photo counts alone (3 * 8 + 2 * 2 photos)
+    let them grow past that on the same photos; every photo is written either way."""
+    photo = 24 * 24 * 3
+    budget = 12 * photo
+    bounded, written = _bytes_alive(tmp_path / "bounded", monkeypatch, budget, [24] * 40)
+    assert written == 40 and bounded <= budget + photo
+    free, written = _bytes_alive(tmp_path / "free", monkeypatch, batch.DEFAULT_MAX_BYTES,
+                                 [24] * 40)
+    assert written == 40 and free > budget + photo
+
+
+def test_a_photo_larger_than_the_budget_still_goes_through(tmp_path, monkeypatch):
+    """Photos of 6912 and 1728 bytes under a budget whose third (1728) is below the large
+    one: each large photo passes alone through each stage (no stage waits for room that
+    never comes), and at most one per stage is held, plus one."""
+    most, written = _bytes_alive(tmp_path, monkeypatch, 3 * 1728, [48, 24] * 15)
+    assert written == 30 and most <= 4 * 6912
 
 
 class _RecordingPredictor(_FastPredictor):
