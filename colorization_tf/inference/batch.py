@@ -210,7 +210,7 @@ def colorize_files(predictor, jobs: Sequence[tuple[str, str]], encoder: Encoder,
 
     with reader, concurrent.futures.ThreadPoolExecutor(workers) as pool:
         def starving() -> bool:  # and a core would idle: the decoders do not fill them all
-            return spare_cores and sum(not future.done() for future, _ in pending) < workers
+            return spare_cores and sum(not future.done() for future, *_ in pending) < workers
 
         for batch in _batches(decoded, batch_size, starving, stage_bytes, _codes_bytes):
             good = []

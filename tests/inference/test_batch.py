@@ -350,10 +350,11 @@ class _RecordingPredictor(_FastPredictor):
 
 @pytest.mark.parametrize("cpus, cut", [(2, False), (16, True)])
 def test_batches_are_cut_early_only_where_cores_would_idle(tmp_path, monkeypatch, cpus, cut):
-    """Photo 1 decodes slowly, while nothing is recombining yet. With 2 decoding threads on
-    2 cores the decoders keep every core busy, so the model waits for full batches (each
-    call has a fixed cost); on 16 cores the recombining threads would starve with cores to
-    spare, so the first batch is cut at photo 0."""
+    """Photos 1 and 10 decode slowly, photo 1 while nothing is recombining yet. With 2
+    decoding threads on 2 cores the decoders keep every core busy, so the model waits for
+    full batches (each call has a fixed cost); on 16 cores the recombining threads would
+    starve with cores to spare, so the first batch is cut at photo 0 (and at photo 10 the
+    rule is asked again while photos are recombining)."""
     jobs = []
     for i in range(12):
         Image.fromarray(skimage.data.astronaut()[:24, :24]).save(tmp_path / f"in{i}.png")
@@ -361,7 +362,7 @@ def test_batches_are_cut_early_only_where_cores_would_idle(tmp_path, monkeypatch
     read = batch.read_codes
 
     def read_photo(path):
-        if path == jobs[1][0]:
+        if path in (jobs[1][0], jobs[10][0]):
             time.sleep(0.3)
         return read(path)
 
