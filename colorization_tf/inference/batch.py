@@ -173,6 +173,9 @@ def colorize_files(predictor, jobs: Sequence[tuple[str, str]], encoder: Encoder,
     if not 1 <= batch_size <= MAX_BATCH_SIZE:
         raise ValueError(f"--batch_size={batch_size}: expected 1..{MAX_BATCH_SIZE} (photos "
                          "held at full resolution at once)")
+    if max_bytes < 1:
+        raise ValueError(f"max_bytes={max_bytes}: expected a positive number of bytes (the "
+                         "decoded photos held at once)")
     size = full_resolution.render_size(render_size, predictor.image_size)
     stage_bytes = max_bytes // 3
     cpus = os.cpu_count()

@@ -331,6 +331,11 @@ def test_codes_in_memory_stay_within_the_byte_budget(tmp_path, monkeypatch):
     assert written == 40 and free > budget + photo
 
 
+def test_a_budget_of_no_bytes_is_refused():
+    with pytest.raises(ValueError, match=r"^max_bytes=0: expected a positive number"):
+        batch.colorize_files(_FastPredictor(), [], batch.Encoder("png"), max_bytes=0)
+
+
 def test_a_photo_larger_than_the_budget_still_goes_through(tmp_path, monkeypatch):
     """Photos of 6912 and 1728 bytes under a budget whose third (1728) is below the large
     one: each large photo passes alone through each stage (no stage waits for room that
