@@ -119,8 +119,9 @@ def _decoded(paths: Sequence[str], size: int, pool: concurrent.futures.Executor,
              ) -> Iterator[concurrent.futures.Future]:
     """Futures of ``(index, codes or None, resized sRGB [size,size,3], error)`` in input
     order, decoded in ``pool`` at most ``lookahead`` photos and ``budget`` bytes of codes
-    (read from each file's header) ahead of the consumer, one photo whatever its size
-    (memory stays flat)."""
+    ahead of the consumer, one photo whatever its size (memory stays flat). The bytes come
+    from each file's header, read in ``pool`` a lookahead earlier still, so the consumer's
+    thread never waits on the storage for them."""
 
     def load(index: int):
         start = time.perf_counter()
@@ -144,8 +145,11 @@ def _decoded(paths: Sequence[str], size: int, pool: concurrent.futures.Executor,
         ahead -= reserved
         return future
 
+    headers = collections.deque(pool.submit(codes_bytes, path) for path in paths[:lookahead])
     for index in range(len(paths)):
-        reserved = codes_bytes(paths[index])
+        if index + lookahead < len(paths):
+            headers.append(pool.submit(codes_bytes, paths[index + lookahead]))
+        reserved = headers.popleft().result()
         while pending and ahead + reserved > budget:  # room for this photo first
             yield oldest()
         pending.append((pool.submit(load, index), reserved))

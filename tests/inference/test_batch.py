@@ -331,6 +331,26 @@ def test_codes_in_memory_stay_within_the_byte_budget(tmp_path, monkeypatch):
     assert written == 40 and free > budget + photo
 
 
+def test_headers_are_read_once_each_off_the_calling_thread(tmp_path, monkeypatch):
+    """Each file's header is read once, in the decoding threads, never in the thread that
+    calls the network (on slow storage that thread would wait for every file in turn)."""
+    threads = []
+    probe = batch.codes_bytes
+
+    def recorded(path):
+        threads.append((path, threading.current_thread() is threading.main_thread()))
+        return probe(path)
+
+    monkeypatch.setattr(batch, "codes_bytes", recorded)
+    jobs = []
+    for i in range(25):
+        Image.fromarray(skimage.data.astronaut()[:24, :24]).save(tmp_path / f"in{i}.png")
+        jobs.append((str(tmp_path / f"in{i}.png"), str(tmp_path / f"out{i}.png")))
+    batch.colorize_files(_FastPredictor(), jobs, batch.Encoder("png"), batch_size=4, workers=2)
+    assert sorted(path for path, _ in threads) == sorted(src for src, _ in jobs)
+    assert not any(on_main for _, on_main in threads)
+
+
 def test_a_budget_of_no_bytes_is_refused():
     with pytest.raises(ValueError, match=r"^max_bytes=0: expected a positive number"):
         batch.colorize_files(_FastPredictor(), [], batch.Encoder("png"), max_bytes=0)
