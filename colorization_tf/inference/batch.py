@@ -137,27 +137,18 @@ def _decoded(paths: Sequence[str], size: int, pool: concurrent.futures.Executor,
         return index, codes, small, ""
 
     pending: collections.deque = collections.deque()  # (future, bytes of its codes)
-    ahead = 0
-
-    def oldest() -> concurrent.futures.Future:
-        nonlocal ahead
-        future, reserved = pending.popleft()
-        ahead -= reserved
-        return future
-
     headers = collections.deque(pool.submit(codes_bytes, path) for path in paths[:lookahead])
     for index in range(len(paths)):
         if index + lookahead < len(paths):
             headers.append(pool.submit(codes_bytes, paths[index + lookahead]))
         reserved = headers.popleft().result()
-        while pending and ahead + reserved > budget:  # room for this photo first
-            yield oldest()
+        while pending and sum(held for _, held in pending) + reserved > budget:
+            yield pending.popleft()[0]  # room for this photo first
         pending.append((pool.submit(load, index), reserved))
-        ahead += reserved
         if len(pending) > lookahead:
-            yield oldest()
+            yield pending.popleft()[0]
     while pending:
-        yield oldest()
+        yield pending.popleft()[0]
 
 
 def colorize_files(predictor, jobs: Sequence[tuple[str, str]], encoder: Encoder, *,
@@ -201,12 +192,12 @@ def colorize_files(predictor, jobs: Sequence[tuple[str, str]], encoder: Encoder,
         times.encode += time.perf_counter() - middle
 
     pending: collections.deque = collections.deque()  # (future, job, bytes of its codes)
-    finishing = 0
+
+    def finishing() -> int:
+        return sum(held for *_, held in pending)
 
     def collect() -> None:
-        nonlocal finishing
-        future, (source, output), held = pending.popleft()
-        finishing -= held
+        future, (source, output), _ = pending.popleft()
         error = future.exception()
         if error is None:
             on_done(source, output)
@@ -219,7 +210,7 @@ def colorize_files(predictor, jobs: Sequence[tuple[str, str]], encoder: Encoder,
         def starving() -> bool:  # and a core would idle: the decoders do not fill them all
             return spare_cores and sum(not future.done() for future, *_ in pending) < workers
 
-        for batch in _batches(decoded, batch_size, starving, stage_bytes, _codes_bytes):
+        for batch in _batches(decoded, batch_size, starving, stage_bytes, _decoded_bytes):
             good = []
             for index, codes, lightness, error in batch:
                 if codes is None:
@@ -235,15 +226,14 @@ def colorize_files(predictor, jobs: Sequence[tuple[str, str]], encoder: Encoder,
             for (index, codes, _), ab_one in zip(good, ab, strict=True):
                 pending.append((pool.submit(finish, index, codes, ab_one), jobs[index],
                                 codes.nbytes))
-                finishing += codes.nbytes
             # the model runs while they finish
-            while len(pending) > batch_size + workers or (pending and finishing > stage_bytes):
+            while len(pending) > batch_size + workers or finishing() > stage_bytes:
                 collect()
         while pending:
             collect()
 
 
-def _codes_bytes(item: tuple) -> int:
+def _decoded_bytes(item: tuple) -> int:
     """Bytes of a decoded photo's codes (0 for a file that failed)."""
     return 0 if item[1] is None else item[1].nbytes
 
