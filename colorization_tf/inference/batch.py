@@ -28,6 +28,7 @@ import collections
 import concurrent.futures
 import dataclasses
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -109,9 +110,18 @@ class StageTimes:
     model: float = 0.0
     recombine: float = 0.0
     encode: float = 0.0
+    _lock: threading.Lock = dataclasses.field(default_factory=threading.Lock, repr=False,
+                                              compare=False)
+
+    def add(self, stage: str, seconds: float) -> None:
+        """Adds ``seconds`` to ``stage``. The stages' threads call it at once: a bare
+        ``+=`` on the field, with the clock read in between, loses some of their sums."""
+        with self._lock:
+            setattr(self, stage, getattr(self, stage) + seconds)
 
     def as_dict(self) -> dict[str, float]:
-        return {k: round(v, 3) for k, v in dataclasses.asdict(self).items()}
+        return {field.name: round(getattr(self, field.name), 3)
+                for field in dataclasses.fields(self) if not field.name.startswith("_")}
 
 
 def _decoded(paths: Sequence[str], size: int, pool: concurrent.futures.Executor,
@@ -128,12 +138,12 @@ def _decoded(paths: Sequence[str], size: int, pool: concurrent.futures.Executor,
         try:
             codes = read_codes(paths[index])
         except ImageReadError as err:
-            times.decode += time.perf_counter() - start
+            times.add("decode", time.perf_counter() - start)
             return index, None, None, str(err)
-        times.decode += time.perf_counter() - start
+        times.add("decode", time.perf_counter() - start)
         start = time.perf_counter()
         small = full_resolution.small_rgb(codes, size)
-        times.model_input += time.perf_counter() - start
+        times.add("model_input", time.perf_counter() - start)
         return index, codes, small, ""
 
     pending: collections.deque = collections.deque()  # (future, bytes of its codes)
@@ -188,8 +198,8 @@ def colorize_files(predictor, jobs: Sequence[tuple[str, str]], encoder: Encoder,
         rgb = full_resolution.fast_recombine(codes, ab, workers=1, rgbx=True)
         middle = time.perf_counter()
         encoder.save(rgb, jobs[index][1])
-        times.recombine += middle - start
-        times.encode += time.perf_counter() - middle
+        times.add("recombine", middle - start)
+        times.add("encode", time.perf_counter() - middle)
 
     pending: collections.deque = collections.deque()  # (future, job, bytes of its codes)
 
@@ -222,7 +232,7 @@ def colorize_files(predictor, jobs: Sequence[tuple[str, str]], encoder: Encoder,
             start = time.perf_counter()
             lightness = full_resolution.lightness_of(np.stack([item[2] for item in good]))
             ab = np.asarray(predictor.predict(lightness))
-            times.model += time.perf_counter() - start
+            times.add("model", time.perf_counter() - start)
             for (index, codes, _), ab_one in zip(good, ab, strict=True):
                 pending.append((pool.submit(finish, index, codes, ab_one), jobs[index],
                                 codes.nbytes))

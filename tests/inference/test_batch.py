@@ -2,8 +2,8 @@
 per input in the chosen format, corrupt files reported and skipped, existing outputs kept
 unless --overwrite, each photo of a multi-photo batch given the colours it gets alone
 (never a neighbour's), --render_size honoured, a clip round-tripped with frame count, size
-and rate, how batches are cut while photos are still decoding, and the bound on photos in
-memory."""
+and rate, how batches are cut while photos are still decoding, the bound on photos in memory,
+and the per-stage seconds summed from the stages' threads."""
 
 from __future__ import annotations
 
@@ -228,6 +228,31 @@ def test_a_batch_is_cut_when_the_next_photo_is_still_decoding():
 def test_full_batches_when_every_photo_is_ready():
     batches = list(batch._batches(iter([_decoded(i) for i in range(7)]), 3))
     assert batches == [[0, 1, 2], [3, 4, 5], [6]]
+
+
+def test_stage_times_lose_no_sum_when_threads_add_at_once():
+    # the pipeline's threads add to the same stages; switching threads every microsecond
+    # makes a read-modify-write without the lock lose sums in most rounds
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        for _ in range(5):
+            times = batch.StageTimes()
+
+            def add(times: batch.StageTimes, stage: str) -> None:
+                for _ in range(5000):
+                    times.add(stage, 1.0)
+
+            threads = [threading.Thread(target=add, args=(times, stage))
+                       for stage in ("decode", "decode", "encode", "encode")]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            assert times.as_dict() == {"decode": 10000.0, "model_input": 0.0, "model": 0.0,
+                                       "recombine": 0.0, "encode": 10000.0}
+    finally:
+        sys.setswitchinterval(previous)
 
 
 class _Alive:
