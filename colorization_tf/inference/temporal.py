@@ -51,7 +51,8 @@ DEFAULT_THUMBNAIL_SIZE = 16
 
 
 def ema_step(previous: np.ndarray | None, ab: np.ndarray, alpha: float) -> np.ndarray:
-    """One step of the exponential moving average; ``previous=None`` starts a new one."""
+    """One step of the exponential moving average (float32); ``previous=None`` starts a
+    new one."""
     ab = np.asarray(ab, np.float32)
     if previous is None or alpha == 0.0:
         return ab.copy()
@@ -93,9 +94,9 @@ class TemporalSmoother:
     ``[s,s,1]`` the model saw (both in the model's [-1, 1] scaling); it returns the ab to
     use for that frame. ``cut`` tells whether the last frame started a new shot (the first
     frame does); in flow mode ``confidence`` is the last frame's ``[s,s]`` warp confidence
-    (None on a cut). Flow mode needs OpenCV (:class:`optical_flow.OpenCVMissing` if it is
-    missing; :func:`create` falls back to ``ema`` instead). With ``alpha`` = 0 no flow is
-    computed.
+    (None on a cut, and always in ema mode). The ab returned is float32. Flow mode needs
+    OpenCV (:class:`optical_flow.OpenCVMissing` if it is missing; :func:`create` falls
+    back to ``ema`` instead). With ``alpha`` = 0 no flow is computed.
     """
 
     def __init__(self, alpha: float = 0.0, cut_threshold: float = DEFAULT_CUT_THRESHOLD,
