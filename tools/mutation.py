@@ -47,6 +47,14 @@ MODULES: dict[str, list[str]] = {
                            "tests/inference/test_hints_shapes.py"],
     "web/storage.py": ["tests/web/test_storage.py", "tests/web/test_storage_transactions.py"],
     "web/statistics.py": ["tests/web/test_statistics.py"],
+    "inference/batch.py": ["tests/inference/test_batch.py",
+                           "tests/inference/test_batch_edges.py"],
+    "inference/temporal.py": ["tests/inference/test_temporal.py",
+                              "tests/inference/test_temporal_edges.py"],
+    "inference/optical_flow.py": ["tests/inference/test_optical_flow.py",
+                                  "tests/inference/test_optical_flow_edges.py"],
+    "inference/full_resolution.py": ["tests/inference/test_full_resolution.py",
+                                     "tests/inference/test_full_resolution_edges.py"],
 }
 
 # mutant name -> why no test can tell it from the original (excluded from the score)
@@ -218,6 +226,37 @@ EQUIVALENT.update({
         "BEGIN / BEGIN IMMEDIATE of write(), read() or _migrate",
     "colorization_tf.web.storage.x\u01c1Storage\u01c1__init____mutmut_8":
         "self._closed = False -> None: only its truth is ever read (close() sets True)",
+})
+
+# inference: colorize's batch pipeline, video smoothing, optical flow, full resolution
+_SAME_VALUES_FLOAT = ("a dtype of float32 -> None or dropped where the input is float "
+                      "(float64 arithmetic, cast back to float32 downstream: the same "
+                      "values to float32 rounding) or small integers (numpy sums those "
+                      "in the platform integer)")
+_TEMPORAL = "colorization_tf.inference.temporal.x"
+EQUIVALENT.update({
+    _TEMPORAL + "_model_units__mutmut_3": _SAME_VALUES_FLOAT,
+    _TEMPORAL + "thumbnail__mutmut_3": _SAME_VALUES_FLOAT,
+    _TEMPORAL + "thumbnail__mutmut_5": _SAME_VALUES_FLOAT,
+    _TEMPORAL + "thumbnail__mutmut_34": "np.add.reduceat's axis=0 dropped: 0 is its default",
+    _TEMPORAL + "create__mutmut_16": "mode='ema' dropped on the fallback: 'ema' is "
+                                      "TemporalSmoother's default mode",
+    _TEMPORAL + "\u01c1TemporalSmoother\u01c1__init____mutmut_34":
+        "cut = False -> None before any frame: every call sets cut before it is read "
+        "('whether the last frame started a new shot' needs a last frame)",
+    _TEMPORAL + "\u01c1TemporalSmoother\u01c1__init____mutmut_35":
+        "cut = False -> True before any frame: every call sets cut before it is read",
+})
+_FLOW = "colorization_tf.inference.optical_flow.x"
+_LINEAR_DEFAULT = ("cv2.resize's interpolation=INTER_LINEAR -> None or dropped: OpenCV reads "
+                   "both as its default, INTER_LINEAR")
+EQUIVALENT.update({
+    **{_FLOW + f"confidence__mutmut_{n}": _SAME_VALUES_FLOAT for n in (6, 8, 13, 15)},
+    **{_FLOW + f"lightness_u8__mutmut_{n}": _SAME_VALUES_FLOAT
+       + " (a value within float32 rounding of half a level may round the other way)"
+       for n in (3, 5)},
+    _FLOW + "\u01c1FlowEstimator\u01c1__call____mutmut_65": _LINEAR_DEFAULT,
+    _FLOW + "\u01c1FlowEstimator\u01c1__call____mutmut_68": _LINEAR_DEFAULT,
 })
 
 _KILLED = {1, 3, 36, 24, -24, 152, 255, -9, -11}  # test failure, pytest error, timeout, crash

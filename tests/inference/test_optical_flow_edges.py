@@ -113,8 +113,9 @@ def test_bad_flow_settings_are_named_in_full(settings, message):
 def test_every_preset_and_finest_scale_reaches_dis(preset):
     default = optical_flow.FlowEstimator(optical_flow.FlowConfig(preset=preset))
     assert default._dis.getFinestScale() == {"ultrafast": 2, "fast": 2, "medium": 1}[preset]
-    finest = optical_flow.FlowEstimator(optical_flow.FlowConfig(preset=preset, finest_scale=0))
-    assert finest._dis.getFinestScale() == 0
+    for scale in (0, 3):
+        config = optical_flow.FlowConfig(preset=preset, finest_scale=scale)
+        assert optical_flow.FlowEstimator(config)._dis.getFinestScale() == scale
 
 
 class _StandInDis:
@@ -171,3 +172,14 @@ def test_the_small_flow_is_upscaled_bilinearly():
     flow = estimator(image, image)[..., 0]
     steps = np.diff(flow[:, 8:-8], axis=1)
     np.testing.assert_allclose(steps, steps[0, 0], rtol=1e-4)
+
+
+@pytest.mark.parametrize("shape, small", [((3, 1000), (1, 256)), ((1000, 3), (256, 1)),
+                                          ((9, 1000), (2, 256))])
+def test_a_thin_frame_keeps_its_aspect_ratio_down_to_one_pixel(shape, small):
+    """The long side shrinks to ``max_size`` and the short one by the same factor,
+    rounded, but never below one pixel."""
+    estimator, dis = _estimator(256, lambda h, w: _constant(0, 0, h, w))
+    image = np.zeros(shape, np.uint8)
+    assert estimator(image, image).shape == shape + (2,)
+    assert dis.given[0][0].shape == small
