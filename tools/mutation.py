@@ -258,6 +258,34 @@ EQUIVALENT.update({
     _FLOW + "\u01c1FlowEstimator\u01c1__call____mutmut_65": _LINEAR_DEFAULT,
     _FLOW + "\u01c1FlowEstimator\u01c1__call____mutmut_68": _LINEAR_DEFAULT,
 })
+_FULL = "colorization_tf.inference.full_resolution.x"
+_ARANGE_FLOAT = ("np.arange(..., dtype=np.float64) -> dtype None: integers divided by a "
+                 "float are float64 anyway")
+_STRIPS = ("how fast_recombine splits a photo's rows among threads (the workers given or "
+           "not, the strip size, a strip per row): each row is computed alone by the same "
+           "loop, so every split gives the same pixels; only the speed differs")
+EQUIVALENT.update({
+    _FULL + "_curve_tables__mutmut_8": _CONTINUOUS + " (f at (6/29)^3)",
+    _FULL + "_curve_tables__mutmut_19": _CONTINUOUS + " (sRGB 0.0031308)",
+    _FULL + "_linear_table__mutmut_15": _CONTINUOUS + " (sRGB 0.04045)",
+    _FULL + "_recombine_pixels__mutmut_59": _CONTINUOUS + " (f inverse at 6/29)",
+    **{_FULL + f"_linear_table__mutmut_{n}": _ARANGE_FLOAT for n in (4, 6)},
+    **{_FULL + f"_tables__mutmut_{n}": _ARANGE_FLOAT for n in (4, 6)},
+    **{_FULL + f"fast_recombine__mutmut_{n}": _SAME_VALUES_FLOAT
+       + " (measured: float64 ab gives the same bytes)" for n in (18, 20)},
+    **{_FULL + f"fast_recombine__mutmut_{n}": _STRIPS
+       for n in (54, 56, 57, 58, 59, 70, 72, 93)},
+    _FULL + "recombine__mutmut_12": "tf.image.resize's method='bilinear' dropped: "
+                                     "bilinear is its default",
+    **{_FULL + f"root_polynomial__mutmut_{n}": "the fit's samples: 50 or 20002 points "
+       "instead of 20001 give a degree-8 fit as close to the curve (within the tolerances "
+       "the tests hold every fit to: 1.5e-4 for f(Y), 0.05 of a level for sRGB)"
+       for n in (9, 11)},
+    _FULL + "small_rgb__mutmut_34": "the clip's lower bound dropped: the resize's weights "
+                                    "are non-negative, so nothing falls below 0",
+    **{_FULL + f"small_rgb__mutmut_{n}": "np.clip out=small -> a new array: the same values"
+       for n in (36, 40)},
+})
 
 _KILLED = {1, 3, 36, 24, -24, 152, 255, -9, -11}  # test failure, pytest error, timeout, crash
 _SURVIVED = {0}

@@ -48,7 +48,7 @@ def test_the_curve_tables_are_skimages_lab_and_srgb_curves():
     np.testing.assert_allclose(tables["f_of_y"], (lab + 16.0) / 116.0, atol=2e-6)
     srgb = skcolor.xyz2rgb(_gray_xyz(unit)[:, None, :])[:, 0, 1]
     want = np.round(np.clip(srgb, 0.0, 1.0) * 255.0)
-    assert tables["srgb8"].dtype == np.uint8
+    assert tables["f_of_y"].dtype == np.float32 and tables["srgb8"].dtype == np.uint8
     difference = np.abs(tables["srgb8"].astype(int) - want)
     assert difference.max() <= 1 and np.mean(difference > 0) < 0.002
 
@@ -113,6 +113,15 @@ def test_small_rgb_of_white_stays_within_one():
             assert small.max() <= 1.0 and small.min() >= 1.0 - 1e-6, (shape, dtype)
 
 
+def test_the_lightness_of_white_is_the_top_of_the_model_range():
+    """The TF resize's sums reach 1.000001 on white too; the network sees L = 1 at most."""
+    for shape, size in [((37, 53, 3), 8), ((255, 129, 3), 32), ((1000, 999, 3), 31)]:
+        lightness = full_resolution.model_input(tf.fill(shape, tf.constant(255, tf.uint8)),
+                                                size)
+        np.testing.assert_allclose(lightness.numpy(), 1.0, atol=1e-5)
+        assert float(tf.reduce_max(lightness)) <= 1.0, shape
+
+
 @pytest.mark.parametrize("codes", [np.zeros((8, 8, 3), np.float32),
                                    np.zeros((8, 8, 4), np.uint8), np.zeros((8, 8), np.uint8)])
 def test_the_numpy_paths_refuse_anything_but_integer_rgb(codes):
@@ -124,6 +133,7 @@ def test_the_numpy_paths_refuse_anything_but_integer_rgb(codes):
         full_resolution.fast_recombine(codes, np.zeros((2, 2, 2), np.float32))
 
 
+@pytest.mark.compiled  # as colorize runs it: the compiled function takes batches only
 def test_lightness_of_one_image_is_that_of_a_batch_of_it_in_any_float():
     small = np.random.default_rng(0).uniform(0, 1, (6, 5, 3))
     batch = full_resolution.lightness_of(np.stack([small, small]).astype(np.float32))
