@@ -229,63 +229,67 @@ EQUIVALENT.update({
 })
 
 # inference: colorize's batch pipeline, video smoothing, optical flow, full resolution
+
+
+def _mutants(module: str, function: str, *numbers: int) -> list[str]:
+    """mutmut's names for mutants of ``function`` (or ``Class.method``) in ``module``."""
+    if "." in function:
+        owner, method = function.split(".")
+        function = f"\u01c1{owner}\u01c1{method}"
+    else:
+        function = "_" + function
+    return [f"colorization_tf.{module}.x{function}__mutmut_{n}" for n in numbers]
+
+
 _SAME_VALUES_FLOAT = ("a dtype of float32 -> None or dropped where the input is float "
                       "(float64 arithmetic, cast back to float32 downstream: the same "
                       "values to float32 rounding) or small integers (numpy sums those "
                       "in the platform integer)")
-_TEMPORAL = "colorization_tf.inference.temporal.x"
-EQUIVALENT.update({
-    _TEMPORAL + "_model_units__mutmut_3": _SAME_VALUES_FLOAT,
-    _TEMPORAL + "thumbnail__mutmut_3": _SAME_VALUES_FLOAT,
-    _TEMPORAL + "thumbnail__mutmut_5": _SAME_VALUES_FLOAT,
-    _TEMPORAL + "thumbnail__mutmut_34": "np.add.reduceat's axis=0 dropped: 0 is its default",
-    _TEMPORAL + "create__mutmut_16": "mode='ema' dropped on the fallback: 'ema' is "
-                                      "TemporalSmoother's default mode",
-    _TEMPORAL + "\u01c1TemporalSmoother\u01c1__init____mutmut_34":
-        "cut = False -> None before any frame: every call sets cut before it is read "
-        "('whether the last frame started a new shot' needs a last frame)",
-    _TEMPORAL + "\u01c1TemporalSmoother\u01c1__init____mutmut_35":
-        "cut = False -> True before any frame: every call sets cut before it is read",
-})
-_FLOW = "colorization_tf.inference.optical_flow.x"
 _LINEAR_DEFAULT = ("cv2.resize's interpolation=INTER_LINEAR -> None or dropped: OpenCV reads "
                    "both as its default, INTER_LINEAR")
-EQUIVALENT.update({
-    **{_FLOW + f"confidence__mutmut_{n}": _SAME_VALUES_FLOAT for n in (6, 8, 13, 15)},
-    **{_FLOW + f"lightness_u8__mutmut_{n}": _SAME_VALUES_FLOAT
-       + " (a value within float32 rounding of half a level may round the other way)"
-       for n in (3, 5)},
-    _FLOW + "\u01c1FlowEstimator\u01c1__call____mutmut_65": _LINEAR_DEFAULT,
-    _FLOW + "\u01c1FlowEstimator\u01c1__call____mutmut_68": _LINEAR_DEFAULT,
-})
-_FULL = "colorization_tf.inference.full_resolution.x"
 _ARANGE_FLOAT = ("np.arange(..., dtype=np.float64) -> dtype None: integers divided by a "
                  "float are float64 anyway")
 _STRIPS = ("how fast_recombine splits a photo's rows among threads (the workers given or "
            "not, the strip size, a strip per row): each row is computed alone by the same "
            "loop, so every split gives the same pixels; only the speed differs")
-EQUIVALENT.update({
-    _FULL + "_curve_tables__mutmut_8": _CONTINUOUS + " (f at (6/29)^3)",
-    _FULL + "_curve_tables__mutmut_19": _CONTINUOUS + " (sRGB 0.0031308)",
-    _FULL + "_linear_table__mutmut_15": _CONTINUOUS + " (sRGB 0.04045)",
-    _FULL + "_recombine_pixels__mutmut_59": _CONTINUOUS + " (f inverse at 6/29)",
-    **{_FULL + f"_linear_table__mutmut_{n}": _ARANGE_FLOAT for n in (4, 6)},
-    **{_FULL + f"_tables__mutmut_{n}": _ARANGE_FLOAT for n in (4, 6)},
-    **{_FULL + f"fast_recombine__mutmut_{n}": _SAME_VALUES_FLOAT
-       + " (measured: float64 ab gives the same bytes)" for n in (18, 20)},
-    **{_FULL + f"fast_recombine__mutmut_{n}": _STRIPS
-       for n in (54, 56, 57, 58, 59, 70, 72, 93)},
-    _FULL + "recombine__mutmut_12": "tf.image.resize's method='bilinear' dropped: "
-                                     "bilinear is its default",
-    **{_FULL + f"root_polynomial__mutmut_{n}": "the fit's samples: 50 or 20002 points "
-       "instead of 20001 give a degree-8 fit as close to the curve (within the tolerances "
-       "the tests hold every fit to: 1.5e-4 for f(Y), 0.05 of a level for sRGB)"
-       for n in (9, 11)},
-    _FULL + "small_rgb__mutmut_34": "the clip's lower bound dropped: the resize's weights "
-                                    "are non-negative, so nothing falls below 0",
-    **{_FULL + f"small_rgb__mutmut_{n}": "np.clip out=small -> a new array: the same values"
-       for n in (36, 40)},
-})
+_FIT_SAMPLES = ("the fit's samples: 50 or 20002 points instead of 20001 give a degree-8 fit "
+                "as close to the curve (within the tolerances the tests hold every fit to: "
+                "1.5e-4 for f(Y), 0.05 of a level for sRGB)")
+_INFERENCE_EQUIVALENT: list[tuple[str, str, tuple[int, ...], str]] = [
+    ("inference.temporal", "_model_units", (3,), _SAME_VALUES_FLOAT),
+    ("inference.temporal", "thumbnail", (3, 5), _SAME_VALUES_FLOAT),
+    ("inference.temporal", "thumbnail", (34,), "np.add.reduceat's axis=0 dropped: 0 is its "
+                                               "default"),
+    ("inference.temporal", "create", (16,), "mode='ema' dropped on the fallback: 'ema' is "
+                                            "TemporalSmoother's default mode"),
+    ("inference.temporal", "TemporalSmoother.__init__", (34, 35),
+     "cut = False -> None or True before any frame: every call sets cut before it is read "
+     "('whether the last frame started a new shot' needs a last frame)"),
+    ("inference.optical_flow", "confidence", (6, 8, 13, 15), _SAME_VALUES_FLOAT),
+    ("inference.optical_flow", "lightness_u8", (3, 5), _SAME_VALUES_FLOAT + " (a value "
+     "within float32 rounding of half a level may round the other way)"),
+    ("inference.optical_flow", "FlowEstimator.__call__", (65, 68), _LINEAR_DEFAULT),
+    ("inference.full_resolution", "_curve_tables", (8,), _CONTINUOUS + " (f at (6/29)^3)"),
+    ("inference.full_resolution", "_curve_tables", (19,), _CONTINUOUS + " (sRGB 0.0031308)"),
+    ("inference.full_resolution", "_linear_table", (15,), _CONTINUOUS + " (sRGB 0.04045)"),
+    ("inference.full_resolution", "_recombine_pixels", (59,),
+     _CONTINUOUS + " (f inverse at 6/29)"),
+    ("inference.full_resolution", "_linear_table", (4, 6), _ARANGE_FLOAT),
+    ("inference.full_resolution", "_tables", (4, 6), _ARANGE_FLOAT),
+    ("inference.full_resolution", "fast_recombine", (18, 20),
+     _SAME_VALUES_FLOAT + " (measured: float64 ab gives the same bytes)"),
+    ("inference.full_resolution", "fast_recombine", (54, 56, 57, 58, 59, 70, 72, 93),
+     _STRIPS),
+    ("inference.full_resolution", "recombine", (12,),
+     "tf.image.resize's method='bilinear' dropped: bilinear is its default"),
+    ("inference.full_resolution", "root_polynomial", (9, 11), _FIT_SAMPLES),
+    ("inference.full_resolution", "small_rgb", (34,), "the clip's lower bound dropped: the "
+     "resize's weights are non-negative, so nothing falls below 0"),
+    ("inference.full_resolution", "small_rgb", (36, 40),
+     "np.clip out=small -> a new array: the same values"),
+]
+EQUIVALENT.update({name: reason for module, function, numbers, reason in _INFERENCE_EQUIVALENT
+                   for name in _mutants(module, function, *numbers)})
 
 _KILLED = {1, 3, 36, 24, -24, 152, 255, -9, -11}  # test failure, pytest error, timeout, crash
 _SURVIVED = {0}
