@@ -287,6 +287,21 @@ _INFERENCE_EQUIVALENT: list[tuple[str, str, tuple[int, ...], str]] = [
      "resize's weights are non-negative, so nothing falls below 0"),
     ("inference.full_resolution", "small_rgb", (36, 40),
      "np.clip out=small -> a new array: the same values"),
+    ("inference.batch", "_decoded_bytes", (4,), "item[1] is None -> item[2] is None: a "
+     "photo's resized copy is None exactly when its codes are"),
+    ("inference.batch", "_pillow_image", (16, 18), "Image.fromarray's mode 'RGB' -> None or "
+     "dropped: Pillow reads a uint8 [H,W,3] array as RGB"),
+    ("inference.batch", "_pillow_image", (45,), "frombuffer's orientation 1 -> 2: Pillow "
+     "maps any positive orientation top-down (measured, Pillow 13)"),
+    ("inference.batch", "colorize_files", (59, 63, 65), _STRIPS + " (here: threads per "
+     "photo, where photos already run in parallel)"),
+    ("inference.batch", "colorize_files", (60, 64, 66), "rgbx=True -> False, None or "
+     "dropped: the encoder writes RGB and RGBX to the same bytes (tested); RGBX only saves "
+     "a copy"),
+    ("inference.batch", "Encoder.save", (15,), "PNG's RGBX -> RGB conversion done for JPEG "
+     "and WebP too: the same bytes, one copy more"),
+    ("inference.batch", "colorize_files", (19,), "max_bytes // 3 -> / 3: the stage budget is "
+     "only compared with sums of whole bytes, which x // 3 and x / 3 split alike"),
 ]
 EQUIVALENT.update({name: reason for module, function, numbers, reason in _INFERENCE_EQUIVALENT
                    for name in _mutants(module, function, *numbers)})

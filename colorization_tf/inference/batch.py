@@ -120,6 +120,7 @@ class StageTimes:
             setattr(self, stage, getattr(self, stage) + seconds)
 
     def as_dict(self) -> dict[str, float]:
+        """Each stage's seconds, to the millisecond."""
         return {field.name: round(getattr(self, field.name), 3)
                 for field in dataclasses.fields(self) if not field.name.startswith("_")}
 

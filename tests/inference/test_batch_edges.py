@@ -276,3 +276,9 @@ def test_stage_times_are_the_seconds_each_stage_took(tmp_path, monkeypatch):
     assert predictor.calls * 0.05 <= figures["model"] <= wall
     for stage in ("model_input", "recombine", "encode"):
         assert 0 < figures[stage] <= 2 * wall, stage
+
+
+def test_stage_times_are_given_to_the_millisecond():
+    times = batch.StageTimes(decode=1.23449, encode=0.0004)
+    assert times.as_dict() == {"decode": 1.234, "model_input": 0.0, "model": 0.0,
+                               "recombine": 0.0, "encode": 0.0}
