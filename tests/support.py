@@ -1,9 +1,11 @@
-"""Helpers the tests share: tiny run configurations that keep the suite fast, and the rule
+"""Helpers the tests share: tiny run configurations that keep the suite fast, the rule
 for optional pieces (a browser, ONNX runtime, the [web] extra): under CI (``CI=true``) a
-missing piece fails the test, elsewhere it skips it with the reason."""
+missing piece fails the test, elsewhere it skips it with the reason, and stand-in
+futures for the batching tests."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import importlib
 import os
@@ -86,3 +88,24 @@ def train_and_score(config: RunConfig, run_dir: str, **kwargs) -> dict:
     """Trains into ``run_dir`` and writes metrics.json / samples.png, as the CLI does."""
     train(config, run_dir, verbose=0, **kwargs)
     return write_run_metrics(run_dir)
+
+
+def ready(value) -> concurrent.futures.Future:
+    """A future already done with ``value`` (a photo decoded)."""
+    future = concurrent.futures.Future()
+    future.set_result(value)
+    return future
+
+
+class StillDecoding(concurrent.futures.Future):
+    """A photo whose decoding is not done when the batcher looks, and is when it waits."""
+
+    def __init__(self, value):
+        super().__init__()
+        self.value = value
+
+    def done(self) -> bool:
+        return False
+
+    def result(self, timeout=None):
+        return self.value

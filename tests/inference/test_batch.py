@@ -7,7 +7,6 @@ and the per-stage seconds summed from the stages' threads."""
 
 from __future__ import annotations
 
-import concurrent.futures
 import dataclasses
 import os
 import subprocess
@@ -20,6 +19,7 @@ import numpy as np
 import pytest
 import skimage.color
 import skimage.data
+import support
 from PIL import Image
 from support import tiny_config
 
@@ -175,26 +175,6 @@ def test_cli_names_bad_files_in_one_line_each_and_exits_non_zero(run_dir, folder
 
 
 
-def _decoded(value) -> concurrent.futures.Future:
-    future = concurrent.futures.Future()
-    future.set_result(value)
-    return future
-
-
-class _StillDecoding(concurrent.futures.Future):
-    """A photo whose decoding is not done when the batcher looks, and is when it waits."""
-
-    def __init__(self, value):
-        super().__init__()
-        self.value = value
-
-    def done(self) -> bool:
-        return False
-
-    def result(self, timeout=None):
-        return self.value
-
-
 @pytest.mark.parametrize("fmt", ["jpg", "png", "webp"])
 def test_an_rgbx_array_encodes_to_the_same_file_as_its_rgb(fmt, tmp_path):
     """The encoder takes RGBX (Pillow's layout, no copy) as well as RGB: the same bytes
@@ -217,8 +197,8 @@ def test_a_batch_is_cut_when_the_next_photo_is_still_decoding():
     [0, 1], [2, 3, 4], [5, 6] while the recombining threads starve (every photo once, in
     order), and full batches while they have work."""
     def futures():
-        return iter([_decoded(0), _decoded(1), _StillDecoding(2)]
-                    + [_decoded(i) for i in range(3, 7)])
+        return iter([support.ready(0), support.ready(1), support.StillDecoding(2)]
+                    + [support.ready(i) for i in range(3, 7)])
 
     assert list(batch._batches(futures(), 3)) == [[0, 1], [2, 3, 4], [5, 6]]
     busy = list(batch._batches(futures(), 3, starving=lambda: False))
@@ -226,7 +206,7 @@ def test_a_batch_is_cut_when_the_next_photo_is_still_decoding():
 
 
 def test_full_batches_when_every_photo_is_ready():
-    batches = list(batch._batches(iter([_decoded(i) for i in range(7)]), 3))
+    batches = list(batch._batches(iter([support.ready(i) for i in range(7)]), 3))
     assert batches == [[0, 1, 2], [3, 4, 5], [6]]
 
 

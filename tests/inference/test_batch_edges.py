@@ -14,6 +14,7 @@ import time
 import numpy as np
 import pytest
 import skimage.data
+import support
 from PIL import Image
 
 from colorization_tf.inference import batch
@@ -150,37 +151,17 @@ def test_the_batch_size_and_byte_budget_ranges_include_their_ends(tmp_path):
                                  "decoded photos held at once)")
 
 
-def _ready(value) -> concurrent.futures.Future:
-    future = concurrent.futures.Future()
-    future.set_result(value)
-    return future
-
-
-class _StillDecoding(concurrent.futures.Future):
-    """Not done when the batcher looks; done when it waits."""
-
-    def __init__(self, value):
-        super().__init__()
-        self.value = value
-
-    def done(self) -> bool:
-        return False
-
-    def result(self, timeout=None):
-        return self.value
-
-
 @pytest.mark.parametrize("size, budget", [(3, 3), (10, 3)])
 def test_a_batch_holds_exactly_its_budget(size, budget):
     """Weights of 1 under a budget of 3: batches of 3, whichever of size and budget binds
     (a batch may reach its budget, not only approach it)."""
-    batches = list(batch._batches(iter([_ready(i) for i in range(7)]), size, budget=budget,
+    batches = list(batch._batches(iter([support.ready(i) for i in range(7)]), size, budget=budget,
                                   weight=lambda item: 1))
     assert batches == [[0, 1, 2], [3, 4, 5], [6]]
 
 
 def test_the_budget_starts_afresh_after_a_batch_is_cut_early():
-    futures = [_ready(0), _StillDecoding(1)] + [_ready(i) for i in range(2, 7)]
+    futures = [support.ready(0), support.StillDecoding(1)] + [support.ready(i) for i in range(2, 7)]
     batches = list(batch._batches(iter(futures), 10, budget=3, weight=lambda item: 1))
     assert batches == [[0], [1, 2, 3], [4, 5, 6]]
 
@@ -188,7 +169,7 @@ def test_the_budget_starts_afresh_after_a_batch_is_cut_early():
 def test_a_file_that_failed_weighs_nothing_in_a_batch():
     codes = np.zeros((4, 4, 3), np.uint8)
     items = [(0, codes, None, ""), (1, None, None, "bad"), (2, codes, None, "")]
-    batches = list(batch._batches(iter(_ready(item) for item in items), 8,
+    batches = list(batch._batches(iter(support.ready(item) for item in items), 8,
                                   budget=2 * codes.nbytes, weight=batch._decoded_bytes))
     assert [[item[0] for item in one] for one in batches] == [[0, 1, 2]]
 
