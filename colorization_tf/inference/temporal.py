@@ -56,7 +56,7 @@ def ema_step(previous: np.ndarray | None, ab: np.ndarray, alpha: float) -> np.nd
     ab = np.asarray(ab, np.float32)
     if previous is None or alpha == 0.0:
         return ab.copy()
-    return alpha * previous + (1.0 - alpha) * ab
+    return alpha * np.asarray(previous, np.float32) + (1.0 - alpha) * ab
 
 
 def thumbnail(lightness: np.ndarray, size: int = DEFAULT_THUMBNAIL_SIZE) -> np.ndarray:

@@ -61,6 +61,7 @@ def test_ema_step_is_the_formula_at_any_alpha(alpha):
 def test_every_output_is_float32_whatever_the_input():
     ab = np.full([16, 16, 2], 0.3, np.float64)
     assert temporal.ema_step(None, ab, 0.5).dtype == np.float32
+    assert temporal.ema_step(ab, ab, 0.5).dtype == np.float32
     for mode in temporal.MODES:
         smoother = temporal.TemporalSmoother(0.5, mode=mode)
         assert smoother(ab, _full(0.0, 1)).dtype == np.float32, mode
