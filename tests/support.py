@@ -1,16 +1,21 @@
 """Helpers the tests share: tiny run configurations that keep the suite fast, the rule
 for optional pieces (a browser, ONNX runtime, the [web] extra): under CI (``CI=true``) a
-missing piece fails the test, elsewhere it skips it with the reason, and stand-in
-futures for the batching tests."""
+missing piece fails the test, elsewhere it skips it with the reason, a machine without
+OpenCV, and stand-ins (futures, a predictor) for the batching tests."""
 
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import dataclasses
 import importlib
 import os
+import sys
+import time
+from collections.abc import Iterator
 from types import ModuleType
 
+import numpy as np
 import pytest
 
 from colorization_tf import presets
@@ -109,3 +114,33 @@ class StillDecoding(concurrent.futures.Future):
 
     def result(self, timeout=None):
         return self.value
+
+
+@contextlib.contextmanager
+def without_opencv(monkeypatch) -> Iterator[None]:
+    """Within the block, ``import cv2`` fails as on a machine without the [video] extra."""
+    from colorization_tf.inference import optical_flow
+
+    monkeypatch.setitem(sys.modules, "cv2", None)
+    optical_flow.require_cv2.cache_clear()
+    try:
+        yield
+    finally:
+        monkeypatch.delitem(sys.modules, "cv2")
+        optical_flow.require_cv2.cache_clear()
+
+
+class ColourlessPredictor:
+    """A predictor at 8 px that gives no colour to any photo, ``delay`` seconds a call,
+    ``drop`` rows short of the batch (a broken one); ``calls`` counts its calls."""
+
+    image_size = 8
+
+    def __init__(self, delay: float = 0.0, drop: int = 0):
+        self.delay, self.drop, self.calls = delay, drop, 0
+
+    def predict(self, lightness):
+        self.calls += 1
+        time.sleep(self.delay)
+        rows = np.shape(lightness)[0] - self.drop
+        return np.zeros((rows,) + np.shape(lightness)[1:3] + (2,), np.float32)

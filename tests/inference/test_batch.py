@@ -265,13 +265,6 @@ class _CountingEncoder(batch.Encoder):
         self.alive.leave(self.weights[path] if self.weights else 1)
 
 
-class _FastPredictor:
-    image_size = 8
-
-    def predict(self, lightness):
-        return np.zeros(np.shape(lightness)[:3] + (2,), np.float32)
-
-
 @pytest.mark.parametrize("count", [40, 120])
 def test_photos_in_memory_stay_within_the_stated_bound(tmp_path, monkeypatch, count):
     """At most 3 * batch_size + 2 * workers photos are decoded and not yet written, for 40
@@ -289,8 +282,8 @@ def test_photos_in_memory_stay_within_the_stated_bound(tmp_path, monkeypatch, co
     monkeypatch.setattr(batch, "read_codes", counted_read)
     jobs = [(str(source), str(tmp_path / f"out{i}.png")) for i in range(count)]
     done = []
-    batch.colorize_files(_FastPredictor(), jobs, _CountingEncoder("png", alive=alive), batch_size=4,
-                         workers=2, on_done=lambda src, out: done.append(out))
+    batch.colorize_files(support.ColourlessPredictor(), jobs, _CountingEncoder("png", alive=alive),
+                         batch_size=4, workers=2, on_done=lambda src, out: done.append(out))
     assert len(done) == count and alive.now == 0
     assert 4 <= alive.most <= 3 * 4 + 2 * 2
 
@@ -315,7 +308,7 @@ def _bytes_alive(tmp_path, monkeypatch, max_bytes: int, sides: list[int]) -> tup
 
     monkeypatch.setattr(batch, "read_codes", counted_read)
     done = []
-    batch.colorize_files(_FastPredictor(), jobs,
+    batch.colorize_files(support.ColourlessPredictor(), jobs,
                          _CountingEncoder("png", alive=alive, weights=weights), batch_size=8,
                          workers=2, max_bytes=max_bytes,
                          on_done=lambda src, out: done.append(out))
@@ -351,14 +344,15 @@ def test_headers_are_read_once_each_off_the_calling_thread(tmp_path, monkeypatch
     for i in range(25):
         Image.fromarray(skimage.data.astronaut()[:24, :24]).save(tmp_path / f"in{i}.png")
         jobs.append((str(tmp_path / f"in{i}.png"), str(tmp_path / f"out{i}.png")))
-    batch.colorize_files(_FastPredictor(), jobs, batch.Encoder("png"), batch_size=4, workers=2)
+    batch.colorize_files(support.ColourlessPredictor(), jobs, batch.Encoder("png"), batch_size=4,
+                         workers=2)
     assert sorted(path for path, _ in threads) == sorted(src for src, _ in jobs)
     assert not any(on_main for _, on_main in threads)
 
 
 def test_a_budget_of_no_bytes_is_refused():
     with pytest.raises(ValueError, match=r"^max_bytes=0: expected a positive number"):
-        batch.colorize_files(_FastPredictor(), [], batch.Encoder("png"), max_bytes=0)
+        batch.colorize_files(support.ColourlessPredictor(), [], batch.Encoder("png"), max_bytes=0)
 
 
 def test_a_photo_larger_than_the_budget_still_goes_through(tmp_path, monkeypatch):
@@ -369,8 +363,9 @@ def test_a_photo_larger_than_the_budget_still_goes_through(tmp_path, monkeypatch
     assert written == 30 and most <= 4 * 6912
 
 
-class _RecordingPredictor(_FastPredictor):
+class _RecordingPredictor(support.ColourlessPredictor):
     def __init__(self):
+        super().__init__()
         self.sizes = []
 
     def predict(self, lightness):

@@ -22,21 +22,6 @@ from colorization_tf.inference import batch
 PHOTO = np.ascontiguousarray(skimage.data.astronaut()[:24, :24])
 
 
-class _Predictor:
-    """No colour for any photo; ``delay`` seconds a call."""
-
-    image_size = 8
-
-    def __init__(self, delay: float = 0.0, drop: int = 0):
-        self.delay, self.drop, self.calls = delay, drop, 0
-
-    def predict(self, lightness):
-        self.calls += 1
-        time.sleep(self.delay)
-        rows = np.shape(lightness)[0] - self.drop
-        return np.zeros((rows,) + np.shape(lightness)[1:3] + (2,), np.float32)
-
-
 def _jobs(tmp_path, count: int, bad: tuple[int, ...] = ()) -> list[tuple[str, str]]:
     """``count`` 24x24 photos (those at ``bad`` are text files named .png)."""
     jobs = []
@@ -50,9 +35,22 @@ def _jobs(tmp_path, count: int, bad: tuple[int, ...] = ()) -> list[tuple[str, st
     return jobs
 
 
+def _slow_reads(monkeypatch, seconds: float, threads: set | None = None) -> None:
+    """Each photo's read takes ``seconds`` more (and adds its thread to ``threads``)."""
+    read = batch.read_codes
+
+    def slow_read(path):
+        if threads is not None:
+            threads.add(threading.get_ident())
+        time.sleep(seconds)
+        return read(path)
+
+    monkeypatch.setattr(batch, "read_codes", slow_read)
+
+
 def _run(jobs, **kwargs) -> tuple[list, list]:
     done, failed = [], []
-    batch.colorize_files(kwargs.pop("predictor", _Predictor()), jobs,
+    batch.colorize_files(kwargs.pop("predictor", support.ColourlessPredictor()), jobs,
                          kwargs.pop("encoder", batch.Encoder("png")),
                          on_done=lambda src, out: done.append((src, out)),
                          on_failed=lambda src, reason: failed.append((src, reason)), **kwargs)
@@ -133,7 +131,8 @@ def test_a_batch_of_nothing_but_bad_files_does_not_stop_the_rest(tmp_path):
 
 def test_a_predictor_that_loses_a_photo_is_an_error_not_a_missing_output(tmp_path):
     with pytest.raises(ValueError, match="zip"):
-        _run(_jobs(tmp_path, 3), predictor=_Predictor(drop=1), batch_size=4, workers=2)
+        _run(_jobs(tmp_path, 3), predictor=support.ColourlessPredictor(drop=1), batch_size=4,
+             workers=2)
 
 
 def test_the_batch_size_and_byte_budget_ranges_include_their_ends(tmp_path):
@@ -213,12 +212,7 @@ def test_each_pool_uses_at_most_its_workers(tmp_path, monkeypatch, cpus, workers
     """``workers`` threads decode and as many finish (default: the cores, at most 4; 2
     where the core count is unknown). Slow reads make the decoding pool use them all."""
     decoding, finishing = set(), set()
-    read = batch.read_codes
-
-    def slow_read(path):
-        decoding.add(threading.get_ident())
-        time.sleep(0.01)
-        return read(path)
+    _slow_reads(monkeypatch, 0.01, decoding)
 
     class Recording(batch.Encoder):
         def save(self, rgb, path):
@@ -226,7 +220,6 @@ def test_each_pool_uses_at_most_its_workers(tmp_path, monkeypatch, cpus, workers
             time.sleep(0.01)
             super().save(rgb, path)
 
-    monkeypatch.setattr(batch, "read_codes", slow_read)
     monkeypatch.setattr(os, "cpu_count", lambda: cpus)
     done, _ = _run(_jobs(tmp_path, 24), encoder=Recording("png"), batch_size=8,
                    workers=workers)
@@ -238,14 +231,8 @@ def test_stage_times_are_the_seconds_each_stage_took(tmp_path, monkeypatch):
     """The caller's ``StageTimes`` gets each stage's seconds: at least the sleeps put in
     each (reads of 10 ms, model calls of 50 ms) and, summed over a pool's threads, at
     most the run's wall time per thread."""
-    read = batch.read_codes
-
-    def slow_read(path):
-        time.sleep(0.01)
-        return read(path)
-
-    monkeypatch.setattr(batch, "read_codes", slow_read)
-    times, predictor = batch.StageTimes(), _Predictor(delay=0.05)
+    _slow_reads(monkeypatch, 0.01)
+    times, predictor = batch.StageTimes(), support.ColourlessPredictor(delay=0.05)
     start = time.perf_counter()
     done, _ = _run(_jobs(tmp_path, 12), predictor=predictor, batch_size=4, workers=2,
                    times=times)

@@ -109,16 +109,12 @@ def test_images_of_different_sizes_are_refused():
 
 
 def test_missing_opencv_is_one_line_naming_the_extra(monkeypatch):
-    monkeypatch.setitem(__import__("sys").modules, "cv2", None)
-    optical_flow.require_cv2.cache_clear()
-    try:
+    with support.without_opencv(monkeypatch):
         with pytest.raises(optical_flow.OpenCVMissing) as caught:
             optical_flow.FlowEstimator()
         message = str(caught.value)
         assert "\n" not in message and 'pip install "colorization_tf[video]"' in message
         assert not optical_flow.available()
-    finally:
-        optical_flow.require_cv2.cache_clear()
 
 
 def test_flow_above_the_working_size_is_estimated_small_and_scaled_back():

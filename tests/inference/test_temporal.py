@@ -239,11 +239,7 @@ def test_an_unknown_mode_is_refused():
 
 def test_create_falls_back_to_ema_without_opencv(monkeypatch):
     """No OpenCV: flow mode becomes EMA and says so in one line naming the extra."""
-    from colorization_tf.inference import optical_flow
-
-    monkeypatch.setitem(__import__("sys").modules, "cv2", None)
-    optical_flow.require_cv2.cache_clear()
-    try:
+    with support.without_opencv(monkeypatch):
         notes = []
         smoother = temporal.create(0.8, "flow", note=notes.append)
         assert smoother.mode == "ema"
@@ -251,8 +247,6 @@ def test_create_falls_back_to_ema_without_opencv(monkeypatch):
         assert 'pip install "colorization_tf[video]"' in notes[0]
         assert temporal.create(0.0, "flow", note=notes.append).mode == "flow"  # no flow used
         assert len(notes) == 1
-    finally:
-        optical_flow.require_cv2.cache_clear()
 
 
 def test_colorize_video_in_flow_mode_follows_a_pan_and_restarts_at_the_cut(photo_lab, tmp_path):

@@ -6,10 +6,9 @@ and the state held between frames."""
 
 from __future__ import annotations
 
-import sys
-
 import numpy as np
 import pytest
+import support
 
 from colorization_tf.inference import optical_flow, temporal
 
@@ -133,13 +132,9 @@ def test_create_passes_its_settings_through_and_on_the_fallback(monkeypatch):
     and cut threshold, and the note is one line saying what happens instead."""
     assert temporal.create(0.6, "ema", cut_threshold=0.4).cut_threshold == 0.4
     assert temporal.create(0.6, "flow", cut_threshold=0.4).cut_threshold == 0.4
-    monkeypatch.setitem(sys.modules, "cv2", None)
-    optical_flow.require_cv2.cache_clear()
-    try:
+    with support.without_opencv(monkeypatch):
         notes = []
         smoother = temporal.create(0.6, "flow", cut_threshold=0.4, note=notes.append)
         assert (smoother.mode, smoother.alpha, smoother.cut_threshold) == ("ema", 0.6, 0.4)
         assert notes[0].startswith("--temporal_mode=flow: ")
         assert notes[0].endswith("; smoothing without motion compensation (ema) instead")
-    finally:
-        optical_flow.require_cv2.cache_clear()
