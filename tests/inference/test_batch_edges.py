@@ -242,8 +242,8 @@ def test_stage_times_are_the_seconds_each_stage_took(tmp_path, monkeypatch):
                                                 "recombine", "encode"}
     assert 12 * 0.01 <= figures["decode"] <= 2 * wall
     assert predictor.calls * 0.05 <= figures["model"] <= wall
-    for stage in ("model_input", "recombine", "encode"):
-        assert 0 < figures[stage] <= 2 * wall, stage
+    for stage in ("model_input", "recombine", "encode"):  # unrounded: a few tenths of a ms
+        assert 0 < getattr(times, stage) <= 2 * wall, stage
 
 
 def test_stage_times_are_given_to_the_millisecond():
