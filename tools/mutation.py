@@ -55,6 +55,12 @@ MODULES: dict[str, list[str]] = {
                                   "tests/inference/test_optical_flow_edges.py"],
     "inference/full_resolution.py": ["tests/inference/test_full_resolution.py",
                                      "tests/inference/test_full_resolution_edges.py"],
+    "evaluation/intervals.py": ["tests/evaluation/test_intervals.py",
+                                "tests/evaluation/test_uncertainty_edges.py"],
+    "evaluation/paired.py": ["tests/evaluation/test_intervals.py",
+                             "tests/evaluation/test_uncertainty_edges.py"],
+    "evaluation/seeds.py": ["tests/evaluation/test_intervals.py",
+                            "tests/evaluation/test_uncertainty_edges.py"],
 }
 
 # mutant name -> why no test can tell it from the original (excluded from the score)

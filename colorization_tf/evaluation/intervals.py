@@ -104,22 +104,22 @@ def bootstrap_interval(data: tuple[np.ndarray, ...], statistic, config: Bootstra
         value = float(statistic(*[d[None] for d in data], axis=-1)[0])
         return value, value
     with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
-        # BCa on near-constant data gives nan bounds: the percentile interval below
+        # BCa on near-constant data gives nan bounds (and warns): the percentile interval
         warnings.simplefilter("ignore", scipy.stats.DegenerateDataWarning)
-        found = scipy.stats.bootstrap(
-            data, statistic, n_resamples=config.resamples, batch=BATCH, vectorized=True,
-            paired=paired, confidence_level=config.confidence,
-            method=config.method(count), rng=np.random.default_rng(config.seed))
-    low, high = float(found.confidence_interval.low), float(found.confidence_interval.high)
-    if not (math.isfinite(low) and math.isfinite(high)):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", scipy.stats.DegenerateDataWarning)
-            found = scipy.stats.bootstrap(
-                data, statistic, n_resamples=config.resamples, batch=BATCH, vectorized=True,
-                paired=paired, confidence_level=config.confidence, method="percentile",
-                rng=np.random.default_rng(config.seed))
-        low, high = float(found.confidence_interval.low), float(found.confidence_interval.high)
+        low, high = _scipy_interval(data, statistic, config, paired, config.method(count))
+        if not (math.isfinite(low) and math.isfinite(high)):
+            low, high = _scipy_interval(data, statistic, config, paired, "percentile")
     return low, high
+
+
+def _scipy_interval(data: tuple[np.ndarray, ...], statistic, config: BootstrapConfig,
+                    paired: bool, method: str) -> tuple[float, float]:
+    """scipy's bootstrap interval by ``method``, drawn with a generator seeded afresh."""
+    found = scipy.stats.bootstrap(
+        data, statistic, n_resamples=config.resamples, batch=BATCH, vectorized=True,
+        paired=paired, confidence_level=config.confidence, method=method,
+        rng=np.random.default_rng(config.seed))
+    return float(found.confidence_interval.low), float(found.confidence_interval.high)
 
 
 def mean_interval(values, config: BootstrapConfig | None = None) -> Estimate:

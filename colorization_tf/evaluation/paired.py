@@ -19,6 +19,7 @@ import numpy as np
 from colorization_tf.evaluation.intervals import BootstrapConfig, bootstrap_interval
 
 NOT_DISTINGUISHABLE = "not distinguishable on these images"
+BETTER = ("lower", "higher", "closer")
 
 
 def _difference(a: np.ndarray, b: np.ndarray, axis: int = -1) -> np.ndarray:
@@ -37,6 +38,8 @@ def paired_difference(a, b, better: str = "lower", config: BootstrapConfig | Non
     bootstrap interval of the difference (module docstring). ``better`` is "lower",
     "higher" or "closer" (to ``truth``, the ground truth's per-image values).
     ``a_better`` is None when the two are not distinguishable."""
+    if better not in BETTER:
+        raise ValueError(f"better={better!r}: expected 'lower', 'higher' or 'closer'")
     a, b = np.asarray(a, np.float64).ravel(), np.asarray(b, np.float64).ravel()
     if a.shape != b.shape:
         raise ValueError(f"paired values must cover the same images: {a.size} vs {b.size}")

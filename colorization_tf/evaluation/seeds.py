@@ -53,19 +53,22 @@ def _figures(entry: dict, split: str) -> list[tuple[str, float | None, list | No
 def seed_summary(results: dict, groups: dict[str, list[str]]) -> dict:
     """``{"groups": {method: {"runs": [...], "rows": [{label, mean, std, min, max, n,
     per_seed: [{run, value, ci}]}]}}}`` for each method of ``groups`` (method -> the names
-    of its runs in ``results``, one per seed)."""
+    of its runs in ``results``, one per seed): a row per figure any of its runs has, in the
+    order the runs list them, with the seeds that have it."""
     by_name = {entry["name"]: entry for entry in results["runs"]}
     out = {}
     for method, names in groups.items():
         entries = [by_name[name] for name in names if name in by_name]
         if not entries:
             continue
-        per_run = [_figures(entry, results["split"]) for entry in entries]
+        # matched by label: a run without one figure keeps its others in their rows
+        per_run = [{label: (value, ci) for label, value, ci in _figures(entry, results["split"])}
+                   for entry in entries]
         rows = []
-        for i, (label, _, _) in enumerate(per_run[0]):
-            seeds = [{"run": entry["name"], "value": figures[i][1], "ci": figures[i][2]}
+        for label in dict.fromkeys(label for figures in per_run for label in figures):
+            seeds = [{"run": entry["name"], "value": figures[label][0], "ci": figures[label][1]}
                      for entry, figures in zip(entries, per_run, strict=True)
-                     if i < len(figures) and figures[i][0] == label]
+                     if label in figures]
             rows.append({"label": label, **spread([s["value"] for s in seeds]),
                          "per_seed": seeds})
         out[method] = {"runs": [entry["name"] for entry in entries], "rows": rows}
