@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import configparser
+import importlib.util
 import json
 import os
 import shutil
@@ -312,6 +313,43 @@ _INFERENCE_EQUIVALENT: list[tuple[str, str, tuple[int, ...], str]] = [
 EQUIVALENT.update({name: reason for module, function, numbers, reason in _INFERENCE_EQUIVALENT
                    for name in _mutants(module, function, *numbers)})
 
+# evaluation: bootstrap intervals, paired comparisons, the seed spread
+
+_VECTORIZED = ("scipy's vectorized=True -> None or dropped: scipy then reads the statistic as "
+               "vectorized when it takes an `axis` argument, which the contract asks of every "
+               "statistic (each one here has it)")
+_BOTH_BOUNDS = ("an interval's bounds are both None or both numbers (bootstrap_interval "
+                "returns them together), so testing one or both is the same")
+_UNCERTAINTY_EQUIVALENT: list[tuple[str, str, tuple[int, ...], str]] = [
+    ("evaluation.intervals", "_scipy_interval", (6, 15), _VECTORIZED),
+    ("evaluation.intervals", "bootstrap_interval", (14,), "axis=-1 -> +1 on the constant "
+     "sample's d[None], which is 2-D: axis 1 is its last axis"),
+    ("evaluation.intervals", "bootstrap_interval", (18, 20), "np.errstate's divide='ignore' "
+     "dropped: BCa divides by zero only where 1 - a (z0 + z) is exactly 0; 1,424 degenerate "
+     "samples of 0s and 1s (sizes 2-11; mean, difference and closeness) raised none"),
+    ("evaluation.intervals", "bootstrap_interval", (44,), "BCa's bounds are nan together (a "
+     "nan or infinite bias correction or acceleration enters both), so falling back when "
+     "either or when both is nan is the same"),
+    ("evaluation.intervals", "bootstrap_interval", (59,), "method 'percentile' -> "
+     "'PERCENTILE': scipy lowercases the method's name"),
+    ("evaluation.intervals", "finite_mean", (8,), "float('inf') -> float('INF'): the same "
+     "float"),
+    ("evaluation.intervals", "mean_interval", (12,), "float('inf') -> float('INF'): the "
+     "same float"),
+    ("evaluation.intervals", "Estimate.contains", (1,), _BOTH_BOUNDS),
+    ("evaluation.paired", "paired_difference", (85, 90), "'>' -> '>=' (or '<' -> '<=') "
+     "against 0 for a distinguishable difference: its interval excludes 0 and holds the "
+     "point estimate (BCa and percentile intervals of a mean do), so the estimate is never "
+     "exactly 0"),
+    ("evaluation.seeds", "markdown", (86,), _BOTH_BOUNDS),
+    ("evaluation.seeds", "seed_summary", (33, 36, 37), "zip's strict=True dropped: the runs "
+     "and their figures are built from the same list, so they never differ in length"),
+    ("evaluation.seeds", "spread", (3, 5), "np.float64 -> None or dropped for a list of "
+     "Python floats (float64 anyway) or small integers (the same mean, std, min and max)"),
+]
+EQUIVALENT.update({name: reason for module, function, numbers, reason
+                   in _UNCERTAINTY_EQUIVALENT for name in _mutants(module, function, *numbers)})
+
 _KILLED = {1, 3, 36, 24, -24, 152, 255, -9, -11}  # test failure, pytest error, timeout, crash
 _SURVIVED = {0}
 _NOT_COVERED = {5, 33}  # no test ran the mutated function: counted as surviving
@@ -424,6 +462,9 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [m for m in args.modules if m not in MODULES]
     if unknown:
         parser.error(f"unknown module {unknown[0]!r}: expected one of {', '.join(MODULES)}")
+    if not args.report and importlib.util.find_spec("mutmut") is None:
+        parser.error(f"mutmut is not installed for {sys.executable}: pip install -e "
+                     "'.[test,mutation]' (or activate the environment that has it)")
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
     all_figures = []
