@@ -56,6 +56,8 @@ MODULES: dict[str, list[str]] = {
                                   "tests/inference/test_optical_flow_edges.py"],
     "inference/full_resolution.py": ["tests/inference/test_full_resolution.py",
                                      "tests/inference/test_full_resolution_edges.py"],
+    "inference/user_images.py": ["tests/inference/test_user_images.py",
+                                 "tests/web/test_uploads.py"],
     "evaluation/intervals.py": ["tests/evaluation/test_intervals.py",
                                 "tests/evaluation/test_uncertainty_edges.py"],
     "evaluation/paired.py": ["tests/evaluation/test_intervals.py",
@@ -309,6 +311,22 @@ _INFERENCE_EQUIVALENT: list[tuple[str, str, tuple[int, ...], str]] = [
      "and WebP too: the same bytes, one copy more"),
     ("inference.batch", "colorize_files", (19,), "max_bytes // 3 -> / 3: the stage budget is "
      "only compared with sums of whole bytes, which x // 3 and x / 3 split alike"),
+    ("inference.user_images", "_to_srgb_profile", (5,), "'not icc or' -> 'and': the paths "
+     "it opens end in the same image (an absent profile reads as empty bytes, which "
+     "LittleCMS refuses; a mode it cannot convert raises; both are caught)"),
+    ("inference.user_images", "read_codes", (3, 5, 6), "in_place=True -> False, None or "
+     "dropped: the photo is turned upright in a copy, the same pixels (one copy more, in "
+     "Pillow's memory)"),
+    ("inference.user_images", "to_codes", (99, 100), "mode != 'RGB' -> a mode no image has: "
+     "an RGB image is converted to RGB, a copy of the same pixels"),
+    ("inference.user_images", "to_codes", (43, 45), "np.float32 -> None or dropped for an F "
+     "image, which numpy reads as float32 anyway"),
+    ("inference.user_images", "to_codes", (65, 73, 74), "a palette image converted to None or "
+     "an unknown mode: Pillow converts it to its palette's mode, RGB (measured, Pillow 13)"),
+    ("inference.user_images", "to_codes", (67,), "a palette image without transparency "
+     "converted to RGBA: every alpha is 255, so flattening onto white keeps its pixels"),
+    ("inference.user_images", "to_codes", (89, 90, 91, 92), "white's 255 -> 256: Pillow "
+     "clamps a colour's channels to 255"),
 ]
 EQUIVALENT.update({name: reason for module, function, numbers, reason in _INFERENCE_EQUIVALENT
                    for name in _mutants(module, function, *numbers)})

@@ -105,9 +105,12 @@ def _to_srgb_profile(image: Image.Image) -> Image.Image:
     try:
         source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
         srgb = ImageCms.createProfile("sRGB")
-        output_mode = "RGBA" if image.mode in ("RGBA", "LA") else "RGB"
-        if image.mode == "LA":
-            image = image.convert("RGBA")
+        if image.mode == "LA":  # LittleCMS has no gray + alpha: the gray, then its alpha
+            converted = ImageCms.profileToProfile(image.getchannel("L"), source, srgb,
+                                                  outputMode="RGB")
+            converted.putalpha(image.getchannel("A"))
+            return converted
+        output_mode = "RGBA" if image.mode == "RGBA" else "RGB"
         return ImageCms.profileToProfile(image, source, srgb, outputMode=output_mode)
     except (ImageCms.PyCMSError, OSError, ValueError):
         return image  # a broken or mismatched profile: fall back to Pillow's conversion
