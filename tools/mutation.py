@@ -56,6 +56,7 @@ MODULES: dict[str, list[str]] = {
                                   "tests/inference/test_optical_flow_edges.py"],
     "inference/full_resolution.py": ["tests/inference/test_full_resolution.py",
                                      "tests/inference/test_full_resolution_edges.py"],
+    "data/hints.py": ["tests/data/test_hints.py", "tests/data/test_hint_edges.py"],
     "inference/user_images.py": ["tests/inference/test_user_images.py",
                                  "tests/web/test_uploads.py"],
     "evaluation/intervals.py": ["tests/evaluation/test_intervals.py",
@@ -311,6 +312,18 @@ _INFERENCE_EQUIVALENT: list[tuple[str, str, tuple[int, ...], str]] = [
      "and WebP too: the same bytes, one copy more"),
     ("inference.batch", "colorize_files", (19,), "max_bytes // 3 -> / 3: the stage budget is "
      "only compared with sums of whole bytes, which x // 3 and x / 3 split alike"),
+    ("data.hints", "draw_points", (35,), "tf.constant(int(count), tf.int32) -> dtype None: "
+     "TensorFlow makes a Python int int32 anyway"),
+    ("data.hints", "point_count", (15,), "tf.constant(0, tf.int32) -> dtype None: a Python "
+     "int is int32 anyway"),
+    ("data.hints", "point_count", (5,), "stateless_uniform's maxval=1.0 -> None: its default "
+     "for floats is 1"),
+    ("data.hints", "global_hint", (5,), "tf.float32 dropped: float64 ab gives the same float32 "
+     "hint within 1e-6 (tested), the bins being float32"),
+    ("data.hints", "rasterise", (5,), "tf.float32 dropped: the sums are float64 anyway and the "
+     "means are cast to float32 (tested with float64 input)"),
+    ("data.hints", "simulated_global_hint", (10,), "stateless_split into 6 seeds instead of 5, "
+     "taking the fifth: the split is counter-based, so its first five seeds are the same"),
     ("inference.user_images", "_to_srgb_profile", (5,), "'not icc or' -> 'and': the paths "
      "it opens end in the same image (an absent profile reads as empty bytes, which "
      "LittleCMS refuses; a mode it cannot convert raises; both are caught)"),
