@@ -238,7 +238,7 @@ EQUIVALENT.update({
         "self._closed = False -> None: only its truth is ever read (close() sets True)",
 })
 
-# inference: colorize's batch pipeline, video smoothing, optical flow, full resolution
+# equivalents named by module, function and mutant numbers
 
 
 def _mutants(module: str, function: str, *numbers: int) -> list[str]:
@@ -265,7 +265,16 @@ _STRIPS = ("how fast_recombine splits a photo's rows among threads (the workers 
 _FIT_SAMPLES = ("the fit's samples: 50 or 20002 points instead of 20001 give a degree-8 fit "
                 "as close to the curve (within the tolerances the tests hold every fit to: "
                 "1.5e-4 for f(Y), 0.05 of a level for sRGB)")
-_INFERENCE_EQUIVALENT: list[tuple[str, str, tuple[int, ...], str]] = [
+_VECTORIZED = ("scipy's vectorized=True -> None or dropped: scipy then reads the statistic as "
+               "vectorized when it takes an `axis` argument, which the contract asks of every "
+               "statistic (each one here has it)")
+_BOTH_BOUNDS = ("an interval's bounds are both None or both numbers (bootstrap_interval "
+                "returns them together), so testing one or both is the same")
+_SAME_INF = "float('inf') -> float('INF'): the same float"
+
+_BY_FUNCTION: list[tuple[str, str, tuple[int, ...], str]] = [
+    # inference: colorize's batch pipeline, video smoothing, optical flow, full resolution,
+    # the image reader
     ("inference.temporal", "_model_units", (3,), _SAME_VALUES_FLOAT),
     ("inference.temporal", "thumbnail", (3, 5), _SAME_VALUES_FLOAT),
     ("inference.temporal", "thumbnail", (34,), "np.add.reduceat's axis=0 dropped: 0 is its "
@@ -312,18 +321,6 @@ _INFERENCE_EQUIVALENT: list[tuple[str, str, tuple[int, ...], str]] = [
      "and WebP too: the same bytes, one copy more"),
     ("inference.batch", "colorize_files", (19,), "max_bytes // 3 -> / 3: the stage budget is "
      "only compared with sums of whole bytes, which x // 3 and x / 3 split alike"),
-    ("data.hints", "draw_points", (35,), "tf.constant(int(count), tf.int32) -> dtype None: "
-     "TensorFlow makes a Python int int32 anyway"),
-    ("data.hints", "point_count", (15,), "tf.constant(0, tf.int32) -> dtype None: a Python "
-     "int is int32 anyway"),
-    ("data.hints", "point_count", (5,), "stateless_uniform's maxval=1.0 -> None: its default "
-     "for floats is 1"),
-    ("data.hints", "global_hint", (5,), "tf.float32 dropped: float64 ab gives the same float32 "
-     "hint within 1e-6 (tested), the bins being float32"),
-    ("data.hints", "rasterise", (5,), "tf.float32 dropped: the sums are float64 anyway and the "
-     "means are cast to float32 (tested with float64 input)"),
-    ("data.hints", "simulated_global_hint", (10,), "stateless_split into 6 seeds instead of 5, "
-     "taking the fifth: the split is counter-based, so its first five seeds are the same"),
     ("inference.user_images", "_to_srgb_profile", (5,), "'not icc or' -> 'and': the paths "
      "it opens end in the same image (an absent profile reads as empty bytes, which "
      "LittleCMS refuses; a mode it cannot convert raises; both are caught)"),
@@ -340,18 +337,7 @@ _INFERENCE_EQUIVALENT: list[tuple[str, str, tuple[int, ...], str]] = [
      "converted to RGBA: every alpha is 255, so flattening onto white keeps its pixels"),
     ("inference.user_images", "to_codes", (89, 90, 91, 92), "white's 255 -> 256: Pillow "
      "clamps a colour's channels to 255"),
-]
-EQUIVALENT.update({name: reason for module, function, numbers, reason in _INFERENCE_EQUIVALENT
-                   for name in _mutants(module, function, *numbers)})
-
-# evaluation: bootstrap intervals, paired comparisons, the seed spread
-
-_VECTORIZED = ("scipy's vectorized=True -> None or dropped: scipy then reads the statistic as "
-               "vectorized when it takes an `axis` argument, which the contract asks of every "
-               "statistic (each one here has it)")
-_BOTH_BOUNDS = ("an interval's bounds are both None or both numbers (bootstrap_interval "
-                "returns them together), so testing one or both is the same")
-_UNCERTAINTY_EQUIVALENT: list[tuple[str, str, tuple[int, ...], str]] = [
+    # evaluation: bootstrap intervals, paired comparisons, the seed spread
     ("evaluation.intervals", "_scipy_interval", (6, 15), _VECTORIZED),
     ("evaluation.intervals", "bootstrap_interval", (14,), "axis=-1 -> +1 on the constant "
      "sample's d[None], which is 2-D: axis 1 is its last axis"),
@@ -363,10 +349,8 @@ _UNCERTAINTY_EQUIVALENT: list[tuple[str, str, tuple[int, ...], str]] = [
      "either or when both is nan is the same"),
     ("evaluation.intervals", "bootstrap_interval", (59,), "method 'percentile' -> "
      "'PERCENTILE': scipy lowercases the method's name"),
-    ("evaluation.intervals", "finite_mean", (8,), "float('inf') -> float('INF'): the same "
-     "float"),
-    ("evaluation.intervals", "mean_interval", (12,), "float('inf') -> float('INF'): the "
-     "same float"),
+    ("evaluation.intervals", "finite_mean", (8,), _SAME_INF),
+    ("evaluation.intervals", "mean_interval", (12,), _SAME_INF),
     ("evaluation.intervals", "Estimate.contains", (1,), _BOTH_BOUNDS),
     ("evaluation.paired", "paired_difference", (85, 90), "'>' -> '>=' (or '<' -> '<=') "
      "against 0 for a distinguishable difference: its interval excludes 0 and holds the "
@@ -377,9 +361,22 @@ _UNCERTAINTY_EQUIVALENT: list[tuple[str, str, tuple[int, ...], str]] = [
      "and their figures are built from the same list, so they never differ in length"),
     ("evaluation.seeds", "spread", (3, 5), "np.float64 -> None or dropped for a list of "
      "Python floats (float64 anyway) or small integers (the same mean, std, min and max)"),
+    # data: the hint simulation
+    ("data.hints", "draw_points", (35,), "tf.constant(int(count), tf.int32) -> dtype None: "
+     "TensorFlow makes a Python int int32 anyway"),
+    ("data.hints", "point_count", (15,), "tf.constant(0, tf.int32) -> dtype None: a Python "
+     "int is int32 anyway"),
+    ("data.hints", "point_count", (5,), "stateless_uniform's maxval=1.0 -> None: its default "
+     "for floats is 1"),
+    ("data.hints", "global_hint", (5,), "tf.float32 dropped: float64 ab gives the same float32 "
+     "hint within 1e-6 (tested), the bins being float32"),
+    ("data.hints", "rasterise", (5,), "tf.float32 dropped: the sums are float64 anyway and the "
+     "means are cast to float32 (tested with float64 input)"),
+    ("data.hints", "simulated_global_hint", (10,), "stateless_split into 6 seeds instead of 5, "
+     "taking the fifth: the split is counter-based, so its first five seeds are the same"),
 ]
-EQUIVALENT.update({name: reason for module, function, numbers, reason
-                   in _UNCERTAINTY_EQUIVALENT for name in _mutants(module, function, *numbers)})
+EQUIVALENT.update({name: reason for module, function, numbers, reason in _BY_FUNCTION
+                   for name in _mutants(module, function, *numbers)})
 
 _KILLED = {1, 3, 36, 24, -24, 152, 255, -9, -11}  # test failure, pytest error, timeout, crash
 _SURVIVED = {0}
