@@ -10,7 +10,6 @@ import subprocess
 import sys
 
 import matplotlib.image
-import numpy as np
 import pytest
 from support import tiny_config
 
@@ -117,85 +116,6 @@ def test_mae_of_table_1_matches_scores_of_the_split(evaluated):
     assert found.results["no_colour"]["colorfulness"] == pytest.approx(0.0, abs=0.5)
 
 
-FAST = intervals.BootstrapConfig(resamples=499)
-
-
-def _hand_made(rows: dict[str, dict]) -> dict:
-    """A results dict built from per-image values (name -> {split: {metric: values}}, the
-    last row the no-colour baseline) with the real summaries and paired comparisons."""
-    names = [n for n in rows if n != compare.BASELINE_ROW]
-    runs = []
-    for name in names:
-        by_split = {s: scoring.summarize(rows[name][s], FAST) for s in compare.MAE_SPLITS}
-        runs.append({"name": name, "run_dir": f"runs/{name}",
-                     "mae": {s: by_split[s]["mae"] for s in compare.MAE_SPLITS},
-                     "mae_ci": {s: by_split[s]["ci"]["mae"] for s in compare.MAE_SPLITS},
-                     "metrics": by_split["test"]})
-    return {"dataset": "d", "split": "test", "runs": runs, "bootstrap": FAST.describe(),
-            "no_colour": scoring.summarize(rows[compare.BASELINE_ROW]["test"], FAST),
-            "paired": compare.paired_results(rows, "test", FAST)}
-
-
-def _images(rng, mae, ssim, count=40):
-    lightness = np.linspace(-1.0, 1.0, count)
-    truth = 20.0 + 5.0 * np.sin(np.arange(count))
-    return {"lightness": lightness, "mae": mae, "ssim": ssim, "colorfulness": truth * 0.8,
-            "colorfulness_true": truth}
-
-
-def _cells(text: str, label: str, section: str) -> list[str]:
-    part = text.split(section)[1]
-    line = next(li for li in part.splitlines() if li.startswith(f"| {label} |"))
-    return [cell.strip() for cell in line.strip("|").split("|")]
-
-
-def test_only_a_distinguishable_best_value_is_bold():
-    rng = np.random.default_rng(0)
-    spread = rng.normal(0.0, 0.03, 40)  # how much images differ from one another
-    same = {"lightness": np.linspace(-1, 1, 40), "mae": 0.2 + spread}
-    rows = {"a": {"test": _images(rng, 0.20 + spread, 0.70 + spread), "train": same, "val": same},
-            "b": {"test": _images(rng, 0.15 + spread, 0.70 + spread), "train": same, "val": same},
-            compare.BASELINE_ROW: {"test": _images(rng, 0.30 + spread, 0.80 + spread)}}
-    results = _hand_made(rows)
-    text = report.markdown_report(results)
-    b_mae = results["runs"][1]["metrics"]
-    low, high = b_mae["ci"]["mae"]
-    assert low < b_mae["mae"] < high
-    # Table 1: test MAE of b is distinguishably lowest; train and val are the same images
-    # with the same values for both runs: nothing bold there
-    train = "{:.4f} [{:.4f}, {:.4f}]".format(results["runs"][1]["mae"]["train"],
-                                             *results["runs"][1]["mae_ci"]["train"])
-    assert _cells(text, "b", "## Table 1") == [
-        "b", train, train, f"**{b_mae['mae']:.4f}** [{low:.4f}, {high:.4f}]"]
-    every = _cells(text, "b", "## Every metric")
-    assert every[1] == "**{:.4f}** [{:.4f}, {:.4f}]".format(b_mae["mae"], low, high)
-    assert not every[4].startswith("**")
-    # SSIM: the baseline's is distinguishably best, so it is the bold one
-    baseline = _cells(text, f"*{report.BASELINE}*", "## Every metric")
-    assert baseline[4].startswith("**0.7") and not baseline[1].startswith("**")
-    # colorfulness: every row has the same values here, so none is bold
-    assert not every[6].startswith("**")
-    assert "| `a` | `b` | +0.0500 [0.0500, 0.0500] | `b` better | 40 |" in text
-    assert "| `a` | `b` | +0.0000 [0.0000, 0.0000] | not distinguishable on these images |" \
-        in text
-
-
-def test_a_one_run_report_bolds_nothing_the_baseline_matches():
-    rng = np.random.default_rng(1)
-    spread = rng.normal(0.0, 0.03, 40)
-    noise = rng.normal(0.0, 0.03, 40)
-    rows = {"only": {"test": _images(rng, 0.20 + spread, 0.70 + spread),
-                     "train": {"lightness": np.zeros(5), "mae": np.full(5, 0.1)},
-                     "val": {"lightness": np.zeros(5), "mae": np.full(5, 0.1)}},
-            compare.BASELINE_ROW: {"test": _images(rng, 0.20 + spread + noise, 0.70 + noise)}}
-    results = _hand_made(rows)
-    text = report.markdown_report(results)
-    table = text.split("## Every metric")[1].split("## Paired")[0]
-    assert "**" not in table  # nothing distinguishable: nothing bold, the run included
-    assert "**" not in text.split("## Table 1")[1].split("## Every metric")[0]
-    assert "not distinguishable on these images" in text
-
-
 def test_decoder_settings_match_names_loosely():
     settings = compare.decoder_settings(["annealed_mean", "mode", "top_k", "extra"])
     assert settings == [("mode", "mode", None), ("annealed T=0.38", "annealed_mean", 0.38),
@@ -271,18 +191,6 @@ def test_cli_names_a_run_directory_without_checkpoints(tmp_path):
     assert result.returncode != 0
     assert "broken_run" in result.stderr and "no trained weights" in result.stderr
     assert "Traceback" not in result.stderr
-
-
-def test_table_1_gains_the_turing_columns():
-    results = {"runs": [{"name": "vacgan", "mae": {"train": 0.1, "val": 0.2, "test": 0.3}},
-                        {"name": "unet", "mae": {"train": 0.1, "val": 0.2, "test": 0.3}}],
-               "turing": {"vacgan": {"shown": 40, "accuracy": 0.4, "fooled_rate": 0.6,
-                                     "ci_low": 0.263, "ci_high": 0.554}}}
-    lines = report.table_1(results).splitlines()
-    assert "Turing test (accuracy)" in lines[0] and "| n |" in lines[0]
-    assert "| 40.0% | 60.0% | 26.3% - 55.4% | 40 |" in lines[2]
-    assert lines[3].endswith("| - | - | - | 0 |")
-    assert "Turing" not in report.table_1({"runs": results["runs"]})
 
 
 @pytest.mark.slow
