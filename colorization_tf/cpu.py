@@ -41,7 +41,7 @@ class CpuFeatures:
         return {**dataclasses.asdict(self), "native_bfloat16": self.native_bfloat16}
 
 
-def _cpuinfo_flags(path: str = "/proc/cpuinfo") -> set[str] | None:
+def _cpuinfo_flags(path: str) -> set[str] | None:
     """The feature flags of the first processor in ``path``, or None if unreadable."""
     try:
         with open(path, encoding="utf-8", errors="replace") as cpuinfo:

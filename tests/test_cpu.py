@@ -86,3 +86,41 @@ def _onednn_after_package_import(setting: str | None) -> str:
 def test_importing_the_package_turns_onednn_on_unless_the_user_said_otherwise():
     assert _onednn_after_package_import(None) == ["1", "True"]
     assert _onednn_after_package_import("0") == ["0", "False"]
+
+
+def test_a_cpuinfo_that_is_not_utf8_still_gives_its_flags(x86, tmp_path):
+    path = tmp_path / "cpuinfo"
+    path.write_bytes(b"processor\t: 0\nmodel name\t: Caf\xe9 CPU \xff\n" + AVX512_BF16.encode())
+    assert cpu.cpu_features(str(path)) == cpu.CpuFeatures(
+        x86=True, avx2=True, avx512=True, avx512_bf16=True, amx=False)
+
+
+@pytest.mark.skipif(not (os.path.isfile("/proc/cpuinfo") and cpu.cpu_features().x86),
+                    reason="reads Linux's /proc/cpuinfo on x86")
+def test_by_default_this_machines_cpuinfo_is_read():
+    with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as handle:
+        line = next(li for li in handle if li.startswith("flags"))
+    flags = set(line.split(":", 1)[1].split())
+    assert cpu.cpu_features() == cpu.CpuFeatures(
+        x86=True, avx2="avx2" in flags, avx512="avx512f" in flags,
+        avx512_bf16="avx512_bf16" in flags, amx="amx_bf16" in flags)
+
+
+def test_the_features_as_a_dict_name_each_one_and_the_decision():
+    features = cpu.CpuFeatures(x86=True, avx2=True, avx512=True, avx512_bf16=True)
+    assert features.to_dict() == {"x86": True, "avx2": True, "avx512": True,
+                                  "avx512_bf16": True, "amx": False, "native_bfloat16": True}
+
+
+def test_enable_onednn_sets_the_process_environment_by_default(x86, monkeypatch):
+    environ: dict = {}
+    monkeypatch.setattr(cpu.os, "environ", environ)
+    monkeypatch.delitem(sys.modules, "tensorflow")
+    assert cpu.enable_onednn() is True and environ == {"TF_ENABLE_ONEDNN_OPTS": "1"}
+
+
+@pytest.mark.skipif(os.environ.get("TF_ENABLE_ONEDNN_OPTS") not in ("0", "1"),
+                    reason="the package sets the variable only on x86 before TensorFlow")
+def test_onednn_enabled_reports_what_the_variable_asked_for():
+    # conftest imports the package before TensorFlow: the variable decided the kernels
+    assert cpu.onednn_enabled() is (os.environ["TF_ENABLE_ONEDNN_OPTS"] == "1")

@@ -387,6 +387,8 @@ _BY_FUNCTION: list[tuple[str, str, tuple[int, ...], str]] = [
     # evaluation: the report
     ("evaluation.report", "_loss_curves", (10,), "the note returned beside a drawn plot: "
      "write_outputs reads the note only where no plot was drawn (path and name or note)"),
+    ("evaluation.report", "comparison_figure", (6,), "subplots' squeeze=False -> None: "
+     "matplotlib squeezes only when it is true"),
     ("evaluation.report", "comparison_figure", (33,), "interpolation 'nearest' -> 'NEAREST': "
      "matplotlib lowercases the name"),
     ("evaluation.report", "comparison_figure", (45, 48, 51), "savefig's format='png' -> None, "
@@ -394,6 +396,12 @@ _BY_FUNCTION: list[tuple[str, str, tuple[int, ...], str]] = [
      "infers the format, and it lowercases a given one"),
     ("evaluation.report", "table_1", (64, 67, 68), "zip's strict=True dropped: the rows are "
      "built from the entries by one comprehension, so they never differ in length"),
+    # the precision default: the CPU's features
+    ("cpu", "_cpuinfo_flags", (2, 5, 8), "open's encoding='utf-8' -> None, dropped or "
+     "'UTF-8': the flags are ASCII, which every locale encoding reads alike, and "
+     "errors='replace' (tested) keeps any other byte from raising"),
+    ("cpu", "_cpuinfo_flags", (16,), "partition -> rpartition of a flags line: Linux's flag "
+     "names hold no ':', so the line has one"),
 ]
 EQUIVALENT.update({name: reason for module, function, numbers, reason in _BY_FUNCTION
                    for name in _mutants(module, function, *numbers)})

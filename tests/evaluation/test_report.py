@@ -516,3 +516,20 @@ def test_a_one_cell_figure_out_of_range_values_and_the_users_dpi(tmp_path, caplo
     assert [r.getMessage() for r in caplog.records] == []
     # 1.3 inches a cell at 100 dpi whatever the user's matplotlibrc says
     assert matplotlib.image.imread(str(tmp_path / "one.png")).shape[:2] == (130 + 40, 130)
+
+
+def test_every_undecided_pair_of_runs_is_named():
+    names = ["Grayscale", "a", "b", "c", "Ground truth"]
+    rows = {n: {"accuracy": 0.5, "inception_score": 1.0, "frechet_distance": 1.0} for n in names}
+    pairs = [_pair("a", "b", 0.0, -0.1, 0.1), _pair("a", "c", 0.0, -0.1, 0.1),
+             _pair("b", "c", -0.2, -0.3, -0.1), _pair("Grayscale", "a", 0.0, -0.1, 0.1)]
+    text = report.distribution_section({"distribution": {"reference": {
+        "network": "n", "rows": rows, "paired": {"accuracy": pairs}}}})
+    assert "\nAccuracy not distinguishable on these images: `a` / `b`, `a` / `c`.\n" in text
+
+
+def test_run_directories_must_match_the_runs_one_to_one(tmp_path):
+    found = _evaluation(tmp_path)
+    found.run_dirs.pop()
+    with pytest.raises(ValueError):
+        report.write_outputs(found, str(tmp_path / "out"))

@@ -61,6 +61,8 @@ def test_the_train_flag_parses_no_and_force():
 def test_policy_per_cpu(on_cpu, features, force, policy):
     on_cpu(features)
     assert precision.policy_name(force) == policy
+    if not force:
+        assert precision.policy_name() == policy  # not forced unless asked
 
 
 @pytest.mark.parametrize("features, mixed, word", [
@@ -136,3 +138,101 @@ def test_asking_for_mixed_on_an_emulating_cpu_trains_float32_unless_forced(on_cp
           str(tmp_path / "b"), verbose=0, callbacks=[_SeePolicy(seen)])
     assert seen == ["float32", "mixed_bfloat16"]
     assert "--mixed_precision=force" in precision.note(tiny_config(mixed_precision=True), True)
+
+
+# ------------------------------------------------------------------ each case's words
+
+BOTH = cpu.CpuFeatures(x86=True, avx2=True, avx512=True, avx512_bf16=True, amx=True)
+NO_BF16 = ("this CPU has no native bfloat16 (AVX512_BF16 or AMX), where mixed_bfloat16 is "
+           "several times slower than float32")
+
+
+def _gpu(monkeypatch, details: dict) -> None:
+    """One GPU whose details are ``details`` (asked for that GPU, not another)."""
+    monkeypatch.setattr(precision.tf.config, "list_physical_devices",
+                        lambda kind=None: ["GPU:0"] if kind == "GPU" else [])
+    monkeypatch.setattr(precision.tf.config.experimental, "get_device_details",
+                        lambda device: details if device == "GPU:0" else {})
+
+
+@pytest.mark.parametrize("details, mixed, reason", [
+    ({"compute_capability": (7, 0), "device_name": "V100"}, True,
+     "V100 has float16 tensor cores"),
+    ({"compute_capability": (6, 1), "device_name": "P4"}, False,
+     "P4 (compute capability 6.1) has no float16 tensor cores"),
+    ({}, False, "GPU (compute capability 0.0) has no float16 tensor cores")])
+def test_a_gpu_is_mixed_from_volta_on_and_says_which_gpu(monkeypatch, details, mixed, reason):
+    _gpu(monkeypatch, details)
+    assert precision.native() == precision.Native(mixed, reason)
+    assert precision.policy_name() == "mixed_float16"  # what --mixed_precision means there
+
+
+def test_a_tpu_computes_bfloat16_natively_whatever_the_host_cpu(on_cpu, monkeypatch):
+    on_cpu(AVX2)
+    monkeypatch.setattr(precision.tf.config, "list_logical_devices",
+                        lambda kind=None: ["TPU:0"] if kind == "TPU" else [])
+    assert precision.native() == precision.Native(True, "TPUs compute bfloat16 natively")
+    assert precision.policy_name() == "mixed_bfloat16"
+
+
+@pytest.mark.parametrize("features, reason", [
+    (BF16, "this CPU computes bfloat16 natively (AVX512_BF16)"),
+    (AMX, "this CPU computes bfloat16 natively (AMX)"),
+    (BOTH, "this CPU computes bfloat16 natively (AVX512_BF16 and AMX)"),
+    (AVX2, NO_BF16)])
+def test_the_cpu_reason_names_the_features(on_cpu, features, reason):
+    on_cpu(features)
+    assert precision.native() == precision.Native(features.native_bfloat16, reason)
+
+
+@pytest.mark.parametrize("features, mixed, force, given, line", [
+    (BF16, False, False, True, "precision: float32 (--nomixed_precision)"),
+    (AVX2, False, False, False,
+     f"precision: float32, as {NO_BF16}; --mixed_precision=force to override"),
+    (AVX2, True, False, True,
+     f"precision: float32, as {NO_BF16}; --mixed_precision=force to use bfloat16 anyway"),
+    (AVX2, True, True, True,
+     "precision: mixed_bfloat16 (--mixed_precision=force); --nomixed_precision for float32"),
+    (BF16, True, False, False, "precision: mixed_bfloat16, as this CPU computes bfloat16 "
+     "natively (AVX512_BF16); --nomixed_precision for float32")])
+def test_the_note_is_one_line_per_case(on_cpu, features, mixed, force, given, line):
+    on_cpu(features)
+    config = tiny_config(mixed_precision=mixed, force_mixed_precision=force)
+    assert precision.note(config, given) == line
+
+
+def test_wanted_is_the_users_choice_when_given(on_cpu):
+    on_cpu(AVX2)
+    assert precision.wanted(True) is True and precision.wanted(None) is False
+    on_cpu(BF16)
+    assert precision.wanted(False) is False and precision.wanted(None) is True
+
+
+def test_resolve_keeps_a_given_choice_and_falls_back_to_the_hardware(on_cpu):
+    on_cpu(BF16)
+    given = tiny_config(mixed_precision=False)
+    assert precision.resolve(given) is given
+    undecided = tiny_config(mixed_precision=None)
+    # a stored run that never decided (an old config.json) leaves it to the hardware
+    for stored in (None, undecided):
+        runtime = precision.resolve(undecided, stored).runtime
+        assert runtime.mixed_precision is True and runtime.force_mixed_precision is False
+    forced_store = tiny_config(mixed_precision=False, force_mixed_precision=True)
+    runtime = precision.resolve(tiny_config(mixed_precision=None, force_mixed_precision=False),
+                                forced_store).runtime
+    assert runtime.mixed_precision is False and runtime.force_mixed_precision is True
+    assert runtime.epochs == undecided.runtime.epochs  # only the precision is decided
+
+
+@pytest.mark.parametrize("features, mixed, force, name", [
+    (BF16, True, False, "mixed_bfloat16"), (BF16, False, True, "float32"),
+    (AVX2, True, False, "float32"), (AVX2, True, True, "mixed_bfloat16")])
+def test_the_policy_block_sets_its_policy_and_restores_the_one_before(on_cpu, features, mixed,
+                                                                     force, name):
+    on_cpu(features)
+    before = keras.mixed_precision.global_policy().name
+    with pytest.raises(RuntimeError, match="inside"):
+        with precision.policy(mixed, force) as given:
+            assert given == name == keras.mixed_precision.global_policy().name
+            raise RuntimeError("inside")
+    assert keras.mixed_precision.global_policy().name == before
