@@ -67,13 +67,16 @@ MODULES: dict[str, list[str]] = {
                             "tests/evaluation/test_uncertainty_edges.py"],
     "evaluation/report.py": ["tests/evaluation/test_report.py",
                              "tests/evaluation/test_papers.py"],
+    "evaluation/paper_report.py": ["tests/evaluation/test_papers.py",
+                                   "tests/evaluation/test_paper_report.py"],
+    "evaluation/tables.py": ["tests/evaluation/test_report.py"],
     "cpu.py": ["tests/test_cpu.py"],
     "training/precision.py": ["tests/training/test_precision.py",
                               "tests/inference/test_precision.py"],
 }
 # module -> the tests of its files left out unless --deselect says otherwise (-k): they read
 # files the scratch copy does not hold (the notebooks), or are slow for what they add
-DESELECT = {"evaluation/report.py": "notebook",
+DESELECT = {"evaluation/report.py": "notebook", "evaluation/paper_report.py": "notebook",
             # a fresh interpreter per case: 10 s a mutant for what the other tests check
             "training/precision.py": "train_flag_parses"}
 
@@ -396,6 +399,8 @@ _BY_FUNCTION: list[tuple[str, str, tuple[int, ...], str]] = [
      "infers the format, and it lowercases a given one"),
     ("evaluation.report", "table_1", (64, 67, 68), "zip's strict=True dropped: the rows are "
      "built from the entries by one comprehension, so they never differ in length"),
+    ("evaluation.paper_report", "markdown", (26, 29, 32), "zip's strict=True dropped: "
+     "compare() builds its tables from the same paper.tables, one for one"),
     # the precision default: the CPU's features
     ("cpu", "_cpuinfo_flags", (2, 5, 8), "open's encoding='utf-8' -> None, dropped or "
      "'UTF-8': the flags are ASCII, which every locale encoding reads alike, and "

@@ -27,6 +27,7 @@ import tensorflow as tf  # noqa: E402
 from colorization_tf import files  # noqa: E402
 from colorization_tf.data import hints as simulated  # noqa: E402
 from colorization_tf.evaluation import intervals, metrics  # noqa: E402
+from colorization_tf.evaluation.tables import markdown_table  # noqa: E402
 from colorization_tf.inference import optimization  # noqa: E402
 
 # (L [B,H,W,1], hint_ab [B,H,W,2], hint_mask [B,H,W,1]) -> ab [B,H,W,2], all scaled.
@@ -121,11 +122,9 @@ def hints_table(results: dict[str, dict]) -> str:
     """Markdown: one row per method, PSNR (dB) then ab MAE at each number of points."""
     counts = next(iter(results.values()))["points"]
     header = (["Method"] + [f"PSNR @{n}" for n in counts] + [f"MAE @{n}" for n in counts])
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    for name, found in results.items():
-        cells = ([f"{v:.2f}" for v in found["psnr"]] + [f"{v:.4f}" for v in found["mae"]])
-        lines.append("| " + " | ".join([name] + cells) + " |")
-    return "\n".join(lines) + "\n"
+    rows = [[name, *[f"{v:.2f}" for v in found["psnr"]], *[f"{v:.4f}" for v in found["mae"]]]
+            for name, found in results.items()]
+    return markdown_table(header, rows) + "\n"
 
 
 def hints_figure(results: dict[str, dict], path: str) -> None:

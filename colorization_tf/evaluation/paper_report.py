@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 
 from colorization_tf.evaluation import papers
+from colorization_tf.evaluation.tables import markdown_table
 
 SPLIT_OF = {"mae_train": "train", "mae_val": "val", "mae_test": "test"}
 DISTRIBUTION_OF = {"reference_accuracy": ("reference", "accuracy"),
@@ -271,7 +272,7 @@ def markdown(results: dict, paper_name: str) -> str:
         per_row = [f"{r.label}: {r.epochs}" for r in table.rows if r.epochs]
         sizes = [f"{r.label}: {r.image_size} px" for r in table.rows if r.image_size]
         parts += [f"### {paper.citation.short}, {table.title}", "",
-                  _table(header, rows), "",
+                  markdown_table(header, rows), "",
                   f"The paper's conditions ({table.where}):", "",
                   f"- Dataset: {cond.dataset_label}",
                   f"- Resolution: {cond.image_size} px" + (f" ({'; '.join(sizes)})"
@@ -294,8 +295,3 @@ def markdown(results: dict, paper_name: str) -> str:
                       + ", ".join(f"`{name}`" for name in others) + ".", ""]
     return "\n".join(parts).rstrip()
 
-
-def _table(header: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return "\n".join(lines)

@@ -20,6 +20,7 @@ from colorization_tf.evaluation import paired, paper_report, seeds  # noqa: E402
 from colorization_tf.evaluation.compare import BASELINE_ROW, MAE_SPLITS, Evaluation  # noqa: E402
 from colorization_tf.evaluation.loss_curves import plot_loss_curves  # noqa: E402
 from colorization_tf.evaluation.scoring import METRICS  # noqa: E402
+from colorization_tf.evaluation.tables import markdown_table  # noqa: E402
 from colorization_tf.training.run_dir import RunDir  # noqa: E402
 
 REPORT, METRICS_JSON, COMPARISON = "report.md", "metrics.json", "comparison.png"
@@ -146,7 +147,7 @@ def table_1(results: dict) -> str:
         for row, entry in zip(rows, entries, strict=True):
             found = turing.get(entry["name"])
             row += _turing_cells(found) if found else ["-", "-", "-", "0"]
-    return _table(header, rows)
+    return markdown_table(header, rows)
 
 
 def _turing_cells(found: dict) -> list[str]:
@@ -177,7 +178,7 @@ def metrics_table(results: dict) -> str:
            for e in entries if e["metrics"].get("psnr_rgb") is not None]
     note = (f"\n\nPSNR of the raw RGB output, its own lightness included (Tran and Ly's "
             f"reconstruction figure): {', '.join(raw)}." if raw else "")
-    return (_table(header, rows)
+    return (markdown_table(header, rows)
             + f"\n\nColorfulness of the ground truth: {_fmt(target)}." + note)
 
 
@@ -202,7 +203,7 @@ def paired_section(results: dict) -> str:
                      _fmt_ci(p["difference"], [p["low"], p["high"]], signed=True),
                      paired.verdict(p).replace(f"`{BASELINE_ROW}`", BASELINE), str(p["n"])]
                     for p in pairs]
-            parts += [f"### {title}", "", _table(["First", "Second", "Difference [95% CI]",
+            parts += [f"### {title}", "", markdown_table(["First", "Second", "Difference [95% CI]",
                                                   "Verdict", "Images"], rows), ""]
     return "\n".join(parts).rstrip()
 
@@ -226,7 +227,7 @@ def decoder_table(decoders: list[dict], pairs: dict | None = None) -> str:
                                 if not p.get("distinguishable")})
     note = (f"\n\nNot distinguishable on these images: {'; '.join(not_distinguished)}."
             if not_distinguished else "")
-    return (_table(["Decoder", *[label for _, label in columns]], rows)
+    return (markdown_table(["Decoder", *[label for _, label in columns]], rows)
             + f"\n\nColorfulness of the ground truth: {_fmt(target)}." + note)
 
 
@@ -248,7 +249,7 @@ def distribution_section(results: dict) -> str:
             parts += ["Classification accuracy (Li and Wang's table), with its bootstrap "
                       "interval over the images; bold only where one run is distinguishable "
                       "from every other run:", "",
-                      _table(["", *names], [["Accuracy", *[
+                      markdown_table(["", *names], [["Accuracy", *[
                           _fmt_ci(rows[n]["accuracy"], rows[n].get("accuracy_ci"),
                                   n in best_acc) for n in names]]]), ""]
             undecided = [f"`{p['a']}` / `{p['b']}`" for p in pairs
@@ -259,7 +260,7 @@ def distribution_section(results: dict) -> str:
                           + ", ".join(undecided) + ".", ""]
         table_rows = [[n, _fmt(rows[n]["inception_score"]), _fmt(rows[n]["frechet_distance"])]
                       for n in names]
-        parts += [_table(["Images", "Inception-style score", "Frechet distance to ground truth"],
+        parts += [markdown_table(["Images", "Inception-style score", "Frechet distance to ground truth"],
                          table_rows), "",
                   "The Inception-style score and the Frechet distance are statistics of the "
                   "whole set of images: they carry no per-image interval here, so no value "
@@ -275,7 +276,7 @@ def hint_intervals(hinted: dict[str, dict]) -> str:
                      zip(found["psnr"], found.get("psnr_ci") or [None] * len(counts),
                          strict=True)]] for name, found in hinted.items()]
     return ("\nPSNR (dB) with its 95% bootstrap interval over the images:\n\n"
-            + _table(["Method", *[f"@{n}" for n in counts]], rows) + "\n")
+            + markdown_table(["Method", *[f"@{n}" for n in counts]], rows) + "\n")
 
 
 def _fmt(value, bold: bool = False, signed: bool = False) -> str:
@@ -298,12 +299,6 @@ def _fmt_ci(value, ci, bold: bool = False, signed: bool = False) -> str:
     if value is None or not ci or ci[0] is None or ci[1] is None:
         return text
     return f"{text} [{_fmt(ci[0])}, {_fmt(ci[1])}]"
-
-
-def _table(header: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines)
 
 
 # ------------------------------------------------------------------ figure

@@ -15,6 +15,7 @@ import math
 import numpy as np
 
 from colorization_tf.evaluation.scoring import METRICS
+from colorization_tf.evaluation.tables import markdown_table
 
 TABLE_1 = (("mae", "train", "Train (MAE)"), ("mae", "val", "Validation (MAE)"),
            ("mae", "test", "Test (MAE)"))
@@ -94,7 +95,7 @@ def markdown(summary: dict) -> str:
         runs = group["runs"]
         header = ["Figure", "Mean over seeds", "Std over seeds", "Range",
                   *[f"`{run}`" for run in runs]]
-        lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        rows = []
         for row in group["rows"]:
             cells = [row["label"], _num(row["mean"]), _num(row["std"]),
                      f"[{_num(row['min'])}, {_num(row['max'])}]"]
@@ -107,6 +108,6 @@ def markdown(summary: dict) -> str:
                 ci = found["ci"]
                 cells.append(_num(found["value"]) + (f" [{_num(ci[0])}, {_num(ci[1])}]"
                                                      if ci and ci[0] is not None else ""))
-            lines.append("| " + " | ".join(cells) + " |")
-        parts += [f"### `{method}`: {len(runs)} seed(s)", "", "\n".join(lines), ""]
+            rows.append(cells)
+        parts += [f"### `{method}`: {len(runs)} seed(s)", "", markdown_table(header, rows), ""]
     return "\n".join(parts).rstrip()

@@ -3,8 +3,13 @@ comparisons distinguish a best row, the figures and the files written."""
 
 from __future__ import annotations
 
+import json
+import logging
 import os
 
+import matplotlib
+import matplotlib.image
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
@@ -36,9 +41,14 @@ def _images(rng, mae, ssim, count=40):
             "colorfulness_true": truth}
 
 
+def _line(text: str, label: str) -> str:
+    """The first table row of ``text`` whose first cell is ``label``."""
+    return next(li for li in text.splitlines() if li.startswith(f"| {label} |"))
+
+
 def _cells(text: str, label: str, section: str) -> list[str]:
-    part = text.split(section)[1]
-    line = next(li for li in part.splitlines() if li.startswith(f"| {label} |"))
+    """The cells of that row in the part of ``text`` after ``section``."""
+    line = _line(text.split(section)[1], label)
     return [cell.strip() for cell in line.strip("|").split("|")]
 
 
@@ -114,10 +124,6 @@ def _pair(a: str, b: str, difference: float, low: float, high: float, n: int = 4
     return {"a": a, "b": b, "difference": difference, "low": low, "high": high, "n": n,
             "distinguishable": distinguishable,
             "a_better": (difference < 0.0) if distinguishable else None}
-
-
-def _line(text: str, label: str) -> str:
-    return next(li for li in text.splitlines() if li.startswith(f"| {label} |"))
 
 
 def test_numbers_keep_four_decimals_below_ten_two_from_ten_and_ints_as_they_are():
@@ -411,10 +417,6 @@ def _evaluation(tmp_path, count=3, size=4) -> compare.Evaluation:
 
 
 def test_write_outputs_writes_every_file_it_names(tmp_path):
-    import json
-
-    import matplotlib.image
-
     found = _evaluation(tmp_path)
     out = tmp_path / "out" / "nested"
     written = report.write_outputs(found, str(out), paper="galvao")
@@ -446,8 +448,6 @@ def test_write_outputs_writes_every_file_it_names(tmp_path):
 
 
 def test_a_report_without_paper_or_history_says_so(tmp_path):
-    import json
-
     found = _evaluation(tmp_path)
     (tmp_path / "runs" / "a" / "history.csv").unlink()
     written = report.write_outputs(found, str(tmp_path / "out"))
@@ -478,8 +478,6 @@ def test_the_comparison_figure_has_one_titled_column_per_run(tmp_path, monkeypat
                                               np.clip(images[r] * scale, 0.0, 1.0))
                 assert list(axes[r][c].get_xticks()) == [] == list(axes[r][c].get_yticks())
     finally:
-        import matplotlib.pyplot as plt
-
         plt.close(figure)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.png"]
 
@@ -503,11 +501,6 @@ def test_the_figures_title_each_column_and_a_second_write_replaces_the_first(tmp
 
 
 def test_a_one_cell_figure_out_of_range_values_and_the_users_dpi(tmp_path, caplog):
-    import logging
-
-    import matplotlib
-    import matplotlib.image
-
     images = np.linspace(-0.5, 1.5, 2 * 2 * 3).reshape(1, 2, 2, 3)
     with caplog.at_level(logging.WARNING), matplotlib.rc_context({"figure.dpi": 50,
                                                                  "savefig.dpi": 50}):
