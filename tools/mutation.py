@@ -369,7 +369,7 @@ _BY_FUNCTION: list[tuple[str, str, tuple[int, ...], str]] = [
      "against 0 for a distinguishable difference: its interval excludes 0 and holds the "
      "point estimate (BCa and percentile intervals of a mean do), so the estimate is never "
      "exactly 0"),
-    ("evaluation.seeds", "markdown", (86,), _BOTH_BOUNDS),
+    ("evaluation.seeds", "markdown", (76,), _BOTH_BOUNDS),
     ("evaluation.seeds", "seed_summary", (33, 36, 37), "zip's strict=True dropped: the runs "
      "and their figures are built from the same list, so they never differ in length"),
     ("evaluation.seeds", "spread", (3, 5), "np.float64 -> None or dropped for a list of "
