@@ -294,4 +294,3 @@ def markdown(results: dict, paper_name: str) -> str:
             parts += ["Runs this table does not report: "
                       + ", ".join(f"`{name}`" for name in others) + ".", ""]
     return "\n".join(parts).rstrip()
-

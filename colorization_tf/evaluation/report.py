@@ -203,8 +203,8 @@ def paired_section(results: dict) -> str:
                      _fmt_ci(p["difference"], [p["low"], p["high"]], signed=True),
                      paired.verdict(p).replace(f"`{BASELINE_ROW}`", BASELINE), str(p["n"])]
                     for p in pairs]
-            parts += [f"### {title}", "", markdown_table(["First", "Second", "Difference [95% CI]",
-                                                  "Verdict", "Images"], rows), ""]
+            header = ["First", "Second", "Difference [95% CI]", "Verdict", "Images"]
+            parts += [f"### {title}", "", markdown_table(header, rows), ""]
     return "\n".join(parts).rstrip()
 
 
@@ -260,8 +260,8 @@ def distribution_section(results: dict) -> str:
                           + ", ".join(undecided) + ".", ""]
         table_rows = [[n, _fmt(rows[n]["inception_score"]), _fmt(rows[n]["frechet_distance"])]
                       for n in names]
-        parts += [markdown_table(["Images", "Inception-style score", "Frechet distance to ground truth"],
-                         table_rows), "",
+        parts += [markdown_table(["Images", "Inception-style score",
+                                  "Frechet distance to ground truth"], table_rows), "",
                   "The Inception-style score and the Frechet distance are statistics of the "
                   "whole set of images: they carry no per-image interval here, so no value "
                   "is marked best.", ""]
